@@ -1,0 +1,3 @@
+from camapp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""`camapp` command line: one module per sub-command, listed explicitly below.
+
+Every user mistake surfaces as `CamappError`, printed as one line with exit code 2.
+`camapp` with no sub-command (or only options such as `--source`) opens the desktop app.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib import import_module
+
+from camapp import __version__
+from camapp.errors import CamappError
+
+# sub-command -> module under camapp.cli with `add_parser(subparsers)` and `run(args) -> int`
+COMMANDS: dict[str, str] = {
+    "models": "camapp.cli.models",
+    "detect": "camapp.cli.detect",
+}
+GUI_MODULE = "camapp.cli.gui"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="camapp",
+        description="Real-time camera object detection. With no command, opens the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"camapp {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS.values():
+        import_module(module).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if not args_list or (
+            args_list[0].startswith("-") and args_list[0] not in ("-h", "--help", "--version")
+        ):
+            return int(import_module(GUI_MODULE).main(args_list) or 0)
+        parser = build_parser()
+        args = parser.parse_args(args_list)
+        return int(import_module(COMMANDS[args.command]).run(args) or 0)
+    except CamappError as exc:
+        print(f"camapp: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("camapp: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,58 @@
+"""Options several commands share, so they read the same everywhere."""
+
+from __future__ import annotations
+
+import argparse
+
+from camapp.errors import CamappError
+
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("model")
+    g.add_argument("--model", help="catalog name or path to a .tflite SSD model (default: catalog default)")
+    g.add_argument("--labels", help="label file for --model PATH (default: labelmap.txt beside it)")
+    g.add_argument("--device", default="cpu", help="cpu, edgetpu or edgetpu:usb:N (default: cpu)")
+    g.add_argument("--threads", type=positive_int, help="CPU threads (default: all cores)")
+    g.add_argument("--threshold", type=score, default=0.5, help="minimum score, 0-1 (default 0.5)")
+    g.add_argument("--classes", type=csv, help="only these labels, e.g. person,car")
+    g.add_argument("--max-detections", type=positive_int, help="raise the model's detection cap")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def score(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1")
+    return value
+
+
+def csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def class_ids(names: tuple[str, ...], wanted: list[str] | None) -> list[int] | None:
+    """Label names -> class ids; an unknown label is a user error naming the nearest ones."""
+    if not wanted:
+        return None
+    ids = []
+    for label in wanted:
+        matches = [i for i, n in enumerate(names) if n == label]
+        if not matches:
+            raise CamappError(
+                f"unknown class {label!r}: the model's labels include "
+                f"{', '.join(n for n in names[:8] if n != '???')}, ..."
+            )
+        ids.extend(matches)
+    return ids

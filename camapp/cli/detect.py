@@ -1,0 +1,73 @@
+"""`camapp detect IMAGE...`: detections on still images, printed and optionally drawn."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import cv2
+
+from camapp.cli.common import add_model_options, class_ids, positive_int
+from camapp.errors import CamappError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("detect", help="detect objects in image files")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--out", metavar="DIR", help="write annotated copies here")
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+    p.add_argument("--input-size", type=positive_int, help="network input size (a ladder rung)")
+    add_model_options(p)
+
+
+def read_image(path: str):
+    p = Path(path)
+    if not p.is_file():
+        raise CamappError(f"image not found: {p}")
+    image = cv2.imread(str(p), cv2.IMREAD_COLOR)
+    if image is None:
+        raise CamappError(f"cannot read {p}: not an image OpenCV can decode")
+    return image
+
+
+def run(args: argparse.Namespace) -> int:
+    from camapp.detect import open_detector
+
+    images = [(path, read_image(path)) for path in args.images]  # fail before loading the model
+    sizes = [args.input_size] if args.input_size else None
+    detector = open_detector(
+        args.model,
+        labels=args.labels,
+        device=args.device,
+        threads=args.threads,
+        threshold=args.threshold,
+        max_detections=args.max_detections,
+        input_size=args.input_size,
+        input_sizes=sizes,
+    )
+    detector.classes = frozenset(class_ids(detector.names, args.classes)) if args.classes else None
+    out_dir = Path(args.out) if args.out else None
+    if out_dir:
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CamappError(f"cannot create {out_dir}: {exc.strerror or exc}") from None
+    results = []
+    for path, image in images:
+        dets = detector.detect(image)
+        results.append({"image": path, "detections": dets.to_list()})
+        if out_dir:
+            from camapp.render import draw_detections
+
+            target = out_dir / (Path(path).stem + ".jpg")
+            if not cv2.imwrite(str(target), draw_detections(image, dets)):
+                raise CamappError(f"cannot write {target}")
+        if not args.json:
+            print(f"{path}: {len(dets)} detection(s)")
+            for d in dets.to_list():
+                x0, y0, x1, y1 = d["box"]
+                print(f"  {d['label']:<16} {d['score']:.2f}  [{x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f}]")
+    if args.json:
+        print(json.dumps(results, indent=2))
+    return 0

@@ -1,0 +1,71 @@
+"""What every detector backend offers, and the SSD pre/post-processing they share.
+
+Raw tensors stop here: backends turn them into `Detections` in source pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Protocol
+
+import cv2
+import numpy as np
+
+from camapp.types import Detections
+
+
+class Detector(Protocol):
+    """An object detector whose live settings may be changed between frames."""
+
+    names: tuple[str, ...]
+    device: str
+    threshold: float
+    classes: frozenset[int] | None
+    last_invoke_ms: float
+
+    @property
+    def input_size(self) -> int: ...
+
+    @property
+    def input_sizes(self) -> tuple[int, ...]: ...
+
+    def set_input_size(self, size: int) -> None: ...
+
+    def detect(self, image_bgr: np.ndarray) -> Detections: ...
+
+    def close(self) -> None: ...
+
+
+def preprocess(image_bgr: np.ndarray, size: tuple[int, int], dtype: type) -> np.ndarray:
+    """As in training: BGR->RGB, stretch to the input size (no letterbox), batch of one."""
+    h, w = size
+    resized = cv2.resize(image_bgr, (w, h), interpolation=cv2.INTER_LINEAR)
+    rgb = cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
+    if dtype == np.float32:
+        rgb = (rgb.astype(np.float32) - 127.5) / 127.5
+    elif dtype == np.int8:
+        rgb = (rgb.astype(np.int16) - 128).astype(np.int8)
+    return rgb[np.newaxis]
+
+
+def postprocess(
+    boxes: np.ndarray,
+    classes: np.ndarray,
+    scores: np.ndarray,
+    count: int,
+    image_shape: tuple[int, ...],
+    names: tuple[str, ...],
+    threshold: float,
+    class_filter: Collection[int] | None,
+) -> Detections:
+    """Normalized (ymin, xmin, ymax, xmax) rows -> xyxy in source pixels, filtered."""
+    n = max(0, min(int(count), len(scores)))
+    h, w = image_shape[:2]
+    b = np.clip(boxes[:n].astype(np.float32), 0.0, 1.0)
+    xyxy = np.stack([b[:, 1] * w, b[:, 0] * h, b[:, 3] * w, b[:, 2] * h], axis=1)
+    xyxy[:, 2:] = np.maximum(xyxy[:, 2:], xyxy[:, :2])
+    dets = Detections(xyxy, scores[:n], np.rint(classes[:n]).astype(np.int32), names)
+    keep = dets.scores >= threshold
+    if class_filter is not None:
+        keep &= np.isin(dets.class_ids, np.fromiter(class_filter, np.int32, len(class_filter)))
+    return dets[keep]

@@ -1,0 +1,29 @@
+"""Label files: one name per line, line k+1 is the model's class id k (line 1 is background)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from camapp.errors import ModelError
+
+
+def load_labels(path: str | Path) -> tuple[str, ...]:
+    """Read a TF Object Detection label map; the leading `???` background line is dropped.
+
+    The SSD post-process op emits ids that skip the background class, so id k is line k+1.
+    Files without a background line (no leading `???`) are taken as id k = line k.
+    """
+    p = Path(path)
+    try:
+        lines = [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines()]
+    except OSError as exc:
+        raise ModelError(f"cannot read label file {p}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ModelError(f"label file {p} is not UTF-8 text") from None
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        raise ModelError(f"label file {p} is empty")
+    if lines[0] == "???":
+        lines = lines[1:]
+    return tuple(lines)

@@ -1,0 +1,87 @@
+"""The catalog in `models/catalog.toml`: what each known model is and where it comes from."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from camapp.errors import CamappError
+from camapp.store.paths import catalog_dir, model_dir
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    name: str
+    sha256: str | None = None  # None: not pinned; the TFLite signature is checked instead
+    url: str | None = None  # per-file download, for models not shipped in an archive
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    name: str
+    description: str
+    kind: str  # "cpu" or "edgetpu"
+    input_size: int
+    license: str
+    model: str  # the .tflite file among `files`
+    labels: str | None
+    files: tuple[FileSpec, ...]
+    url: str | None = None  # an archive holding `files`
+    archive: str | None = None  # "zip" when `url` is an archive
+    edgetpu_variant: str | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def install_dir(self) -> Path:
+        return model_dir() / self.name
+
+    @property
+    def installed(self) -> bool:
+        return all((self.install_dir / f.name).is_file() for f in self.files)
+
+    def labels_path(self) -> Path | None:
+        if not self.labels:
+            return None
+        for folder in (self.install_dir, catalog_dir()):
+            if (folder / self.labels).is_file():
+                return folder / self.labels
+        return None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    models: dict[str, ModelEntry]
+    defaults: dict[str, str]
+
+    def get(self, name: str) -> ModelEntry:
+        try:
+            return self.models[name]
+        except KeyError:
+            known = ", ".join(sorted(self.models))
+            raise CamappError(f"unknown model {name!r}: known models are {known}") from None
+
+    def default(self, kind: str = "cpu") -> ModelEntry:
+        return self.get(self.defaults.get(kind) or self.defaults["cpu"])
+
+
+def load_catalog(path: Path | None = None) -> Catalog:
+    path = path or catalog_dir() / "catalog.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CamappError(f"cannot read model catalog {path}: {exc}") from None
+    known = {f for f in ModelEntry.__dataclass_fields__ if f not in ("name", "files", "extra")}
+    models = {}
+    for name, raw in data.get("models", {}).items():
+        files = tuple(FileSpec(**f) for f in raw.get("files", ()))
+        fields = {k: v for k, v in raw.items() if k in known}
+        extra = {k: v for k, v in raw.items() if k not in known and k != "files"}
+        models[name] = ModelEntry(name=name, files=files, extra=extra, **fields)
+    defaults = {k.removeprefix("default_"): v for k, v in data.items() if k.startswith("default_")}
+    return Catalog(models, defaults)

@@ -1,0 +1,23 @@
+"""Where things live on disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+
+def model_dir() -> Path:
+    """Installed models: `CAMAPP_MODEL_DIR`, else the platform's user data dir."""
+    env = os.environ.get("CAMAPP_MODEL_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_data_dir("camapp", appauthor=False)) / "models"
+
+
+def catalog_dir() -> Path:
+    """The shipped `models/` folder: inside the wheel, or the source tree when run from it."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "_data" / "models"
+    return packaged if packaged.is_dir() else here.parent / "models"

@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+
+from camapp.types import Detections
+
+
+def make(n: int = 3) -> Detections:
+    boxes = np.array([[0, 0, 10, 10], [5, 5, 20, 30], [1, 2, 3, 4]], np.float32)[:n]
+    return Detections(boxes, np.array([0.9, 0.5, 0.2])[:n], np.array([0, 17, 0])[:n], ("person",) * 18)
+
+
+def test_mask_filtering_keeps_arrays_parallel():
+    d = make()
+    kept = d[d.scores > 0.4]
+    assert len(kept) == 2
+    assert kept.class_ids.tolist() == [0, 17]
+    assert kept.boxes[1].tolist() == [5, 5, 20, 30]
+    assert isinstance(d[0], Detections) and len(d[-1]) == 1 and d[-1].scores[0] == pytest.approx(0.2)
+
+
+def test_frozen_and_decoupled_from_caller_arrays():
+    boxes = np.zeros((1, 4), np.float32)
+    d = Detections(boxes, [1.0], [0])
+    boxes[0, 2] = 99  # the caller's array stays theirs
+    assert d.boxes[0, 2] == 0
+    with pytest.raises(ValueError):
+        d.boxes[0, 0] = 1
+    with pytest.raises(AttributeError):
+        d.scores = np.zeros(1)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "boxes,scores,ids",
+    [
+        (np.zeros((2, 4)), [1.0], [0, 0]),  # length mismatch
+        (np.zeros((1, 3)), [1.0], [0]),  # not 4 coordinates
+        ([[10, 0, 5, 5]], [1.0], [0]),  # x1 < x0
+        ([[0, 0, np.nan, 5]], [1.0], [0]),
+    ],
+)
+def test_validation_rejects_bad_arrays(boxes, scores, ids):
+    with pytest.raises(ValueError):
+        Detections(boxes, scores, ids)
+
+
+def test_empty_and_labels():
+    e = Detections.empty(("a",))
+    assert len(e) == 0 and e.boxes.shape == (0, 4) and e.to_list() == []
+    d = Detections([[0, 0, 1, 1]], [0.5], [3], ("a",))
+    assert d.labels == ["3"]  # unknown id falls back to its number
+    assert d.to_list() == [{"label": "3", "class_id": 3, "score": 0.5, "box": [0.0, 0.0, 1.0, 1.0]}]
