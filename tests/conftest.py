@@ -82,3 +82,22 @@ def image():
         return img
 
     return _read
+
+
+def single_output_model(model_path: Path, out: Path) -> Path:
+    """The same backbone with the post-process op cut off and one class-score output left:
+    the shape of an image classifier, which camapp must refuse."""
+    import flatbuffers
+
+    from camapp.detect.runtime import get_runtime
+
+    schema = get_runtime().schema
+    m = schema.ModelT.InitFromPackedBuf(bytearray(model_path.read_bytes()), 0)
+    sg = m.subgraphs[0]
+    post = next(op for op in sg.operators if m.operatorCodes[op.opcodeIndex].customCode)
+    sg.operators.remove(post)
+    sg.outputs = [post.inputs[1]]  # class predictions
+    b = flatbuffers.Builder(0)
+    b.Finish(m.Pack(b), file_identifier=b"TFL3")
+    out.write_bytes(bytes(b.Output()))
+    return out

@@ -17,7 +17,7 @@ import numpy as np
 
 from camapp.detect.base import postprocess, preprocess
 from camapp.detect.model import SSDModel
-from camapp.detect.runtime import Runtime, get_runtime
+from camapp.detect.runtime import Runtime, get_runtime, quiet_native_info
 from camapp.errors import CamappError, ModelError
 from camapp.types import Detections
 
@@ -101,12 +101,13 @@ class TFLiteDetector:
 
     def _make_interpreter(self, content: bytes) -> Any:
         try:
-            interp = self.runtime.interpreter_cls(
-                model_content=content,
-                num_threads=self.threads,
-                experimental_delegates=self.delegates or None,
-            )
-            interp.allocate_tensors()
+            with quiet_native_info():
+                interp = self.runtime.interpreter_cls(
+                    model_content=content,
+                    num_threads=self.threads,
+                    experimental_delegates=self.delegates or None,
+                )
+                interp.allocate_tensors()
         except (ValueError, RuntimeError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise ModelError(f"{self.model.path} cannot be loaded by {self.runtime.name}: {first}") from None
