@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ def _litert() -> Runtime:
 
 def _tensorflow() -> Runtime:
     import tensorflow as tf
+
+    # camapp picks TF's interpreter only where LiteRT has no wheels; its nag is not the user's to fix.
+    warnings.filterwarnings("ignore", message=r"(?s).*tf\.lite\.Interpreter is deprecated")
     from tensorflow.lite.python import schema_py_generated
 
     return Runtime("tensorflow", tf.lite.Interpreter, tf.lite.experimental.load_delegate, schema_py_generated)
