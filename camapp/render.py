@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import colorsys
+import math
+from dataclasses import dataclass
+from typing import Protocol
 
 import cv2
 import numpy as np
 
 from camapp.types import Detections
+
+_FONT = cv2.FONT_HERSHEY_SIMPLEX
+_MIN_SCALE = 0.33  # about 8 px capitals: the smallest still legible on a 320x240 frame
 
 
 def class_color(class_id: int) -> tuple[int, int, int]:
@@ -17,29 +23,117 @@ def class_color(class_id: int) -> tuple[int, int, int]:
     return int(b * 255), int(g * 255), int(r * 255)
 
 
+def text_scale(shape: tuple[int, ...], fraction: float) -> float:
+    """Font scale whose capitals are `fraction` of the image height, never below legibility."""
+    return max(_MIN_SCALE, int(shape[0]) * fraction / 22.0)  # SIMPLEX capitals: ~22 px at 1.0
+
+
 def draw_detections(image: np.ndarray, dets: Detections, copy: bool = True) -> np.ndarray:
-    """Boxes with `label score` tags, scaled to the image so they read from 320x240 to 1080p."""
+    """Boxes with `label score` tags, scaled to the image so they read from 320x240 to 1080p.
+
+    A tag goes above its box, or inside it at the top edge, and is shifted left at the right edge,
+    so it is never clipped.
+    """
     out = image.copy() if copy else image
     h, w = out.shape[:2]
-    scale = max(0.4, min(w, h) / 720.0)
-    thick = max(1, round(2 * scale))
-    font_scale = 0.55 * scale
+    font_scale = text_scale(out.shape, 0.03)
+    thick = max(1, round(font_scale * 1.6))
+    box_thick = max(1, round(h / 360))
     for i in range(len(dets)):
         x0, y0, x1, y1 = (int(round(v)) for v in dets.boxes[i])
         color = class_color(int(dets.class_ids[i]))
-        cv2.rectangle(out, (x0, y0), (x1, y1), color, thick, cv2.LINE_AA)
+        cv2.rectangle(out, (x0, y0), (x1, y1), color, box_thick, cv2.LINE_AA)
         text = f"{dets.label(i)} {dets.scores[i]:.2f}"
-        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
-        ty = y0 - th - base - 2 if y0 - th - base - 2 >= 0 else y0
-        cv2.rectangle(out, (x0, ty), (x0 + tw + 4, ty + th + base + 2), color, -1)
-        cv2.putText(
-            out,
-            text,
-            (x0 + 2, ty + th + 1),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            font_scale,
-            (0, 0, 0),
-            thick,
-            cv2.LINE_AA,
-        )
+        (tw, th), base = cv2.getTextSize(text, _FONT, font_scale, thick)
+        tag_h = th + base + 2
+        ty = y0 - tag_h if y0 - tag_h >= 0 else max(0, y0)
+        ty = min(ty, h - tag_h)
+        tx = min(max(0, x0), max(0, w - tw - 4))
+        cv2.rectangle(out, (tx, ty), (tx + tw + 4, ty + tag_h), color, -1)
+        cv2.putText(out, text, (tx + 2, ty + th + 1), _FONT, font_scale, (0, 0, 0), thick, cv2.LINE_AA)
+    return out
+
+
+class HudStats(Protocol):
+    """The fields of `camapp.pipeline.Stats` the heads-up line shows (duck-typed: no import cycle)."""
+
+    capture_fps: float
+    inference_fps: float
+    infer_ms: float
+    input_size: int | tuple[int, int] | None
+
+
+@dataclass(frozen=True)
+class HudLayout:
+    """Where and how large the heads-up line is drawn; `box` is (x0, y0, x1, y1), inside the image."""
+
+    text: str
+    font_scale: float
+    thickness: int
+    origin: tuple[int, int]
+    box: tuple[int, int, int, int]
+
+
+def _num(value: float | None, fmt: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "--"
+    return format(value, fmt)
+
+
+def _size(size: int | tuple[int, int] | None) -> str:
+    if size is None:
+        return "--"
+    if isinstance(size, (int, np.integer)):
+        return f"{size}x{size}"
+    return f"{size[0]}x{size[1]}"
+
+
+def hud_texts(stats: HudStats) -> list[str]:
+    """The heads-up line, longest first; shorter variants drop detail to fit narrow frames."""
+    fps = f"{_num(stats.inference_fps, '.1f')} fps"
+    cam = f"cam {_num(stats.capture_fps, '.0f')}"
+    ms = f"{_num(stats.infer_ms, '.1f')} ms"
+    size = _size(stats.input_size)
+    return [
+        f"{fps} (cam {_num(stats.capture_fps, '.1f')}) | infer {ms} | input {size}",
+        f"{fps} | {cam} | {ms} | {size}",
+        f"{fps} | {ms} | {size}",
+    ]
+
+
+def hud_layout(shape: tuple[int, ...], stats: HudStats) -> HudLayout:
+    """Size the heads-up line to the frame: ~3.5% of its height, shrunk until it fits the width."""
+    h, w = int(shape[0]), int(shape[1])
+    target = text_scale(shape, 0.035)
+    pad = max(2, round(h * 0.008))
+    for text in hud_texts(stats):
+        scale = target
+        thick = max(1, round(scale * 1.6))
+        (tw, th), base = cv2.getTextSize(text, _FONT, scale, thick)
+        if tw + 4 * pad > w:
+            scale = target * (w - 4 * pad) / tw
+            thick = max(1, round(scale * 1.6))
+            (tw, th), base = cv2.getTextSize(text, _FONT, scale, thick)
+        if scale >= _MIN_SCALE and tw + 4 * pad <= w:
+            break
+    box = (pad, pad, min(w - 1, pad + tw + 2 * pad), min(h - 1, pad + th + base + 2 * pad))
+    return HudLayout(text, scale, thick, (2 * pad, pad + pad + th), box)
+
+
+def draw_hud(image: np.ndarray, stats: HudStats, copy: bool = True) -> np.ndarray:
+    """The heads-up line (FPS, inference ms, input size), white on a dark band, top left."""
+    out = image.copy() if copy else image
+    lay = hud_layout(out.shape, stats)
+    x0, y0, x1, y1 = lay.box
+    band = out[y0 : y1 + 1, x0 : x1 + 1]
+    band[:] = (band.astype(np.uint16) * 2 // 5).astype(np.uint8)  # darken: readable on any scene
+    cv2.putText(out, lay.text, lay.origin, _FONT, lay.font_scale, (255, 255, 255), lay.thickness, cv2.LINE_AA)
+    return out
+
+
+def annotate(image: np.ndarray, detections: Detections, stats: HudStats | None = None) -> np.ndarray:
+    """A new image: boxes with label and score, plus the heads-up line when `stats` is given."""
+    out = draw_detections(image, detections, copy=True)
+    if stats is not None:
+        draw_hud(out, stats, copy=False)
     return out

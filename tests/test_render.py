@@ -1,0 +1,90 @@
+"""Rendering: boxes, tags and the heads-up line, legible and unclipped from 320x240 to 1080p."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+
+from camapp.render import annotate, class_color, draw_detections, hud_layout, hud_texts
+from camapp.types import Detections
+
+SIZES = [(320, 240), (1920, 1080)]
+
+
+def stats(**kw):
+    """The four fields of `camapp.pipeline.Stats` the heads-up line reads."""
+    base = {"capture_fps": 29.97, "inference_fps": 12.34, "infer_ms": 8.41, "input_size": 300}
+    return SimpleNamespace(**(base | kw))
+
+
+def test_class_colors_are_stable_and_distinct():
+    colors = [class_color(i) for i in range(90)]
+    assert colors == [class_color(i) for i in range(90)]
+    assert len(set(colors)) == 90
+
+
+@pytest.mark.parametrize("w,h", SIZES)
+def test_hud_fits_inside_frame_and_is_legible(w, h):
+    img = np.zeros((h, w, 3), np.uint8)
+    out = annotate(img, Detections.empty(), stats())
+    lay = hud_layout(img.shape, stats())
+    x0, y0, x1, y1 = lay.box
+    assert 0 <= x0 < x1 < w and 0 <= y0 < y1 < h
+    # The text's white pixels lie inside the band and clear of the image border: nothing clipped.
+    ys, xs = np.nonzero(out.max(axis=2) > 200)
+    assert len(xs) > 0
+    assert xs.min() > 0 and xs.max() < w - 1 and ys.min() > 0 and ys.max() < h - 1
+    assert x0 <= xs.min() and xs.max() <= x1 and y0 <= ys.min() and ys.max() <= y1
+    (tw, th), _ = cv2.getTextSize(lay.text, cv2.FONT_HERSHEY_SIMPLEX, lay.font_scale, lay.thickness)
+    assert xs.max() - xs.min() >= 0.9 * tw  # the whole line was drawn, not a cut-off start
+    # Legible: capitals at least 8 px on 240 lines, and they grow with the frame.
+    assert th >= 8
+    assert th >= h * 0.03
+    for part in ("12.3 fps", "8.4 ms", "300x300"):
+        assert part in lay.text
+
+
+def test_hud_copes_with_missing_values_and_wh_sizes():
+    texts = hud_texts(stats(inference_fps=math.nan, infer_ms=None, input_size=(320, 240)))
+    assert "-- fps" in texts[0] and "-- ms" in texts[0] and "320x240" in texts[0]
+
+
+@pytest.mark.parametrize("w,h", SIZES)
+def test_tags_at_the_edges_are_not_clipped(w, h):
+    img = np.zeros((h, w, 3), np.uint8)
+    dets = Detections([[w - 20, 0, w - 1, 40]], [0.87], [17], ["x"] * 17 + ["cat"])
+    out = draw_detections(img, dets)
+    color = np.array(class_color(17), np.uint8)
+    mask = np.all(out == color, axis=2)
+    ys, xs = np.nonzero(mask)
+    font_scale = max(0.33, h * 0.03 / 22.0)
+    (tw, th), _ = cv2.getTextSize(
+        "cat 0.87", cv2.FONT_HERSHEY_SIMPLEX, font_scale, max(1, round(font_scale * 1.6))
+    )
+    # The tag was shifted left so its whole width is on the image, and it sits at the top edge.
+    assert xs.max() - xs.min() >= tw
+    assert ys.min() == 0
+    assert np.count_nonzero(mask) > tw * th * 0.5
+
+
+def test_annotate_real_detections_leaves_input_untouched(detector, image):
+    img = image("grace_hopper.bmp")
+    before = img.copy()
+    dets = detector.detect(img)
+    assert "person" in dets.labels
+    out = annotate(img, dets, stats())
+    assert np.array_equal(img, before)
+    assert out.shape == img.shape and out is not img
+    i = dets.labels.index("person")
+    x0, y0, x1, y1 = (int(round(v)) for v in dets.boxes[i])
+    color = np.array(class_color(int(dets.class_ids[i])), np.uint8)
+    # The person's box edge is drawn in its class color.
+    column = out[min(y1, img.shape[0] - 1) // 2 + y0 // 2, max(x0, 0)]
+    assert np.abs(column.astype(int) - color).max() < 60
+    # Without stats there is no heads-up band: the top-left corner keeps its brightness.
+    plain = annotate(img, Detections.empty(), None)
+    assert np.array_equal(plain, img)
