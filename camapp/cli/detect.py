@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         args.model,
         labels=args.labels,
         device=args.device,
+        fallback=not args.no_fallback,
         threads=args.threads,
         threshold=args.threshold,
         max_detections=args.max_detections,
