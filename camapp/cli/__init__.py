@@ -18,6 +18,7 @@ from camapp.errors import CamappError
 COMMANDS: dict[str, str] = {
     "models": "camapp.cli.models",
     "detect": "camapp.cli.detect",
+    "devices": "camapp.cli.devices",
 }
 GUI_MODULE = "camapp.cli.gui"
 
