@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "models": "camapp.cli.models",
     "detect": "camapp.cli.detect",
     "devices": "camapp.cli.devices",
+    "eval": "camapp.cli.eval",
 }
 GUI_MODULE = "camapp.cli.gui"
 

@@ -21,9 +21,30 @@ from camapp.detect.runtime import Runtime, get_runtime, quiet_native_info
 from camapp.errors import CamappError, ModelError
 from camapp.types import Detections
 
+# The resolution-multiplier ladder for SSD-MobileNet v1 at 300: odd multiples of 16 hold accuracy
+# better than multiples of 32 (their feature maps keep the native odd grid parity). Chosen with
+# `camapp eval` on coco32; see README "Speed and accuracy".
+DEFAULT_LADDER: tuple[int, ...] = (300, 272, 240, 208, 176, 144, 112)
+
+
+def ladder_for(model: SSDModel, ladder: Sequence[int] = DEFAULT_LADDER) -> tuple[int, ...]:
+    """The rungs `model` can run at: the ladder below its native size, or just its native size
+    if it cannot be rewritten (Edge TPU, or anchors that do not follow the recipe)."""
+    from camapp.detect.rewrite import resize_problem
+
+    native = model.native_size
+    if resize_problem(model) is not None:
+        return (native,)
+    return tuple(sorted({native, *(s for s in ladder if s < native)}, reverse=True))
+
 
 class TFLiteDetector:
-    """A `Detector` on a TFLite interpreter; the Edge TPU backend reuses it with a delegate."""
+    """A `Detector` on a TFLite interpreter; the Edge TPU backend reuses it with a delegate.
+
+    Rungs are built once and cached. The first one is built in the constructor; the others in
+    one background thread (`background=True`) so a live switch never waits for a rewrite:
+    `detect` keeps running at the current rung until the requested one is ready.
+    """
 
     device = "cpu"
 
@@ -40,6 +61,7 @@ class TFLiteDetector:
         max_detections: int | None = None,
         runtime: Runtime | None = None,
         delegates: Sequence[Any] = (),
+        background: bool = True,
     ) -> None:
         self.model = model
         self.names = tuple(names)
@@ -49,18 +71,45 @@ class TFLiteDetector:
         self.classes = frozenset(classes) if classes is not None else None
         self.max_detections = max_detections
         self.delegates = list(delegates)
-        sizes = sorted(set(input_sizes or [model.native_size]), reverse=True)
-        self._sizes = tuple(sizes)
-        self._interpreters: dict[int, Any] = {}
-        self._lock = threading.Lock()
+        if input_sizes:
+            sizes = tuple(sorted(set(input_sizes), reverse=True))
+        elif self.delegates:
+            sizes = (model.native_size,)
+        else:
+            sizes = ladder_for(model)
+        self._sizes = sizes
+        self._check_resizable()
+        start = input_size or (model.native_size if model.native_size in sizes else sizes[0])
+        self._check_size(start)
         self.last_invoke_ms = 0.0
-        start = input_size or model.native_size
-        if start not in self._sizes:
-            raise CamappError(
-                f"input size {start} is not available; choose one of {', '.join(map(str, sizes))}"
-            )
-        self._interpreter_for(start)
+        self.build_ms: dict[int, float] = {}  # rung -> seconds*1000 to rewrite, load and warm up
+        self._interpreters: dict[int, Any] = {}
+        self._errors: dict[int, CamappError] = {}
+        self._pending = [s for s in sizes if s != start]
+        self._cond = threading.Condition()
+        self._worker: threading.Thread | None = None
+        self._closed = False
+        self._interpreters[start] = self._build(start)
         self._current = self._requested = start
+        if background:
+            self._start_worker()
+
+    def _check_resizable(self) -> None:
+        if all(s == self.model.native_size for s in self._sizes):
+            return
+        from camapp.detect.rewrite import resize_problem
+
+        problem = resize_problem(self.model)
+        if problem:
+            raise CamappError(
+                f"{self.model.path.name} runs only at input size {self.model.native_size}: {problem}"
+            )
+
+    def _check_size(self, size: int) -> None:
+        if size not in self._sizes:
+            raise CamappError(
+                f"input size {size} is not available; choose one of {', '.join(map(str, self._sizes))}"
+            )
 
     @property
     def native_size(self) -> int:
@@ -72,16 +121,24 @@ class TFLiteDetector:
 
     @property
     def input_size(self) -> int:
-        """The size the most recent `detect` ran at (a request takes effect on the next frame)."""
+        """The size the most recent `detect` ran at (a request takes effect once its rung is built)."""
         return self._current
 
+    @property
+    def ready_sizes(self) -> tuple[int, ...]:
+        """Rungs built so far; a switch to one of these takes effect on the next frame."""
+        with self._cond:
+            return tuple(s for s in self._sizes if s in self._interpreters)
+
     def set_input_size(self, size: int) -> None:
-        """Thread-safe: applied at the start of the next `detect` call."""
-        if size not in self._sizes:
-            raise CamappError(
-                f"input size {size} is not available; choose one of {', '.join(map(str, self._sizes))}"
-            )
-        self._requested = size
+        """Thread-safe: applied at the next `detect` once the rung is built (at once if it is)."""
+        self._check_size(size)
+        with self._cond:
+            error = self._errors.get(size)
+            if error is not None:
+                raise error
+            self._requested = size
+        self._start_worker()
 
     def model_content(self, size: int) -> bytes:
         """The model bytes for one rung: the file itself at the native size."""
@@ -91,13 +148,15 @@ class TFLiteDetector:
 
         return resize_model(self.model, size, max_detections=self.max_detections)
 
-    def _interpreter_for(self, size: int) -> Any:
-        with self._lock:
-            interp = self._interpreters.get(size)
-            if interp is None:
-                interp = self._make_interpreter(self.model_content(size))
-                self._interpreters[size] = interp
-            return interp
+    def _build(self, size: int) -> Any:
+        """Rewrite, load and warm up one rung (the first invoke packs the XNNPACK weights)."""
+        t0 = time.perf_counter()
+        interp = self._make_interpreter(self.model_content(size))
+        inp = interp.get_input_details()[0]
+        interp.set_tensor(inp["index"], np.zeros(inp["shape"], inp["dtype"]))
+        interp.invoke()
+        self.build_ms[size] = (time.perf_counter() - t0) * 1000.0
+        return interp
 
     def _make_interpreter(self, content: bytes) -> Any:
         try:
@@ -113,12 +172,62 @@ class TFLiteDetector:
             raise ModelError(f"{self.model.path} cannot be loaded by {self.runtime.name}: {first}") from None
         return interp
 
-    def prepare(self, sizes: Sequence[int] | None = None) -> None:
-        """Build the interpreters for `sizes` (all rungs by default) ahead of a live switch."""
-        for size in sizes or self._sizes:
-            self._interpreter_for(size)
+    def _start_worker(self) -> None:
+        with self._cond:
+            if self._closed or not self._pending or (self._worker and self._worker.is_alive()):
+                return
+            self._worker = threading.Thread(target=self._work, name="camapp-rungs", daemon=True)
+            self._worker.start()
+
+    def _work(self) -> None:
+        """Build pending rungs, the requested one first, until none is left."""
+        while True:
+            with self._cond:
+                if self._closed or not self._pending:
+                    self._cond.notify_all()
+                    return
+                size = self._requested if self._requested in self._pending else self._pending[0]
+                self._pending.remove(size)
+            try:
+                interp, error = self._build(size), None
+            except CamappError as exc:
+                interp, error = None, exc
+            with self._cond:
+                if interp is not None:
+                    self._interpreters[size] = interp
+                else:
+                    self._errors[size] = error
+                self._cond.notify_all()
+
+    def prepare(self, sizes: Sequence[int] | None = None, timeout: float | None = None) -> None:
+        """Block until the rungs `sizes` (all by default) are built; re-raise a failed build."""
+        wanted = list(sizes or self._sizes)
+        for size in wanted:
+            self._check_size(size)
+        self._start_worker()
+        with self._cond:
+            done = self._cond.wait_for(
+                lambda: self._closed or all(s in self._interpreters or s in self._errors for s in wanted),
+                timeout,
+            )
+            for size in wanted:
+                if size in self._errors:
+                    raise self._errors[size]
+        if not done:
+            raise CamappError(f"building input sizes {wanted} took longer than {timeout} s")
+
+    def _interpreter_for(self, size: int) -> Any:
+        """The rung's interpreter, waiting for it to be built if need be."""
+        interp = self._interpreters.get(size)
+        if interp is None:
+            self.prepare([size])
+            interp = self._interpreters.get(size)
+            if interp is None:
+                raise CamappError("the detector is closed")
+        return interp
 
     def invoke(self, tensor: np.ndarray, size: int) -> tuple[np.ndarray, ...]:
+        """Run one preprocessed tensor at rung `size`; sets `last_invoke_ms` (invoke alone)."""
         interp = self._interpreter_for(size)
         inp = interp.get_input_details()[0]["index"]
         interp.set_tensor(inp, tensor)
@@ -128,14 +237,27 @@ class TFLiteDetector:
         o = self.model.output_tensors
         return tuple(interp.get_tensor(o[k])[0] for k in ("boxes", "classes", "scores", "count"))
 
+    def invoke_times(self, size: int, image_bgr: np.ndarray, runs: int = 20) -> list[float]:
+        """Invoke-only milliseconds of `runs` runs at rung `size` on one image (for benchmarks)."""
+        tensor = preprocess(image_bgr, self._shape(size), self.model.input_dtype)
+        self.invoke(tensor, size)  # not timed: first call after a switch
+        times = []
+        for _ in range(runs):
+            self.invoke(tensor, size)
+            times.append(self.last_invoke_ms)
+        return times
+
+    def _shape(self, size: int) -> tuple[int, int]:
+        return self.model.input_size if size == self.model.native_size else (size, size)
+
     def detect(self, image_bgr: np.ndarray) -> Detections:
         if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
             raise ValueError("detect() needs an HxWx3 BGR image")
         size = self._requested
+        if size not in self._interpreters:
+            size = self._current  # still building: keep the stream going at the current rung
         self._current = size
-        h, w = self.model.input_size
-        shape = (size, size) if size != self.model.native_size else (h, w)
-        tensor = preprocess(image_bgr, shape, self.model.input_dtype)
+        tensor = preprocess(image_bgr, self._shape(size), self.model.input_dtype)
         boxes, classes, scores, count = self.invoke(tensor, size)
         return postprocess(
             boxes,
@@ -149,7 +271,14 @@ class TFLiteDetector:
         )
 
     def close(self) -> None:
-        with self._lock:
+        with self._cond:
+            self._closed = True
+            self._pending.clear()
+            worker = self._worker
+            self._cond.notify_all()
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout=10)
+        with self._cond:
             self._interpreters.clear()
 
 

@@ -1,0 +1,125 @@
+"""Rungs of the resolution multiplier: built once, cached, the others built in the background."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from conftest import SHARED_MODEL, need
+
+from camapp.detect import open_detector
+from camapp.detect.cpu import DEFAULT_LADDER, TFLiteDetector, ladder_for
+from camapp.detect.model import read_model
+from camapp.labels import load_labels
+
+
+@pytest.fixture(scope="module")
+def ssd_model():
+    return read_model(need(SHARED_MODEL / "detect.tflite"))
+
+
+@pytest.fixture(scope="module")
+def names():
+    return load_labels(need(SHARED_MODEL / "labelmap.txt"))
+
+
+def test_open_detector_defaults_to_the_ladder(model_store, image):
+    det = open_detector(threshold=0.5, threads=2)
+    try:
+        assert det.input_sizes == DEFAULT_LADDER
+        assert det.input_size == 300
+        det.prepare()  # the background thread builds every rung
+        assert det.ready_sizes == DEFAULT_LADDER
+        assert set(det.build_ms) == set(DEFAULT_LADDER)
+        img = image("cat.bmp")
+        for size in DEFAULT_LADDER[:-1]:  # the smallest rung is too coarse for this cat at 0.5
+            det.set_input_size(size)
+            dets = det.detect(img)
+            assert det.input_size == size
+            assert "cat" in dets.labels, size
+    finally:
+        det.close()
+
+
+def test_ladder_for_stays_below_the_native_size(ssd_model):
+    assert ladder_for(ssd_model) == DEFAULT_LADDER
+    assert ladder_for(ssd_model, (320, 300, 200)) == (300, 200)
+
+
+def test_detect_keeps_the_current_rung_until_the_requested_one_is_built(ssd_model, names, image):
+    """The build of rung 112 is held at a gate (real build, only its timing is controlled)."""
+    det = TFLiteDetector(ssd_model, names, threads=2, threshold=0.5, background=False)
+    gate = threading.Event()
+    real_build = det._build
+
+    def gated(size):
+        gate.wait(30)
+        return real_build(size)
+
+    det._build = gated
+    try:
+        img = image("cat.bmp")
+        det.set_input_size(112)
+        for _ in range(3):
+            dets = det.detect(img)  # must not block on the build
+            assert det.input_size == 300 and "cat" in dets.labels
+        assert 112 not in det.ready_sizes
+        gate.set()
+        det.prepare([112])
+        det.detect(img)
+        assert det.input_size == 112
+    finally:
+        gate.set()
+        det.close()
+
+
+def test_switching_back_reuses_the_cached_interpreter(ssd_model, names, image):
+    det = TFLiteDetector(ssd_model, names, threads=2, input_sizes=[300, 176])
+    try:
+        det.prepare()
+        first = {s: det._interpreter_for(s) for s in det.input_sizes}
+        img = image("pets.jpg")
+        for size in (176, 300, 176, 300):
+            det.set_input_size(size)
+            det.detect(img)
+            assert det.input_size == size
+            assert det._interpreter_for(size) is first[size]
+    finally:
+        det.close()
+
+
+def test_set_input_size_from_another_thread_while_detecting(ssd_model, names, image):
+    det = TFLiteDetector(ssd_model, names, threads=2, input_sizes=[300, 240, 176, 112], threshold=0.3)
+    img = image("grace_hopper.bmp")
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def switcher():
+        try:
+            while not stop.is_set():
+                for size in det.input_sizes:
+                    det.set_input_size(size)
+        except BaseException as exc:  # noqa: BLE001 - surfaced by the assert below
+            errors.append(exc)
+
+    t = threading.Thread(target=switcher)
+    t.start()
+    try:
+        seen = set()
+        for _ in range(40):
+            dets = det.detect(img)
+            seen.add(det.input_size)
+            assert det.input_size in det.input_sizes
+            assert len(dets) >= 0
+    finally:
+        stop.set()
+        t.join()
+        det.close()
+    assert not errors
+    assert len(seen) > 1
+
+
+def test_a_closed_detector_stops_building(ssd_model, names):
+    det = TFLiteDetector(ssd_model, names, threads=2)
+    det.close()
+    assert det._worker is None or not det._worker.is_alive()
