@@ -1,0 +1,142 @@
+"""What every recorder shares: a worker thread behind a bounded queue, and error reporting.
+
+The pipeline calls `submit` from its own thread and must never wait on a disk, so `submit` only
+puts the result on a bounded queue; when the queue is full the result is dropped and counted.
+A write error (full disk, unwritable path) stops the recorder, sets `error`, logs one line and
+calls `on_error`; the caller keeps running.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from camapp.pipeline import Result
+
+log = logging.getLogger("camapp.record")
+
+ErrorCallback = Callable[[str], None]
+_STOP = object()
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason: the OS message when there is one ("No space left on device")."""
+    reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return " ".join(str(reason).split())
+
+
+class Worker:
+    """Runs `_handle` on one thread for each queued item; subclasses finalize in `_finish`.
+
+    `what` names the output in messages ("recording /x/clip.mp4").
+    """
+
+    def __init__(
+        self, what: str, queue_size: int, on_error: ErrorCallback | None = None, name: str = "camapp-record"
+    ) -> None:
+        self.what = what
+        self.on_error = on_error
+        self.error: str | None = None
+        self.dropped = 0
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, queue_size))
+        self._closed = False
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._started = False
+
+    def _start(self) -> None:
+        self._started = True
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        """True until `close()` or an error stopped the recorder."""
+        return not self._closed and self.error is None
+
+    def _offer(self, item: Any) -> bool:
+        """Queue `item` without blocking; False (and counted in `dropped`) when it cannot be."""
+        if not self.running:
+            return False
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            self.dropped += 1
+            return False
+        return True
+
+    def submit(self, result: Result) -> None:
+        """Hand over one pipeline result; returns at once (Consumer protocol)."""
+        self._offer(result)
+
+    def fail(self, exc: BaseException | str) -> None:
+        """Stop with a clear one-line message; the first error wins."""
+        with self._lock:
+            if self.error is not None:
+                return
+            reason = exc if isinstance(exc, str) else describe(exc)
+            self.error = f"{self.what} stopped: {reason}"
+        log.error("camapp: %s", self.error)
+        if self.on_error is not None:
+            try:
+                self.on_error(self.error)
+            except Exception:  # a broken callback must not take the recorder thread down
+                log.exception("camapp: error callback failed")
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                break
+            if self.error is not None:
+                self._discard(item)  # stopped by an error: drain without writing
+                continue
+            try:
+                self._handle(item)
+            except Exception as exc:
+                self.fail(exc)
+        try:
+            self._finish()
+        except Exception as exc:
+            self.fail(exc)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Finish the queued items, finalize the output and join the thread. Idempotent.
+
+        Blocks for at most the time to process what is queued (`queue_size` items) plus the
+        trailer; `timeout` bounds the wait (the thread then finishes in the background).
+        """
+        with self._lock:
+            first = not self._closed
+            self._closed = True
+        if first:
+            if self._started:
+                self._queue.put(_STOP)  # the queue is bounded, but the worker is draining it
+            else:
+                self._finish_safely()
+        if self._started and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _finish_safely(self) -> None:
+        try:
+            self._finish()
+        except Exception as exc:
+            self.fail(exc)
+
+    def _handle(self, item: Any) -> None:
+        raise NotImplementedError
+
+    def _discard(self, item: Any) -> None:
+        """An item that arrived after an error; subclasses release what waits on it."""
+
+    def _finish(self) -> None:
+        """Finalize the output; runs once, on the worker thread, after the last item."""
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

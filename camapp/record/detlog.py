@@ -1,0 +1,84 @@
+"""`DetectionLog`: one JSON line per processed frame (`--log FILE`)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from camapp.record.base import ErrorCallback, Worker, describe
+from camapp.record.encode import frame_time
+
+if TYPE_CHECKING:
+    from camapp.pipeline import Result
+
+log = logging.getLogger("camapp.record")
+
+
+def log_line(result: Result, t: float) -> dict[str, Any]:
+    """`{"frame", "t", "input_size", "detections"}`; detections as `camapp detect --json` prints them."""
+    size = getattr(result.stats, "input_size", None)
+    return {
+        "frame": int(result.frame.index),
+        "t": round(t, 4),
+        "input_size": list(size) if isinstance(size, tuple) else size,
+        "detections": result.detections.to_list(),
+    }
+
+
+class DetectionLog(Worker):
+    """Append one JSON line per submitted result to `path` (truncated at start).
+
+    `t` is the file position in seconds (`media_time`) when the source has one, else seconds since
+    the first logged frame. Boxes are xyxy in source pixels. Lines are flushed to the OS at least
+    every `flush_every` seconds, so a crash loses at most about that much. `submit()` never blocks;
+    `close()` writes what is queued and closes the file. Errors: as `VideoRecorder`.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        flush_every: float = 0.5,
+        queue_size: int = 1000,
+        on_error: ErrorCallback | None = None,
+    ) -> None:
+        self.path = Path(path)
+        super().__init__(f"detection log {self.path}", queue_size, on_error, name="camapp-detlog")
+        self.flush_every = flush_every
+        self.lines = 0
+        self._t0: float | None = None
+        self._flushed = time.monotonic()
+        self._file: IO[str] | None = None
+        try:
+            self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in _finish
+        except OSError as exc:
+            self.fail(f"cannot write {self.path}: {describe(exc)}")
+            return
+        self._start()
+
+    def _handle(self, result: Result) -> None:
+        frame = result.frame
+        if frame.media_time is not None:
+            t = frame.media_time
+        else:
+            if self._t0 is None:
+                self._t0 = frame_time(frame)
+            t = frame.timestamp - self._t0
+        assert self._file is not None
+        self._file.write(json.dumps(log_line(result, t), separators=(",", ":")) + "\n")
+        self.lines += 1
+        now = time.monotonic()
+        if now - self._flushed >= self.flush_every or self._queue.empty():
+            self._file.flush()
+            self._flushed = now
+
+    def _finish(self) -> None:
+        file, self._file = self._file, None
+        if file is not None:
+            try:
+                file.flush()
+            finally:
+                file.close()

@@ -1,0 +1,170 @@
+"""`EventRecorder`: one clip per sighting of chosen classes, with pre-roll and post-roll.
+
+It encodes every frame all the time and keeps the encoded packets since the last keyframe before
+`now - pre_roll` in a ring buffer (a few seconds of H.264 is a few hundred kB, raw frames would be
+hundreds of MB). When a watched class appears, a file is opened and the buffer goes in first, so
+the clip starts on a keyframe at least `pre_roll` seconds before the trigger.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from camapp.errors import CamappError
+from camapp.record.base import ErrorCallback, Worker, describe
+from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, Packet, container_for
+from camapp.render import annotate
+
+if TYPE_CHECKING:
+    from camapp.pipeline import Result
+
+log = logging.getLogger("camapp.record")
+
+
+@dataclass
+class Event:
+    """One event clip. Times are on the recorder's clock (seconds since its first frame)."""
+
+    path: Path
+    classes: tuple[str, ...]  # the watched classes seen at the trigger
+    trigger_t: float
+    start_t: float  # first frame in the file: a keyframe at or before trigger_t - pre_roll
+    last_seen_t: float
+    end_t: float = 0.0
+    frames: int = 0
+    seen: set[str] = field(default_factory=set)  # every watched class seen during the event
+
+    @property
+    def pre_roll(self) -> float:
+        return self.trigger_t - self.start_t
+
+
+def event_name(when: dt.datetime, classes: Iterable[str], ext: str) -> str:
+    """`20261126-201502_person+dog.mp4`: sorts by time, says what triggered it, safe on any OS."""
+    tag = "+".join(re.sub(r"[^A-Za-z0-9_-]+", "-", c).strip("-") or "class" for c in classes)
+    return f"{when:%Y%m%d-%H%M%S}_{tag}{ext}"
+
+
+class EventRecorder(Worker):
+    """Record a clip into `directory` while any of `classes` is seen (`--record-on person,dog`).
+
+    A clip starts when a watched class appears, with `pre_roll` seconds before it, and ends
+    `post_roll` seconds after its last sighting (frame time, so file sources behave like cameras).
+    One file per event, named by wall-clock time and trigger classes; `ext` picks the container
+    (".mp4" fragmented MP4 or ".mkv"). `events` lists the finished `Event`s, `active` the one being
+    written. `submit()` never blocks (Consumer protocol); `close()` ends an open event and returns
+    once the queue (at most `queue_size` frames) is encoded. Errors: as `VideoRecorder`.
+    """
+
+    def __init__(
+        self,
+        directory: str | Path,
+        classes: Iterable[str],
+        pre_roll: float = 3.0,
+        post_roll: float = 5.0,
+        *,
+        ext: str = ".mp4",
+        codec: str | None = None,
+        keyint: float = KEYINT,
+        queue_size: int = 30,
+        on_error: ErrorCallback | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.classes = frozenset(c.strip() for c in classes if c.strip())
+        if not self.classes:
+            raise CamappError("--record-on needs at least one class name, e.g. person,dog")
+        if pre_roll < 0 or post_roll < 0:
+            raise CamappError("pre-roll and post-roll must not be negative")
+        container_for(Path("x" + ext))
+        super().__init__(f"event recording in {self.directory}", queue_size, on_error, name="camapp-events")
+        self.pre_roll = pre_roll
+        self.post_roll = post_roll
+        self.ext = ext
+        self.events: list[Event] = []
+        self.active: Event | None = None
+        self._clock = Clock()
+        self._encoder = Encoder(codec, keyint=keyint)
+        self.codec = self._encoder.codec
+        self._ring: collections.deque[tuple[float, Packet]] = collections.deque()
+        self._writer: ClipWriter | None = None
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            probe = self.directory / ".camapp-write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            self.fail(f"cannot write to {self.directory}: {describe(exc)}")
+            return
+        self._start()
+
+    def _handle(self, result: Result) -> None:
+        t = self._clock(result.frame)
+        image = annotate(result.frame.image, result.detections, result.stats)
+        packets = self._encoder.encode(image, t)
+        for p in packets:
+            self._ring.append((self._encoder.seconds(p.pts), p))
+        self._trim(t)
+        seen = self.classes.intersection(result.detections.labels)
+        if seen and self.active is None:
+            self._begin(t, seen)  # writes the ring, which already holds this frame
+        elif self.active is not None and self._writer is not None:
+            self._writer.write(packets)
+        event = self.active
+        if event is None:
+            return
+        if seen:
+            event.last_seen_t = t
+            event.seen |= seen
+        event.frames = self._writer.frames if self._writer else event.frames
+        event.end_t = t
+        if t - event.last_seen_t >= self.post_roll:
+            self._end()
+
+    def _trim(self, now: float) -> None:
+        """Drop packets older than the last keyframe at or before `now - pre_roll`."""
+        ring, cutoff = self._ring, now - self.pre_roll
+        keys = [i for i, (pt, p) in enumerate(ring) if p.key and pt <= cutoff + 1e-6]
+        for _ in range(keys[-1] if keys else 0):
+            ring.popleft()
+
+    def _begin(self, t: float, seen: set[str]) -> None:
+        classes = tuple(sorted(seen))
+        name = event_name(dt.datetime.now(), classes, self.ext)
+        path = self.directory / name
+        n = 1
+        while path.exists():
+            n += 1
+            path = path.with_name(f"{Path(name).stem}-{n}{self.ext}")
+        start = self._ring[0][0] if self._ring else t
+        self.active = Event(path, classes, trigger_t=t, start_t=start, last_seen_t=t, end_t=t, seen=set(seen))
+        log.info("camapp: event %s started (%s)", path.name, ", ".join(classes))
+        self._writer = ClipWriter(path, self._encoder)
+        self._writer.write(p for _, p in self._ring)
+
+    def _end(self) -> None:
+        event, writer = self.active, self._writer
+        self.active, self._writer = None, None
+        if writer is not None:
+            writer.close()
+        if event is not None:
+            event.frames = writer.frames if writer else event.frames
+            self.events.append(event)
+            log.info(
+                "camapp: event %s: %d frames, %.1f s",
+                event.path.name,
+                event.frames,
+                event.end_t - event.start_t,
+            )
+
+    def _finish(self) -> None:
+        if self.active is not None:
+            if self._writer is not None and self.error is None:
+                self._writer.write(self._encoder.flush())
+            self._end()

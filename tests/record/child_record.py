@@ -1,0 +1,86 @@
+"""A real recording process for the crash and full-disk tests (run as a subprocess, not collected).
+
+It feeds real frames of a shared clip into a recorder at a steady pace, printing one line per
+submitted frame (`frame <submitted> <frames_written> <elapsed> <error>`), and a JSON summary when done.
+`--fsize` caps the file size with RLIMIT_FSIZE (SIGXFSZ ignored, so writes fail with EFBIG like
+a full disk); the process keeps submitting after the error, as the pipeline would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import signal
+import sys
+import time
+
+import cv2
+
+from camapp.record import DetectionLog, SnapshotWriter, VideoRecorder
+from camapp.types import Detections, Frame
+
+
+class Stats:
+    capture_fps = inference_fps = 10.0
+    infer_ms = 8.0
+    input_size = 300
+
+
+class Result:
+    def __init__(self, frame: Frame) -> None:
+        self.frame, self.detections, self.stats = frame, Detections.empty(), Stats()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("clip")
+    ap.add_argument("out")
+    ap.add_argument("--kind", default="video", choices=["video", "log", "snapshots"])
+    ap.add_argument("--frames", type=int, default=300)
+    ap.add_argument("--pace", type=float, default=20.0, help="frames submitted per second")
+    ap.add_argument("--fsize", type=int, help="RLIMIT_FSIZE in bytes")
+    args = ap.parse_args()
+    if args.fsize:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (args.fsize, args.fsize))
+    errors: list[str] = []
+    if args.kind == "video":
+        rec = VideoRecorder(args.out, queue_size=1000, on_error=errors.append)
+    elif args.kind == "log":
+        rec = DetectionLog(args.out, on_error=errors.append)
+    else:
+        rec = SnapshotWriter(args.out, every=0.1, on_error=errors.append)
+    cap = cv2.VideoCapture(args.clip)
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    submitted = 0
+    for i in range(args.frames):
+        ok, img = cap.read()
+        if not ok:
+            break
+        rec.submit(Result(Frame(img, time.monotonic(), i, i / fps)))
+        submitted += 1
+        written = getattr(rec, "frames_written", getattr(rec, "lines", len(getattr(rec, "saved", []))))
+        print(
+            "frame",
+            submitted,
+            written,
+            f"{getattr(rec, 'elapsed', 0.0):.3f}",
+            rec.error is not None,
+            flush=True,
+        )
+        time.sleep(1.0 / args.pace)
+    rec.close()
+    summary = {
+        "submitted": submitted,
+        "error": rec.error,
+        "callback": errors,
+        "dropped": rec.dropped,
+        "frames_written": getattr(rec, "frames_written", None),
+    }
+    print(json.dumps(summary), flush=True)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

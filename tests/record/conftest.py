@@ -1,0 +1,99 @@
+"""Real frames from the shared clips, wrapped as pipeline results for the recorders.
+
+`Stats` and `Result` below are a minimal local stand-in for `camapp.pipeline`'s, used only until
+that module lands on main; the recorders only read `frame`, `detections` and `stats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import pytest
+
+from camapp.types import Detections, Frame
+
+
+@dataclass(frozen=True)
+class Stats:
+    capture_fps: float = 10.0
+    inference_fps: float = 10.0
+    infer_ms: float = 8.0
+    infer_ms_p95: float = 9.0
+    latency_ms: float = 20.0
+    dropped: int = 0
+    frames: int = 0
+    input_size: Any = 300
+    state: str = "running"
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Result:
+    frame: Frame
+    detections: Detections
+    stats: Stats
+
+
+def read_clip(path: Path, count: int, start: int = 0, media_time: bool = True) -> Iterator[Frame]:
+    """`count` frames from `start`, stamped like the file source: media_time = position in s."""
+    cap = cv2.VideoCapture(str(path))
+    assert cap.isOpened(), path
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    try:
+        if start:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, start)
+        for i in range(start, start + count):
+            ok, img = cap.read()
+            if not ok:
+                return
+            t = i / fps
+            yield Frame(img, timestamp=1000.0 + t, index=i, media_time=t if media_time else None)
+    finally:
+        cap.release()
+
+
+@pytest.fixture()
+def clip_results() -> Callable[..., Iterator[Result]]:
+    """Results for real clip frames; with `detector`, real detections, else none."""
+
+    def _results(path: Path, count: int, start: int = 0, detector: Any = None, media_time: bool = True):
+        for frame in read_clip(path, count, start, media_time):
+            dets = detector.detect(frame.image) if detector is not None else Detections.empty()
+            size = detector.input_size if detector is not None else 300
+            yield Result(frame, dets, Stats(frames=frame.index, input_size=size))
+
+    return _results
+
+
+@pytest.fixture()
+def rec_kit():
+    """The stand-in `Result`/`Stats` types and the clip reader, for tests that build results."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(Result=Result, Stats=Stats, read_clip=read_clip)
+
+
+def decode(path: Path) -> tuple[list[float], Any]:
+    """Frame times (s) of every decodable frame, stopping at a truncated tail; and the stream."""
+    import av
+
+    times: list[float] = []
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        try:
+            for packet in container.demux(stream):
+                for frame in packet.decode():
+                    times.append(float(frame.pts * frame.time_base))
+        except av.error.InvalidDataError:
+            pass  # a killed or disk-full file may end in a partial packet; what came before counts
+        info = {"codec": stream.codec_context.name, "rate": stream.average_rate}
+    return times, info
+
+
+@pytest.fixture()
+def decoded():
+    return decode
