@@ -7,6 +7,7 @@ interpreter, built once and cached, so switching rungs live costs nothing at swi
 from __future__ import annotations
 
 import os
+import statistics
 import threading
 import time
 from collections.abc import Sequence
@@ -47,6 +48,8 @@ class TFLiteDetector:
     """
 
     device = "cpu"
+    # rest between background builds, as a multiple of the last build's duration
+    BUILD_PACING = 1.0
 
     def __init__(
         self,
@@ -89,6 +92,7 @@ class TFLiteDetector:
         self._cond = threading.Condition()
         self._worker: threading.Thread | None = None
         self._closed = False
+        self._waiters = 0  # prepare() calls waiting: build flat out, no pacing
         self._interpreters[start] = self._build(start)
         self._current = self._requested = start
         if background:
@@ -138,6 +142,7 @@ class TFLiteDetector:
             if error is not None:
                 raise error
             self._requested = size
+            self._cond.notify_all()  # wakes a pacing worker: the requested rung is built next
         self._start_worker()
 
     def model_content(self, size: int) -> bytes:
@@ -180,7 +185,12 @@ class TFLiteDetector:
             self._worker.start()
 
     def _work(self) -> None:
-        """Build pending rungs, the requested one first, until none is left."""
+        """Build pending rungs, the requested one first, until none is left.
+
+        Between two background builds the worker rests as long as the last build took, so on
+        2 cores the live stream keeps most of the CPU; a requested rung or a `prepare` call
+        cuts the rest short.
+        """
         while True:
             with self._cond:
                 if self._closed or not self._pending:
@@ -188,6 +198,7 @@ class TFLiteDetector:
                     return
                 size = self._requested if self._requested in self._pending else self._pending[0]
                 self._pending.remove(size)
+            t0 = time.perf_counter()
             try:
                 interp, error = self._build(size), None
             except CamappError as exc:
@@ -198,6 +209,10 @@ class TFLiteDetector:
                 else:
                     self._errors[size] = error
                 self._cond.notify_all()
+                self._cond.wait_for(
+                    lambda: self._closed or self._waiters > 0 or self._requested in self._pending,
+                    timeout=(time.perf_counter() - t0) * self.BUILD_PACING,
+                )
 
     def prepare(self, sizes: Sequence[int] | None = None, timeout: float | None = None) -> None:
         """Block until the rungs `sizes` (all by default) are built; re-raise a failed build."""
@@ -206,10 +221,15 @@ class TFLiteDetector:
             self._check_size(size)
         self._start_worker()
         with self._cond:
-            done = self._cond.wait_for(
-                lambda: self._closed or all(s in self._interpreters or s in self._errors for s in wanted),
-                timeout,
-            )
+            self._waiters += 1
+            self._cond.notify_all()
+            try:
+                done = self._cond.wait_for(
+                    lambda: self._closed or all(s in self._interpreters or s in self._errors for s in wanted),
+                    timeout,
+                )
+            finally:
+                self._waiters -= 1
             for size in wanted:
                 if size in self._errors:
                     raise self._errors[size]
@@ -280,6 +300,21 @@ class TFLiteDetector:
             worker.join(timeout=10)
         with self._cond:
             self._interpreters.clear()
+
+
+def bench_rungs(
+    detector: TFLiteDetector, image_bgr: np.ndarray, runs: int = 20, rounds: int = 3
+) -> dict[int, float]:
+    """Median invoke-only milliseconds per rung (for `camapp bench`).
+
+    Rounds go over all rungs in turn, so load from other processes falls on every rung alike.
+    """
+    detector.prepare()
+    times: dict[int, list[float]] = {s: [] for s in detector.input_sizes}
+    for _ in range(rounds):
+        for size in detector.input_sizes:
+            times[size] += detector.invoke_times(size, image_bgr, runs)
+    return {size: statistics.median(t) for size, t in times.items()}
 
 
 def open_cpu(

@@ -123,3 +123,15 @@ def test_a_closed_detector_stops_building(ssd_model, names):
     det = TFLiteDetector(ssd_model, names, threads=2)
     det.close()
     assert det._worker is None or not det._worker.is_alive()
+
+
+def test_bench_rungs_times_every_rung(ssd_model, names, image):
+    """Only the shape of the result: speed itself is compared by the benchmark, not by a test."""
+    from camapp.detect.cpu import bench_rungs
+
+    det = TFLiteDetector(ssd_model, names, threads=2, input_sizes=[300, 144])
+    try:
+        result = bench_rungs(det, image("cat.bmp"), runs=2, rounds=1)
+    finally:
+        det.close()
+    assert set(result) == {300, 144} and all(ms > 0 for ms in result.values())
