@@ -6,6 +6,10 @@ that module lands on main; the recorders only read `frame`, `detections` and `st
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,7 +73,7 @@ def clip_results() -> Callable[..., Iterator[Result]]:
     return _results
 
 
-@pytest.fixture()
+@pytest.fixture(scope="session")
 def rec_kit():
     """The stand-in `Result`/`Stats` types and the clip reader, for tests that build results."""
     from types import SimpleNamespace
@@ -97,3 +101,27 @@ def decode(path: Path) -> tuple[list[float], Any]:
 @pytest.fixture()
 def decoded():
     return decode
+
+
+ROOT = Path(__file__).resolve().parents[2]
+CHILD = Path(__file__).with_name("child_record.py")
+
+
+@pytest.fixture()
+def run_child() -> Callable[..., subprocess.Popen]:
+    """Start `child_record.py` (a real recording process) with the given arguments."""
+
+    def _run(*args: str, user_unwritable: bool = False) -> subprocess.Popen:
+        cmd = [sys.executable, str(CHILD), *args]
+        if user_unwritable and os.geteuid() == 0:
+            # Root writes anywhere; without CAP_DAC_OVERRIDE it obeys file modes like any user.
+            setpriv = shutil.which("setpriv")
+            if setpriv is None:
+                pytest.skip("running as root without setpriv: cannot make a directory unwritable")
+            cmd = [setpriv, "--inh-caps=-dac_override", "--bounding-set=-dac_override", *cmd]
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        return subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env
+        )
+
+    return _run

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
 import signal
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import BOTTLE_CLIP, PERSON_CLIP, ROOT, need
+from conftest import BOTTLE_CLIP, PERSON_CLIP, need
 
 from camapp.errors import CamappError
 from camapp.record import VideoRecorder, pick_codec
 from camapp.record import video as video_mod
 from camapp.types import Detections, Frame
-
-CHILD = Path(__file__).with_name("child_record.py")
 
 
 def record(path, results, **kw) -> VideoRecorder:
@@ -140,19 +133,7 @@ def test_missing_directory_reports_and_caller_goes_on(tmp_path, clip_results, ca
     assert rec.frames_written == 0 and not rec.running
 
 
-def run_child(*args: str, user_unwritable: bool = False) -> subprocess.Popen:
-    cmd = [sys.executable, str(CHILD), *args]
-    if user_unwritable and os.geteuid() == 0:
-        # Root writes anywhere; without CAP_DAC_OVERRIDE it obeys file modes like any user.
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("running as root without setpriv: cannot make a directory unwritable")
-        cmd = [setpriv, "--inh-caps=-dac_override", "--bounding-set=-dac_override", *cmd]
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=env)
-
-
-def test_unwritable_directory_reports_and_caller_goes_on(tmp_path):
+def test_unwritable_directory_reports_and_caller_goes_on(tmp_path, run_child):
     ro = tmp_path / "ro"
     ro.mkdir()
     ro.chmod(0o555)
@@ -172,7 +153,7 @@ def test_unwritable_directory_reports_and_caller_goes_on(tmp_path):
 
 
 @pytest.mark.parametrize("ext", [".mp4", ".mkv"])
-def test_kill_9_keeps_all_but_the_last_second(tmp_path, decoded, ext):
+def test_kill_9_keeps_all_but_the_last_second(tmp_path, decoded, run_child, ext):
     """A real recording process is SIGKILLed mid-file; the file must play up to ~1 s before."""
     out = tmp_path / f"killed{ext}"
     child = run_child(str(need(PERSON_CLIP)), str(out), "--pace", "20")
@@ -193,7 +174,7 @@ def test_kill_9_keeps_all_but_the_last_second(tmp_path, decoded, ext):
     assert np.allclose(np.diff(times), 0.1, atol=0.002)
 
 
-def test_full_disk_stops_recording_with_a_message(tmp_path, decoded):
+def test_full_disk_stops_recording_with_a_message(tmp_path, decoded, run_child):
     """RLIMIT_FSIZE makes writes fail with EFBIG mid-recording, as a full disk fails with ENOSPC."""
     out = tmp_path / "full.mp4"
     child = run_child(str(need(PERSON_CLIP)), str(out), "--frames", "60", "--pace", "60", "--fsize", "60000")
