@@ -1,0 +1,370 @@
+"""Capture and inference in two threads joined by a tiny queue, with live settings.
+
+Real-time semantics: the queue holds at most `queue_size` frames and a newer frame pushes out
+the oldest (counted as dropped), so detection always works on the freshest frame and latency
+stays bounded. When a file is read as fast as possible (`realtime=False`) nothing is dropped:
+the capture thread waits for room instead (backpressure).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from camapp.detect.base import Detector
+from camapp.errors import CamappError, SourceError
+from camapp.pipeline.consumer import Consumer, Result
+from camapp.pipeline.policy import RungPolicy
+from camapp.pipeline.stats import Stats, StatsMeter
+from camapp.sources.base import Source, SourceLost
+from camapp.types import Frame
+
+log = logging.getLogger(__name__)
+
+END = object()  # end of input, passed through the frame queue
+DEFAULT_TARGET_FPS = 15.0
+
+
+class FrameQueue:
+    """A bounded hand-off that either drops the oldest frame or blocks the producer."""
+
+    def __init__(self, size: int, drop: bool) -> None:
+        self.size = max(1, size)
+        self.drop = drop
+        self._items: deque[object] = deque()
+        self._cond = threading.Condition()
+        self._halted = False
+
+    def put(self, item: object, force: bool = False) -> int:
+        """Returns how many stale frames were dropped to make room."""
+        dropped = 0
+        with self._cond:
+            if self.drop or force:
+                while len(self._items) >= self.size and not force:
+                    self._items.popleft()
+                    dropped += 1
+            else:
+                while len(self._items) >= self.size and not self._halted:
+                    self._cond.wait(0.1)
+            if not self._halted or force:
+                self._items.append(item)
+            self._cond.notify_all()
+        return dropped
+
+    def get(self) -> object:
+        with self._cond:
+            while not self._items and not self._halted:
+                self._cond.wait(0.1)
+            item = self._items.popleft() if self._items else END
+            self._cond.notify_all()
+            return item
+
+    def halt(self) -> None:
+        with self._cond:
+            self._halted = True
+            self._cond.notify_all()
+
+
+class Pipeline:
+    """Reads `source`, runs `detector` on the freshest frame, hands each `Result` to consumers.
+
+    The pipeline owns the source once started (it closes it in `stop()`); the caller owns the
+    detector. Pass `open_source=True` to have the capture thread open the source (keeps a GUI
+    responsive while a camera starts); an open failure then ends in state "error".
+    Callbacks (`on_result`, `on_state`) run on the pipeline's threads and must be cheap.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        detector: Detector,
+        consumers: Sequence[Consumer] = (),
+        *,
+        realtime: bool | None = None,
+        queue_size: int = 1,
+        max_frames: int | None = None,
+        open_source: bool = False,
+        reconnect_delay: float = 0.5,
+        reconnect_max_delay: float = 5.0,
+        reconnect_timeout: float | None = None,
+    ) -> None:
+        self.source = source
+        self.detector = detector
+        self.realtime = getattr(source, "realtime", True) if realtime is None else realtime
+        self.max_frames = max_frames
+        self.reconnect_delay = reconnect_delay
+        self.reconnect_max_delay = reconnect_max_delay
+        self.reconnect_timeout = reconnect_timeout
+        self._open_first = open_source
+        self._consumers: list[Consumer] = list(consumers)
+        self._result_cbs: list[Callable[[Result], None]] = []
+        self._state_cbs: list[Callable[[Stats], None]] = []
+        self._lock = threading.Lock()
+        self._queue = FrameQueue(queue_size, drop=self.realtime)
+        self._meter = StatsMeter()
+        self._meter.input_size = detector.input_size
+        self._halt = threading.Event()  # stop capturing (stop() or inference finished)
+        self._running = threading.Event()  # cleared while paused
+        self._running.set()
+        self._done = threading.Event()
+        self._pending: dict[str, Any] = {}
+        self._policy: RungPolicy | None = None
+        self._threads: list[threading.Thread] = []
+        self._stopped = False
+
+    # -- public control ------------------------------------------------------------------------
+    @property
+    def stats(self) -> Stats:
+        return self._meter.snapshot()
+
+    @property
+    def auto(self) -> bool:
+        return self._policy is not None or self._pending.get("size") == "auto"
+
+    def start(self) -> None:
+        if self._threads:
+            raise RuntimeError("a pipeline starts once; build a new one")
+        self._threads = [
+            threading.Thread(target=self._capture_loop, name="camapp-capture", daemon=True),
+            threading.Thread(target=self._inference_loop, name="camapp-inference", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the input has ended, an error stopped the pipeline or `stop()` was called."""
+        return self._done.wait(timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop both threads, then close every consumer (finalizing recordings) and the source."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._halt.set()
+        self._running.set()
+        self._queue.halt()
+        deadline = time.monotonic() + timeout
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        with self._lock:
+            consumers = list(self._consumers)
+        for c in consumers:
+            try:
+                c.close()
+            except Exception:
+                log.exception("closing %r failed", c)
+        if not any(t.is_alive() for t in self._threads[:1]):
+            self.source.close()
+        if self._meter.state not in ("ended", "error"):
+            self._set_state("ended", "stopped")
+        self._done.set()
+
+    def add_consumer(self, consumer: Consumer) -> None:
+        with self._lock:
+            self._consumers.append(consumer)
+
+    def remove_consumer(self, consumer: Consumer) -> None:
+        """Detach `consumer` (the caller closes it, e.g. to finalize a recording)."""
+        with self._lock:
+            if consumer in self._consumers:
+                self._consumers.remove(consumer)
+
+    def on_result(self, callback: Callable[[Result], None]) -> None:
+        with self._lock:
+            self._result_cbs.append(callback)
+
+    def on_state(self, callback: Callable[[Stats], None]) -> None:
+        """`callback(stats)` whenever `stats.state` or `stats.message` changes."""
+        with self._lock:
+            self._state_cbs.append(callback)
+
+    def set_input_size(self, size: int | str, target_fps: float | None = None) -> None:
+        """A ladder rung, or "auto" to hold `target_fps` (default: the source's rate, else 15)."""
+        if size != "auto" and (not isinstance(size, int) or size not in self.detector.input_sizes):
+            sizes = ", ".join(map(str, self.detector.input_sizes))
+            raise CamappError(f"input size {size} is not available; choose one of {sizes} or auto")
+        if target_fps is not None and target_fps <= 0:
+            raise CamappError("target fps must be positive")
+        self._settle(size=size, target_fps=target_fps)
+
+    def set_threshold(self, threshold: float) -> None:
+        if not 0.0 <= threshold <= 1.0:
+            raise CamappError(f"threshold {threshold} must be between 0 and 1")
+        self._settle(threshold=float(threshold))
+
+    def set_classes(self, classes: set[int] | frozenset[int] | None) -> None:
+        self._settle(classes=None if classes is None else frozenset(classes))
+
+    def set_threads(self, threads: int) -> None:
+        if threads < 1:
+            raise CamappError("threads must be at least 1")
+        self._settle(threads=int(threads))
+
+    def pause(self) -> None:
+        self._running.clear()
+        self._set_state("paused")
+
+    def resume(self) -> None:
+        if not self._running.is_set():
+            self._running.set()
+            self._set_state("running")
+
+    # -- internals -----------------------------------------------------------------------------
+    def _settle(self, **settings: Any) -> None:
+        with self._lock:
+            self._pending.update(settings)
+
+    def _apply_settings(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        det = self.detector
+        if "threshold" in pending:
+            det.threshold = pending["threshold"]
+        if "classes" in pending:
+            det.classes = pending["classes"]
+        if "threads" in pending:
+            set_threads = getattr(det, "set_threads", None)
+            if set_threads is not None:
+                set_threads(pending["threads"])
+            elif hasattr(det, "threads") and hasattr(det, "prepare"):
+                det.threads = pending["threads"]  # type: ignore[attr-defined]
+                det.close()  # interpreters are rebuilt lazily with the new thread count
+                det.prepare([det.input_size])  # type: ignore[attr-defined]
+        if "size" in pending:
+            size = pending["size"]
+            if size == "auto":
+                target = pending.get("target_fps") or getattr(self.source, "fps", None) or DEFAULT_TARGET_FPS
+                self._policy = RungPolicy(det.input_sizes, target, start=det.input_size)
+            else:
+                self._policy = None
+                det.set_input_size(size)
+        elif "target_fps" in pending and self._policy is not None:
+            self._policy.target = float(pending["target_fps"])
+
+    def _set_state(self, state: str, message: str = "") -> None:
+        if self._meter.set_state(state, message):
+            snapshot = self._meter.snapshot()
+            with self._lock:
+                callbacks = list(self._state_cbs)
+            for cb in callbacks:
+                try:
+                    cb(snapshot)
+                except Exception:
+                    log.exception("state callback failed")
+
+    def _capture_loop(self) -> None:
+        try:
+            if self._open_first and not self._open():
+                return
+            while not self._halt.is_set():
+                live = getattr(self.source, "live", True)
+                if not live and not self._running.is_set():
+                    self._running.wait(0.1)  # a paused file holds its position
+                    continue
+                try:
+                    frame = self.source.read()
+                except SourceLost as exc:
+                    if not self._reconnect(str(exc)):
+                        return
+                    continue
+                if frame is None:
+                    break
+                self._meter.captured()
+                if not self._running.is_set():
+                    if live:
+                        continue  # a paused camera keeps draining so it is fresh on resume
+                    while not self._running.wait(0.1) and not self._halt.is_set():
+                        pass  # a file frame read as pause began waits for resume
+                self._meter.drop(self._queue.put(frame))
+        except Exception as exc:
+            log.exception("capture failed")
+            self._set_state("error", f"capture failed: {exc}")
+        finally:
+            self._queue.put(END, force=True)
+
+    def _open(self) -> bool:
+        try:
+            self.source.open()
+            return True
+        except SourceError as exc:
+            self._set_state("error", str(exc))
+            return False
+
+    def _reconnect(self, reason: str) -> bool:
+        """Retry with exponential backoff until the source is back, the timeout passes or stop()."""
+        delay = self.reconnect_delay
+        started = time.monotonic()
+        attempt = 0
+        while not self._halt.is_set():
+            attempt += 1
+            self._set_state("reconnecting", f"reconnecting… (attempt {attempt}): {reason}")
+            self.source.close()
+            if self._halt.wait(delay):
+                return False
+            delay = min(delay * 2, self.reconnect_max_delay)
+            try:
+                self.source.open()
+            except SourceError as exc:
+                reason = str(exc)
+                if self.reconnect_timeout is not None and time.monotonic() - started > self.reconnect_timeout:
+                    self._set_state("error", f"{self.source.name} lost: {reason}")
+                    return False
+                continue
+            self._set_state("paused" if not self._running.is_set() else "running")
+            return True
+        return False
+
+    def _inference_loop(self) -> None:
+        try:
+            while True:
+                item = self._queue.get()
+                if item is END:
+                    break
+                self._process(item)  # type: ignore[arg-type]
+                if self.max_frames is not None and self._meter.frames >= self.max_frames:
+                    break
+            if self._meter.state != "error":
+                self._set_state("ended", "" if not self._halt.is_set() else "stopped")
+        except Exception as exc:
+            log.exception("inference failed")
+            self._set_state("error", f"inference failed: {exc}")
+        finally:
+            self._halt.set()
+            self._queue.halt()
+            self._done.set()
+
+    def _process(self, frame: Frame) -> None:
+        self._apply_settings()
+        size = self.detector.input_size
+        t0 = time.perf_counter()
+        detections = self.detector.detect(frame.image)
+        infer_ms = (time.perf_counter() - t0) * 1000.0
+        size = self.detector.input_size  # the rung this frame really ran at
+        latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
+        self._meter.processed(infer_ms, latency_ms, size)
+        if self._policy is not None and infer_ms > 0:
+            wanted = self._policy.update(size, 1000.0 / infer_ms)
+            if wanted != size:
+                self.detector.set_input_size(wanted)
+        if self._meter.state in ("starting", "reconnecting"):
+            self._set_state("running")
+        result = Result(frame, detections, self._meter.snapshot())
+        with self._lock:
+            callbacks = list(self._result_cbs)
+            consumers = list(self._consumers)
+        for cb in callbacks:
+            try:
+                cb(result)
+            except Exception:
+                log.exception("result callback failed")
+        for c in consumers:
+            try:
+                c.submit(result)
+            except Exception:
+                log.exception("consumer %r failed", c)

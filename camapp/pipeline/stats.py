@@ -1,0 +1,123 @@
+"""What the pipeline reports: frame rates, inference time, latency and drops, over a short window."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+STATES = ("starting", "running", "reconnecting", "paused", "ended", "error")
+
+
+@dataclass(frozen=True)
+class Stats:
+    """A snapshot; rates and times cover the last few seconds, counts the whole run."""
+
+    capture_fps: float = 0.0
+    inference_fps: float = 0.0
+    infer_ms: float = 0.0  # median time of one detect() call (pre-process, invoke, post-process)
+    infer_ms_p95: float = 0.0
+    latency_ms: float = 0.0  # median, capture timestamp -> result ready
+    dropped: int = 0  # frames dropped as stale before inference
+    frames: int = 0  # frames processed
+    input_size: int = 0
+    state: str = "starting"
+    message: str = ""
+
+    def line(self) -> str:
+        """One human-readable line, as `camapp run` prints it."""
+        text = (
+            f"{self.state:<8} capture {self.capture_fps:5.1f} fps | inference {self.inference_fps:5.1f} fps"
+            f" | infer {self.infer_ms:5.1f} ms (p95 {self.infer_ms_p95:.1f}) | latency {self.latency_ms:5.1f} ms"
+            f" | input {self.input_size} | frames {self.frames} | dropped {self.dropped}"
+        )
+        return f"{text} | {self.message}" if self.message else text
+
+
+class RateWindow:
+    """Events per second over the last `seconds` (robust to pauses: old events fall out)."""
+
+    def __init__(self, seconds: float = 2.0) -> None:
+        self.seconds = seconds
+        self._times: deque[float] = deque()
+
+    def tick(self, now: float) -> None:
+        self._times.append(now)
+        self._trim(now)
+
+    def _trim(self, now: float) -> None:
+        while self._times and now - self._times[0] > self.seconds:
+            self._times.popleft()
+
+    def rate(self, now: float) -> float:
+        self._trim(now)
+        if len(self._times) < 2:
+            return 0.0
+        span = self._times[-1] - self._times[0]
+        return (len(self._times) - 1) / span if span > 0 else 0.0
+
+
+class StatsMeter:
+    """Collects measurements from the capture and inference threads; `snapshot()` from anywhere."""
+
+    def __init__(self, window_s: float = 2.0, samples: int = 60) -> None:
+        self._lock = threading.Lock()
+        self._capture = RateWindow(window_s)
+        self._inference = RateWindow(window_s)
+        self._infer_ms: deque[float] = deque(maxlen=samples)
+        self._latency_ms: deque[float] = deque(maxlen=samples)
+        self.dropped = 0
+        self.frames = 0
+        self.input_size = 0
+        self.state = "starting"
+        self.message = ""
+
+    def captured(self) -> None:
+        with self._lock:
+            self._capture.tick(time.monotonic())
+
+    def drop(self, n: int = 1) -> None:
+        with self._lock:
+            self.dropped += n
+
+    def processed(self, infer_ms: float, latency_ms: float, input_size: int) -> None:
+        with self._lock:
+            self._inference.tick(time.monotonic())
+            self._infer_ms.append(infer_ms)
+            self._latency_ms.append(latency_ms)
+            self.frames += 1
+            self.input_size = input_size
+
+    def set_state(self, state: str, message: str = "") -> bool:
+        """Returns True when the state or message changed."""
+        assert state in STATES, state
+        with self._lock:
+            changed = (state, message) != (self.state, self.message)
+            self.state, self.message = state, message
+            return changed
+
+    def infer_median_ms(self, last: int | None = None) -> float:
+        with self._lock:
+            values = list(self._infer_ms)[-last:] if last else list(self._infer_ms)
+        return float(np.median(values)) if values else 0.0
+
+    def snapshot(self) -> Stats:
+        now = time.monotonic()
+        with self._lock:
+            infer = np.array(self._infer_ms) if self._infer_ms else np.zeros(1)
+            latency = np.array(self._latency_ms) if self._latency_ms else np.zeros(1)
+            return Stats(
+                capture_fps=round(self._capture.rate(now), 2),
+                inference_fps=round(self._inference.rate(now), 2),
+                infer_ms=round(float(np.median(infer)), 2),
+                infer_ms_p95=round(float(np.percentile(infer, 95)), 2),
+                latency_ms=round(float(np.median(latency)), 2),
+                dropped=self.dropped,
+                frames=self.frames,
+                input_size=self.input_size,
+                state=self.state,
+                message=self.message,
+            )

@@ -1,0 +1,221 @@
+"""Cameras, video files, network streams and GStreamer pipelines through `cv2.VideoCapture`.
+
+One class covers them all because OpenCV does; what differs is how a failed read is read:
+for a file it is the end, for a camera or stream it is a transient loss the pipeline retries.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from camapp.errors import SourceError
+from camapp.sources.base import SourceLost
+from camapp.types import Frame
+
+# Quiet OpenCV's own warnings: a bad source is reported as one line by us (FFmpeg's: camapp/__init__).
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
+
+URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+# A camera may hand out a few empty buffers while it starts; more than this in a row is a loss.
+EMPTY_FRAMES_TOLERATED = 5
+# A realtime file this far behind its schedule (after a pause or a stall) re-anchors instead of rushing.
+CATCH_UP_LIMIT_S = 0.25
+
+
+def classify(spec: str) -> str:
+    """'camera', 'stream', 'gstreamer' or 'file' for a source spec."""
+    if spec.isdigit() or spec.startswith("/dev/video"):
+        return "camera"
+    if "!" in spec:
+        return "gstreamer"
+    if URL.match(spec) and not spec.startswith("file://"):
+        return "stream"
+    return "file"
+
+
+class OpenCVSource:
+    """A `Source` on `cv2.VideoCapture`.
+
+    `width`/`height`/`fps` are requests to a camera; `fps`/`size` afterwards say what it gave.
+    Files play at their own rate when `realtime` (default), or as fast as they decode.
+    """
+
+    def __init__(
+        self,
+        spec: str,
+        *,
+        width: int | None = None,
+        height: int | None = None,
+        fps: float | None = None,
+        realtime: bool = True,
+        loop: bool = False,
+        timeout: float = 5.0,
+    ) -> None:
+        self.spec = str(spec)
+        self.kind = classify(self.spec)
+        self.live = self.kind != "file"
+        self.realtime = realtime or self.live
+        self.loop = loop and not self.live
+        self.timeout = timeout
+        self._want = (width, height, fps)
+        self.fps: float | None = None
+        self.size: tuple[int, int] | None = None
+        self.frame_count: int | None = None  # frames in a file, when the container says
+        self._cap: cv2.VideoCapture | None = None
+        self._pending: np.ndarray | None = None
+        self._index = 0  # running frame index, kept across reconnects and loops
+        self._pass_frames = 0  # frames read in this pass over a file
+        self._loop_offset = 0.0  # media time at which the current pass started
+        self._anchor: float | None = None
+        if self.kind == "camera":
+            self.name = f"camera {self.spec}" if self.spec.isdigit() else self.spec
+        elif self.kind == "file":
+            self.path = Path(self.spec[7:] if self.spec.startswith("file://") else self.spec)
+            self.name = self.path.name
+        else:
+            self.name = self.spec if self.kind == "stream" else "GStreamer pipeline"
+
+    # -- opening -------------------------------------------------------------------------------
+    def open(self) -> None:
+        self.close()
+        cap = {"camera": self._open_camera, "file": self._open_file}.get(self.kind, self._open_stream)()
+        self._cap = cap
+        w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0)
+        h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
+        if self._pending is not None:
+            h, w = self._pending.shape[:2]
+        self.size = (w, h) if w > 0 and h > 0 else None
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = fps if math.isfinite(fps) and 0.0 < fps <= 240.0 else None
+        self._anchor = None
+
+    def _open_camera(self) -> cv2.VideoCapture:
+        target: int | str = int(self.spec) if self.spec.isdigit() else self.spec
+        if isinstance(target, str) and not Path(target).exists():
+            raise SourceError(f"camera {target} not found: no such device")
+        api = cv2.CAP_V4L2 if sys.platform.startswith("linux") else cv2.CAP_ANY
+        cap = cv2.VideoCapture(target, api)
+        if not cap.isOpened():
+            cap.release()
+            where = f"/dev/video{target}" if isinstance(target, int) else target
+            raise SourceError(f"camera {self.spec} cannot be opened: no such device or it is busy ({where})")
+        width, height, fps = self._want
+        if width:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        if height:
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        if fps:
+            cap.set(cv2.CAP_PROP_FPS, fps)
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the newest frame, not a backlog: we are real-time
+        return cap
+
+    def _open_stream(self) -> cv2.VideoCapture:
+        if self.kind == "gstreamer":
+            if "GStreamer:                   YES" not in cv2.getBuildInformation():
+                raise SourceError("this OpenCV build has no GStreamer support; use a camera, file or URL")
+            cap = cv2.VideoCapture(self.spec, cv2.CAP_GSTREAMER)
+        else:
+            ms = int(self.timeout * 1000)
+            params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
+            cap = cv2.VideoCapture(self.spec, cv2.CAP_FFMPEG, params)
+        if not cap.isOpened():
+            cap.release()
+            raise SourceError(f"cannot open {self.name}: unreachable or not a video stream")
+        return cap
+
+    def _open_file(self) -> cv2.VideoCapture:
+        if not self.path.exists():
+            raise SourceError(f"video file not found: {self.path}")
+        if not self.path.is_file():
+            raise SourceError(f"not a video file: {self.path}")
+        cap = cv2.VideoCapture(str(self.path))
+        ok, image = cap.read() if cap.isOpened() else (False, None)
+        if not ok or image is None or image.size == 0:
+            cap.release()
+            raise SourceError(f"cannot read {self.path}: not a video OpenCV can decode")
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.frame_count = count if count > 0 else None
+        self._pending = image
+        self._pass_frames = 0
+        return cap
+
+    # -- reading -------------------------------------------------------------------------------
+    def read(self) -> Frame | None:
+        if self._cap is None:
+            raise SourceLost(f"{self.name} is not open")
+        return self._read_file() if self.kind == "file" else self._read_live()
+
+    def _read_live(self) -> Frame:
+        assert self._cap is not None
+        for _ in range(EMPTY_FRAMES_TOLERATED):
+            ok, image = self._cap.read()
+            if not ok:
+                break
+            if image is not None and image.size:
+                self.size = (image.shape[1], image.shape[0])
+                return self._stamp(image, None)
+        raise SourceLost(f"no frames from {self.name}")
+
+    def _read_file(self) -> Frame | None:
+        assert self._cap is not None
+        image = self._next_image()
+        if image is None and self.loop and self._pass_frames:
+            self._loop_offset += self._pass_duration()
+            self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            self._pass_frames = 0
+            image = self._next_image()
+        if image is None:
+            return None
+        media_time = self._loop_offset + self._media_time()
+        self._pass_frames += 1
+        if self.realtime:
+            self._pace(media_time)
+        return self._stamp(image, media_time)
+
+    def _next_image(self) -> np.ndarray | None:
+        assert self._cap is not None
+        if self._pending is not None:
+            image, self._pending = self._pending, None
+            return image
+        ok, image = self._cap.read()
+        return image if ok and image is not None and image.size else None
+
+    def _media_time(self) -> float:
+        """Seconds into the file of the frame just read (frame count at the container's rate)."""
+        if self.fps:
+            return self._pass_frames / self.fps
+        assert self._cap is not None
+        return max(0.0, float(self._cap.get(cv2.CAP_PROP_POS_MSEC) or 0.0) / 1000.0)
+
+    def _pass_duration(self) -> float:
+        return self._pass_frames / self.fps if self.fps else self._media_time()
+
+    def _pace(self, media_time: float) -> None:
+        """Sleep until the frame is due on the wall clock; never rush to catch up after a stall."""
+        now = time.monotonic()
+        if self._anchor is None or now - (self._anchor + media_time) > CATCH_UP_LIMIT_S:
+            self._anchor = now - media_time
+        delay = self._anchor + media_time - now
+        if delay > 0:
+            time.sleep(delay)
+
+    def _stamp(self, image: np.ndarray, media_time: float | None) -> Frame:
+        frame = Frame(image, time.monotonic(), self._index, media_time)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+        self._pending = None
+
+    def __repr__(self) -> str:
+        return f"OpenCVSource({self.spec!r}, kind={self.kind})"

@@ -1,0 +1,173 @@
+"""The pipeline on the real clips with the real model: ordering, drops, backpressure, live settings."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from conftest import BOTTLE_CLIP, PERSON_CLIP, need
+
+from camapp.errors import CamappError
+from camapp.pipeline import Pipeline, QueuedConsumer, Result
+from camapp.sources import open_source
+
+
+class Collect:
+    """A consumer keeping every result (cheap: appending to a list does not block)."""
+
+    def __init__(self) -> None:
+        self.results: list[Result] = []
+        self.closed = False
+
+    def submit(self, result: Result) -> None:
+        self.results.append(result)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def run(pipeline: Pipeline, timeout: float = 120.0) -> None:
+    pipeline.start()
+    assert pipeline.wait(timeout), "pipeline did not finish"
+    pipeline.stop()
+
+
+def test_no_realtime_file_processes_every_frame_in_order(detector):
+    src = open_source(str(need(PERSON_CLIP)), realtime=False)
+    sink = Collect()
+    slow = []  # a slow result callback: with backpressure it slows capture instead of dropping
+    p = Pipeline(src, detector, [sink], max_frames=120)
+    p.on_result(lambda r: (slow.append(r.frame.index), time.sleep(0.005)))
+    run(p)
+    indices = [r.frame.index for r in sink.results]
+    assert indices == list(range(120)) and slow == indices
+    stats = p.stats
+    assert stats.dropped == 0 and stats.frames == 120
+    assert stats.state == "ended" and sink.closed
+    people = [r for r in sink.results if "person" in r.detections.labels]
+    assert len(people) > 40  # people walk through this part of the clip
+
+
+def test_results_belong_to_the_frame_they_carry(detector):
+    """Re-running the detector on a result's own frame gives its detections back."""
+    src = open_source(str(need(PERSON_CLIP)), realtime=False)
+    sink = Collect()
+    run(Pipeline(src, detector, [sink], max_frames=150))
+    checked = 0
+    for r in sink.results[60::15]:
+        again = detector.detect(r.frame.image)
+        assert np.allclose(again.boxes, r.detections.boxes) and list(again.labels) == r.detections.labels
+        checked += len(again)
+    assert checked > 0
+
+
+def test_realtime_drops_stale_frames_and_counts_them(detector):
+    """A source decoding far faster than inference: the freshest frame wins, every drop is counted."""
+    src = open_source(str(need(BOTTLE_CLIP)), realtime=False)  # decode as fast as possible...
+    sink = Collect()
+    p = Pipeline(src, detector, [sink], realtime=True)  # ...into a real-time pipeline
+    run(p)
+    stats = p.stats
+    indices = [r.frame.index for r in sink.results]
+    assert stats.dropped > 0
+    assert stats.frames + stats.dropped == 1189  # every frame either processed or counted as dropped
+    assert indices == sorted(set(indices)) and len(indices) == stats.frames
+    assert indices[-1] == 1188  # the last frame is never dropped
+    # gaps in the indices are exactly the drops
+    assert sum(b - a - 1 for a, b in zip(indices, indices[1:])) + indices[0] == stats.dropped
+
+
+def test_slow_queued_consumer_drops_its_own_results_without_slowing_detection(detector):
+    class Slow(QueuedConsumer):
+        def __init__(self):
+            super().__init__("slow", maxsize=2)
+            self.seen = []
+
+        def handle(self, result):
+            time.sleep(0.05)
+            self.seen.append(result.frame.index)
+
+    slow, sink = Slow(), Collect()
+    src = open_source(str(need(PERSON_CLIP)), realtime=False)
+    run(Pipeline(src, detector, [slow, sink], max_frames=100))
+    assert len(sink.results) == 100
+    assert slow.dropped > 0 and len(slow.seen) + slow.dropped == 100
+    assert slow.seen == sorted(slow.seen) and slow.seen[-1] == 99  # close() drained what was queued
+
+
+def test_stats_are_filled_in(detector):
+    src = open_source(str(need(PERSON_CLIP)), realtime=True)
+    sink = Collect()
+    p = Pipeline(src, detector, [sink], max_frames=25)
+    states = []
+    p.on_state(lambda s: states.append(s.state))
+    run(p)
+    s = sink.results[-1].stats
+    assert s.capture_fps == pytest.approx(10.0, rel=0.25)  # the clip's own rate
+    assert 0 < s.inference_fps <= s.capture_fps * 1.25
+    assert s.infer_ms > 0 and s.infer_ms_p95 >= s.infer_ms
+    assert s.latency_ms >= s.infer_ms * 0.5
+    assert s.input_size == 300 and s.frames == 25 and s.state == "running"
+    assert states == ["running", "ended"]
+    assert "inference" in p.stats.line() and p.stats.state == "ended"
+
+
+def test_live_threshold_and_class_changes_apply_between_frames(detector):
+    src = open_source(str(need(PERSON_CLIP)), realtime=False)
+    sink = Collect()
+    p = Pipeline(src, detector, [sink], max_frames=400)
+    switched = threading.Event()
+
+    def change(result: Result) -> None:
+        if result.frame.index == 199:
+            p.set_classes({1000})  # a class the model never predicts
+            p.set_threshold(0.3)
+            switched.set()
+
+    p.on_result(change)
+    run(p)
+    before = [r for r in sink.results if 100 <= r.frame.index < 200]
+    after = [r for r in sink.results if r.frame.index >= 201]
+    assert sum(len(r.detections) for r in before) > 0
+    assert switched.is_set() and all(len(r.detections) == 0 for r in after)
+    assert detector.threshold == 0.3
+
+
+def test_pause_holds_a_file_and_resume_continues(detector):
+    src = open_source(str(need(PERSON_CLIP)), realtime=True)
+    sink = Collect()
+    p = Pipeline(src, detector, [sink], max_frames=12)
+    p.start()
+    while len(sink.results) < 3:
+        time.sleep(0.02)
+    p.pause()
+    time.sleep(0.3)  # let a frame already in flight land
+    held = len(sink.results)
+    time.sleep(0.7)
+    assert len(sink.results) == held and p.stats.state == "paused"
+    p.resume()
+    assert p.wait(30)
+    p.stop()
+    assert [r.frame.index for r in sink.results] == list(range(12))  # a paused file loses nothing
+
+
+def test_bad_live_settings_are_user_errors(detector):
+    src = open_source(str(need(PERSON_CLIP)))
+    p = Pipeline(src, detector)
+    with pytest.raises(CamappError, match="not available"):
+        p.set_input_size(123)
+    with pytest.raises(CamappError):
+        p.set_threshold(1.5)
+    with pytest.raises(CamappError):
+        p.set_input_size("auto", target_fps=0)
+    p.stop()  # never started: still closes the source cleanly
+
+
+def test_open_failure_in_the_capture_thread_ends_in_error(detector, tmp_path):
+    from camapp.sources import make_source
+
+    p = Pipeline(make_source(str(tmp_path / "gone.mp4")), detector, open_source=True)
+    p.start()
+    assert p.wait(10)
+    p.stop()
+    assert p.stats.state == "error" and "video file not found" in p.stats.message
