@@ -32,7 +32,9 @@ def describe(exc: BaseException) -> str:
 class Worker:
     """Runs `_handle` on one thread for each queued item; subclasses finalize in `_finish`.
 
-    `what` names the output in messages ("recording /x/clip.mp4").
+    `what` names the output in messages ("recording /x/clip.mp4"). `queue_size=0` makes the queue
+    unbounded (lossless): for a file processed faster than real time, where every frame must be
+    kept and memory, not frames, gives way.
     """
 
     def __init__(
@@ -42,7 +44,7 @@ class Worker:
         self.on_error = on_error
         self.error: str | None = None
         self.dropped = 0
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(1, queue_size))
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(0, queue_size))
         self._closed = False
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)

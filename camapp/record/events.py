@@ -73,7 +73,7 @@ class EventRecorder(Worker):
         ext: str = ".mp4",
         codec: str | None = None,
         keyint: float = KEYINT,
-        queue_size: int = 30,
+        queue_size: int = 16,
         on_error: ErrorCallback | None = None,
     ) -> None:
         self.directory = Path(directory)

@@ -18,7 +18,7 @@ from camapp.types import Detections, Frame
 
 
 def record(path, results, **kw) -> VideoRecorder:
-    rec = VideoRecorder(path, queue_size=1000, **kw)
+    rec = VideoRecorder(path, queue_size=0, **kw)  # lossless: every frame must reach the file
     for r in results:
         rec.submit(r)
     rec.close()
