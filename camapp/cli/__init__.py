@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "detect": "camapp.cli.detect",
     "devices": "camapp.cli.devices",
     "eval": "camapp.cli.eval",
+    "run": "camapp.cli.run",
 }
 GUI_MODULE = "camapp.cli.gui"
 

@@ -1,0 +1,152 @@
+"""`camapp run --headless` end to end on the real clips with the real model."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+from conftest import PERSON_CLIP, ROOT, need
+
+from camapp.cli import main
+
+
+def camapp(*args: str) -> list[str]:
+    return [sys.executable, "-m", "camapp", *args]
+
+
+def count_frames(path: Path) -> int:
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    return n
+
+
+def test_run_on_the_person_clip_detects_people_and_prints_stats(model_store, capsys):
+    rc = main(
+        ["run", "--headless", "--source", str(need(PERSON_CLIP)), "--max-frames", "150"]
+        + ["--no-realtime", "--stats-every", "0.2"]
+    )
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "source: one-by-one-person-detection.mp4 (768x432, 10 fps)" in out
+    assert "summary: 150 frames" in out and "dropped 0" in out and "stopped by --max-frames 150" in out
+    stats_lines = [line for line in out.splitlines() if line.startswith("running")]
+    assert stats_lines and "inference" in stats_lines[0] and "latency" in stats_lines[0]
+    seen = next(line for line in out.splitlines() if line.startswith("frames with:"))
+    people = int(seen.split("person ")[1].split(",")[0])
+    assert people > 50  # people walk through the room in these 15 s
+
+
+@pytest.mark.parametrize(
+    "source,reason",
+    [
+        ("7", "camera 7 cannot be opened"),
+        ("{tmp}/missing.mp4", "video file not found"),
+        ("{tmp}/notes.mp4", "not a video OpenCV can decode"),
+        ("http://127.0.0.1:9/stream.mjpg", "unreachable or not a video stream"),
+    ],
+)
+def test_bad_source_exits_2_with_one_line(tmp_path, capsys, source, reason):
+    (tmp_path / "notes.mp4").write_text("not a video\n" * 50)
+    rc = main(["run", "--headless", "--source", source.format(tmp=tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1 and err[0].startswith("camapp: error: ") and reason in err[0]
+
+
+@pytest.mark.parametrize(
+    "extra,reason",
+    [
+        (["--classes", "unicorn"], "unknown class 'unicorn'"),
+        (["--record-on", "unicorn"], "unknown class 'unicorn'"),
+        (["--record", "{tmp}/nodir/out.mp4"], "cannot write"),
+        (["--device", "edgetpu", "--no-fallback"], "edgetpu"),
+        (["--target-fps", "10"], "--target-fps goes with --input-size auto"),
+    ],
+)
+def test_bad_options_exit_2_with_one_line(model_store, tmp_path, capsys, extra, reason):
+    extra = [e.format(tmp=tmp_path) for e in extra]
+    rc = main(["run", "--headless", "--source", str(need(PERSON_CLIP)), "--max-frames", "3", *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert err[-1].startswith("camapp: error: ") and reason in err[-1]
+
+
+def test_record_log_and_snapshots_are_wired(model_store, tmp_path, capsys):
+    video, log, snaps, events = (
+        tmp_path / "out.mp4",
+        tmp_path / "log.jsonl",
+        tmp_path / "snaps",
+        tmp_path / "ev",
+    )
+    rc = main(
+        ["run", "--headless", "--source", str(need(PERSON_CLIP)), "--no-realtime", "--max-frames", "120"]
+        + ["--record", str(video), "--log", str(log), "--snapshot-dir", str(snaps), "--snapshot-every", "5"]
+        + ["--record-on", "person", "--record-dir", str(events), "--threshold", "0.4"]
+    )
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert count_frames(video) == 120
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(lines) == 120
+    assert any(d["label"] == "person" for line in lines for d in line["detections"])
+    assert len(list(snaps.iterdir())) >= 2  # 12 s of clip, one every 5 s
+    clips = list(events.glob("*.mp4"))
+    assert clips and all(count_frames(c) > 0 for c in clips)
+    assert f"recording {video}: ok" in out
+
+
+def test_input_size_auto_steps_down_when_the_target_is_out_of_reach(model_store, capsys):
+    rc = main(
+        ["run", "--headless", "--source", str(need(PERSON_CLIP)), "--no-realtime", "--max-frames", "250"]
+        + ["--input-size", "auto", "--target-fps", "1000"]
+    )
+    out = capsys.readouterr().out
+    assert rc == 0
+    summary = next(line for line in out.splitlines() if line.startswith("summary:"))
+    final = int(summary.split("| input ")[1].split()[0])
+    assert final < 300
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_stops_cleanly_and_finalizes_the_recording(model_store, tmp_path, sig):
+    video = tmp_path / "live.mp4"
+    proc = subprocess.Popen(
+        camapp("run", "--headless", "--source", str(need(PERSON_CLIP)), "--record", str(video))
+        + ["--stats-every", "0.5"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 60
+    for line in proc.stdout:  # wait until frames are flowing
+        if line.startswith("running") or time.monotonic() > deadline:
+            break
+    time.sleep(1.0)
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert f"stopped by {sig.name}" in out and "Traceback" not in err
+    assert count_frames(video) >= 5
+
+
+def test_duration_stops_a_looping_file(model_store, capsys):
+    t0 = time.monotonic()
+    rc = main(["run", "--headless", "--source", str(need(PERSON_CLIP)), "--loop", "--duration", "2"])
+    assert rc == 0 and time.monotonic() - t0 < 30
+    assert "stopped by --duration 2 s" in capsys.readouterr().out
+
+
+def test_run_without_headless_points_to_the_app(capsys):
+    assert main(["run", "--source", "0"]) == 2
+    assert "needs --headless" in capsys.readouterr().err
