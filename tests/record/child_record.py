@@ -17,19 +17,9 @@ import time
 
 import cv2
 
+from camapp.pipeline import Result, Stats
 from camapp.record import DetectionLog, SnapshotWriter, VideoRecorder
 from camapp.types import Detections, Frame
-
-
-class Stats:
-    capture_fps = inference_fps = 10.0
-    infer_ms = 8.0
-    input_size = 300
-
-
-class Result:
-    def __init__(self, frame: Frame) -> None:
-        self.frame, self.detections, self.stats = frame, Detections.empty(), Stats()
 
 
 def main() -> None:
@@ -58,7 +48,10 @@ def main() -> None:
         ok, img = cap.read()
         if not ok:
             break
-        rec.submit(Result(Frame(img, time.monotonic(), i, i / fps)))
+        frame = Frame(img, time.monotonic(), i, i / fps)
+        rec.submit(
+            Result(frame, Detections.empty(), Stats(capture_fps=fps, inference_fps=fps, input_size=300))
+        )
         submitted += 1
         written = getattr(rec, "frames_written", getattr(rec, "lines", len(getattr(rec, "saved", []))))
         print(

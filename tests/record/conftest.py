@@ -1,8 +1,4 @@
-"""Real frames from the shared clips, wrapped as pipeline results for the recorders.
-
-`Stats` and `Result` below are a minimal local stand-in for `camapp.pipeline`'s, used only until
-that module lands on main; the recorders only read `frame`, `detections` and `stats`.
-"""
+"""Real frames from the shared clips, wrapped in the pipeline's own `Result` for the recorders."""
 
 from __future__ import annotations
 
@@ -11,35 +7,14 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
 import pytest
 
+from camapp.pipeline import Result, Stats
 from camapp.types import Detections, Frame
-
-
-@dataclass(frozen=True)
-class Stats:
-    capture_fps: float = 10.0
-    inference_fps: float = 10.0
-    infer_ms: float = 8.0
-    infer_ms_p95: float = 9.0
-    latency_ms: float = 20.0
-    dropped: int = 0
-    frames: int = 0
-    input_size: Any = 300
-    state: str = "running"
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class Result:
-    frame: Frame
-    detections: Detections
-    stats: Stats
 
 
 def read_clip(path: Path, count: int, start: int = 0, media_time: bool = True) -> Iterator[Frame]:
@@ -75,7 +50,7 @@ def clip_results() -> Callable[..., Iterator[Result]]:
 
 @pytest.fixture(scope="session")
 def rec_kit():
-    """The stand-in `Result`/`Stats` types and the clip reader, for tests that build results."""
+    """The pipeline's `Result`/`Stats` types and the clip reader, for tests that build results."""
     from types import SimpleNamespace
 
     return SimpleNamespace(Result=Result, Stats=Stats, read_clip=read_clip)
