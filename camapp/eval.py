@@ -117,13 +117,13 @@ def evaluate(
     sizes = list(sizes or detector.input_sizes)
     detector.threshold = 0.0
     detector.classes = None
+    if hasattr(detector, "prepare"):
+        detector.prepare(sizes)  # no rung is timed while others are still being built
     out = []
     bar = tqdm(total=len(sizes) * len(images), disable=not progress, unit="img", leave=False)
     with bar:
         for size in sizes:
             detector.set_input_size(size)
-            if hasattr(detector, "prepare"):
-                detector.prepare([size])  # evaluate the rung asked for, not the one still in use
             bar.set_description(f"input {size}")
             results: list[dict[str, Any]] = []
             times = []
