@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "devices": "camapp.cli.devices",
     "eval": "camapp.cli.eval",
     "run": "camapp.cli.run",
+    "bench": "camapp.cli.bench",
 }
 GUI_MODULE = "camapp.cli.gui"
 

@@ -100,16 +100,18 @@ def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[An
     from camapp.record import DetectionLog, EventRecorder, SnapshotWriter, VideoRecorder
 
     consumers: list[Any] = []
+    # --no-realtime promises every frame: recorders then queue without bound instead of dropping
+    lossless: dict[str, Any] = {} if args.realtime else {"queue_size": 0}
     try:
         if args.record:
-            consumers.append(VideoRecorder(args.record))
+            consumers.append(VideoRecorder(args.record, **lossless))
         if args.record_on:
             class_ids(names, args.record_on)  # unknown labels are a user error
-            consumers.append(EventRecorder(args.record_dir or "recordings", args.record_on))
+            consumers.append(EventRecorder(args.record_dir or "recordings", args.record_on, **lossless))
         elif args.record_dir:
             raise CamappError("--record-dir goes with --record-on CLASSES")
         if args.log:
-            consumers.append(DetectionLog(args.log))
+            consumers.append(DetectionLog(args.log, **lossless))
         if args.snapshot_dir:
             consumers.append(SnapshotWriter(args.snapshot_dir, every=args.snapshot_every))
         for c in consumers:

@@ -1,0 +1,182 @@
+"""`camapp bench --source FILE`: per rung, raw inference vs the pipeline vs a sequential loop.
+
+For every input size: the raw invoke rate (median of repeated invokes on one frame), the
+pipeline's throughput on the clip as fast as possible with rendering on, the same with recording
+on, and, in the same run and at equal threads, the single-thread loop of popular tutorial scripts
+(read, resize, invoke, draw). Modes are interleaved round by round, so load from other processes
+falls on all of them alike; each figure is the median over `--repeat` rounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from camapp.cli.common import positive_int
+from camapp.cli.eval import sizes_list
+from camapp.errors import CamappError, SourceError
+from camapp.pipeline import Pipeline, QueuedConsumer, Result, Stats
+from camapp.render import annotate
+from camapp.sources.opencv import OpenCVSource
+
+WARMUP = 10  # results not timed at the start of each measurement (threads start, caches fill)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="throughput per input size: raw, pipeline, recording, sequential")
+    p.add_argument("--source", required=True, metavar="FILE", help="a video file")
+    p.add_argument("--sizes", type=sizes_list, help="input sizes, e.g. 300,240,176 (default: the ladder)")
+    p.add_argument("--frames", type=positive_int, default=300, help="frames per measurement (default 300)")
+    p.add_argument("--repeat", type=positive_int, default=3, help="rounds; figures are medians (default 3)")
+    p.add_argument("--threads", type=positive_int, help="CPU threads (default: all cores)")
+    p.add_argument("--no-record", action="store_true", help="skip the recording measurement")
+    p.add_argument("--json", action="store_true", help='print {"rows": [...], "peak_rss_mb": ...}')
+    p.add_argument("--model", help="catalog name or path to a .tflite SSD model (default: catalog default)")
+    p.add_argument("--device", default="cpu", help="cpu, edgetpu or edgetpu:usb:N (default: cpu)")
+
+
+class Renderer(QueuedConsumer):
+    """Draws every result as the app does (boxes + heads-up line), on its own thread."""
+
+    def __init__(self) -> None:
+        super().__init__("render", lossless=True)
+
+    def handle(self, result: Result) -> None:
+        annotate(result.frame.image, result.detections, result.stats)
+
+
+def pipeline_fps(path: str, detector: Any, frames: int, record_to: Path | None) -> float:
+    """Frames per second through the whole pipeline, the clip read as fast as possible."""
+    from camapp.record import VideoRecorder
+
+    source = OpenCVSource(path, realtime=False, loop=True)
+    source.open()
+    consumers: list[Any] = [Renderer()]
+    if record_to is not None:
+        consumers.append(VideoRecorder(record_to, queue_size=0))
+    stamps: list[float] = []
+    pipeline = Pipeline(source, detector, consumers, max_frames=frames + WARMUP)
+    pipeline.on_result(lambda r: stamps.append(time.perf_counter()))
+    pipeline.start()
+    pipeline.wait()
+    pipeline.stop(timeout=60)  # includes finishing the recording: its cost shows if it lags
+    end = time.perf_counter()
+    if pipeline.stats.state == "error":
+        raise CamappError(f"benchmark pipeline failed: {pipeline.stats.message}")
+    return frames / (end - stamps[WARMUP - 1])
+
+
+def sequential_fps(path: str, detector: Any, frames: int) -> float:
+    """The tutorial loop: read, resize + invoke, draw, all on one thread."""
+    cap = cv2.VideoCapture(path)
+    stats = Stats(input_size=detector.input_size, state="running")
+    t0 = 0.0
+    for i in range(frames + WARMUP):
+        if i == WARMUP:
+            t0 = time.perf_counter()
+        ok, image = cap.read()
+        if not ok:
+            cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+            ok, image = cap.read()
+        detections = detector.detect(image)
+        annotate(image, detections, stats)
+    cap.release()
+    return frames / (time.perf_counter() - t0)
+
+
+def first_frame(path: str):
+    source = OpenCVSource(path, realtime=False)
+    source.open()
+    frame = source.read()
+    source.close()
+    assert frame is not None
+    return frame.image
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    from camapp.detect import open_detector
+    from camapp.detect.cpu import bench_rungs
+
+    path = args.source
+    probe = OpenCVSource(path, realtime=False)
+    if probe.kind != "file":
+        raise SourceError(f"bench needs a video file, not {probe.name}")
+    image = first_frame(path)  # fails with a one-line reason before the model loads
+    options = {"input_sizes": args.sizes, "input_size": args.sizes[0]} if args.sizes else {}
+    detector = open_detector(args.model, device=args.device, threads=args.threads, **options)
+    threads = getattr(detector, "threads", None)
+    rows: dict[int, dict[str, list[float]]] = {}
+    try:
+        detector.prepare()
+        sizes = list(detector.input_sizes)
+        with tempfile.TemporaryDirectory(prefix="camapp-bench-") as tmp:
+            for r in range(args.repeat):
+                invoke = bench_rungs(detector, image, runs=20, rounds=1)
+                for size in sizes:
+                    row = rows.setdefault(size, {"invoke_ms": [], "pipeline": [], "record": [], "seq": []})
+                    detector.set_input_size(size)
+                    row["invoke_ms"].append(invoke[size])
+                    row["pipeline"].append(pipeline_fps(path, detector, args.frames, None))
+                    if not args.no_record:
+                        clip = Path(tmp) / f"bench-{size}-{r}.mp4"
+                        row["record"].append(pipeline_fps(path, detector, args.frames, clip))
+                        clip.unlink(missing_ok=True)
+                    row["seq"].append(sequential_fps(path, detector, args.frames))
+    finally:
+        detector.close()
+
+    def med(values: list[float], digits: int) -> float | None:
+        return round(statistics.median(values), digits) if values else None
+
+    return {
+        "rows": [
+            {
+                "input_size": size,
+                "invoke_ms": med(row["invoke_ms"], 2),
+                "pipeline_fps": med(row["pipeline"], 1),
+                "record_fps": med(row["record"], 1),
+                "sequential_fps": med(row["seq"], 1),
+            }
+            for size, row in rows.items()
+        ],
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
+        "threads": threads,
+        "cores": os.cpu_count(),
+        "frames": args.frames,
+        "repeat": args.repeat,
+        "source": Path(path).name,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    report = measure(args)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(
+        f"{report['source']}, {report['frames']} frames per figure, median of {report['repeat']} rounds, "
+        f"{report['threads']} threads on {report['cores']} cores"
+    )
+    print(
+        "| input | invoke ms | raw fps | pipeline fps | x raw | + record fps | record cost | sequential fps |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for row in report["rows"]:
+        raw = 1000.0 / row["invoke_ms"]
+        rec = row["record_fps"]
+        cost = f"{100 * (1 - rec / row['pipeline_fps']):.0f}%" if rec else "-"
+        print(
+            f"| {row['input_size']} | {row['invoke_ms']:.2f} | {raw:.1f} | {row['pipeline_fps']:.1f} "
+            f"| {row['pipeline_fps'] / raw:.2f} | {rec if rec else '-'} | {cost} | {row['sequential_fps']:.1f} |"
+        )
+    print(f"peak RSS {report['peak_rss_mb']} MB")
+    return 0

@@ -1,0 +1,41 @@
+"""`camapp bench` on a real clip with the real model: every figure is measured, none is made up."""
+
+import json
+
+from conftest import BOTTLE_CLIP, need
+
+from camapp.cli import main
+
+
+def test_bench_json_has_a_measured_row_per_rung(model_store, capsys):
+    rc = main(
+        ["bench", "--source", str(need(BOTTLE_CLIP)), "--sizes", "300,176", "--frames", "20"]
+        + ["--repeat", "1", "--json"]
+    )
+    assert rc == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [row["input_size"] for row in report["rows"]] == [300, 176]
+    for row in report["rows"]:
+        assert set(row) == {"input_size", "invoke_ms", "pipeline_fps", "record_fps", "sequential_fps"}
+        assert row["invoke_ms"] > 0 and row["pipeline_fps"] > 0 and row["sequential_fps"] > 0
+        assert row["record_fps"] > 0
+    small, big = report["rows"][1], report["rows"][0]
+    assert small["invoke_ms"] < big["invoke_ms"]  # 176x176 is a third of the pixels of 300x300
+    assert report["peak_rss_mb"] > 50  # the model and OpenCV alone take more than that
+
+
+def test_bench_table(model_store, capsys):
+    rc = main(
+        ["bench", "--source", str(need(BOTTLE_CLIP)), "--sizes", "176", "--frames", "10"] + ["--no-record"]
+    )
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "| input | invoke ms |" in out and "| 176 |" in out and "peak RSS" in out
+
+
+def test_bench_needs_a_readable_video_file(tmp_path, capsys):
+    assert main(["bench", "--source", str(tmp_path / "nope.mp4")]) == 2
+    assert main(["bench", "--source", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0] == f"camapp: error: video file not found: {tmp_path / 'nope.mp4'}"
+    assert err[1] == "camapp: error: bench needs a video file, not camera 0"
