@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import signal
+import subprocess
 import threading
 
 import numpy as np
@@ -199,3 +202,31 @@ def test_codec_fallback_is_announced_and_plays(tmp_path, clip_results, decoded, 
     times, info = decoded(rec.path)
     assert info["codec"] == "mpeg4" and len(times) == 20
     assert np.allclose(np.diff(times), 0.1, atol=0.002)
+
+
+@pytest.fixture()
+def tiny_disk(tmp_path):
+    """A 256 kB tmpfs: a really full disk (ENOSPC). Needs root and mount rights, so CI skips it;
+    the RLIMIT_FSIZE test above covers the same path without privileges."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mnt
+    subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_really_full_disk(tiny_disk, clip_results, decoded):
+    messages: list[str] = []
+    rec = VideoRecorder(tiny_disk / "full.mkv", queue_size=0, on_error=messages.append)
+    for r in clip_results(need(PERSON_CLIP), 150):
+        rec.submit(r)
+    rec.close()
+    assert rec.error == f"recording {tiny_disk / 'full.mkv'} stopped: No space left on device"
+    assert messages == [rec.error]
+    assert 10 <= rec.frames_written < 150
+    times, _ = decoded(rec.path)
+    assert len(times) >= 10
