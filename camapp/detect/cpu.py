@@ -92,6 +92,7 @@ class TFLiteDetector:
         self._cond = threading.Condition()
         self._worker: threading.Thread | None = None
         self._closed = False
+        self._building: int | None = None
         self._waiters = 0  # prepare() calls waiting: build flat out, no pacing
         self._interpreters[start] = self._build(start)
         self._current = self._requested = start
@@ -143,6 +144,20 @@ class TFLiteDetector:
                 raise error
             self._requested = size
             self._cond.notify_all()  # wakes a pacing worker: the requested rung is built next
+        self._start_worker()
+
+    def set_threads(self, threads: int) -> None:
+        """Thread-safe: rebuild every rung with `threads` CPU threads, the current one first.
+
+        Until its rebuild is ready each rung keeps running on its old interpreter.
+        """
+        threads = max(1, int(threads))
+        with self._cond:
+            if threads == self.threads or self._closed:
+                return
+            self.threads = threads
+            self._pending = sorted(set(self._sizes), key=lambda s: (s != self._requested, -s))
+            self._cond.notify_all()
         self._start_worker()
 
     def model_content(self, size: int) -> bytes:
@@ -198,6 +213,7 @@ class TFLiteDetector:
                     return
                 size = self._requested if self._requested in self._pending else self._pending[0]
                 self._pending.remove(size)
+                self._building = size
             t0 = time.perf_counter()
             try:
                 interp, error = self._build(size), None
@@ -208,6 +224,7 @@ class TFLiteDetector:
                     self._interpreters[size] = interp
                 else:
                     self._errors[size] = error
+                self._building = None
                 self._cond.notify_all()
                 self._cond.wait_for(
                     lambda: self._closed or self._waiters > 0 or self._requested in self._pending,
@@ -224,10 +241,7 @@ class TFLiteDetector:
             self._waiters += 1
             self._cond.notify_all()
             try:
-                done = self._cond.wait_for(
-                    lambda: self._closed or all(s in self._interpreters or s in self._errors for s in wanted),
-                    timeout,
-                )
+                done = self._cond.wait_for(lambda: self._closed or all(map(self._settled, wanted)), timeout)
             finally:
                 self._waiters -= 1
             for size in wanted:
@@ -235,6 +249,12 @@ class TFLiteDetector:
                     raise self._errors[size]
         if not done:
             raise CamappError(f"building input sizes {wanted} took longer than {timeout} s")
+
+    def _settled(self, size: int) -> bool:
+        """Built (or failed) and not queued for a rebuild; call with the condition held."""
+        if size in self._pending or size == self._building:
+            return False
+        return size in self._interpreters or size in self._errors
 
     def _interpreter_for(self, size: int) -> Any:
         """The rung's interpreter, waiting for it to be built if need be."""

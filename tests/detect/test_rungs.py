@@ -135,3 +135,19 @@ def test_bench_rungs_times_every_rung(ssd_model, names, image):
     finally:
         det.close()
     assert set(result) == {300, 144} and all(ms > 0 for ms in result.values())
+
+
+def test_set_threads_rebuilds_every_rung_while_detect_keeps_running(ssd_model, names, image):
+    det = TFLiteDetector(ssd_model, names, threads=2, input_sizes=[300, 176], threshold=0.5)
+    try:
+        det.prepare()
+        old = {s: det._interpreter_for(s) for s in det.input_sizes}
+        img = image("cat.bmp")
+        det.set_threads(1)
+        assert "cat" in det.detect(img).labels  # runs on the old or the new interpreter, never blocks
+        det.prepare()
+        assert det.threads == 1
+        assert all(det._interpreter_for(s) is not old[s] for s in det.input_sizes)
+        assert "cat" in det.detect(img).labels
+    finally:
+        det.close()
