@@ -14,28 +14,79 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from camapp.detect.cpu import TFLiteDetector
 from camapp.detect.model import SSDModel
 from camapp.errors import CamappError, DeviceError, ModelError
 from camapp.hw import usb
 from camapp.hw.edgetpu import load_edgetpu_delegate, parse_device
+from camapp.types import Detections
 
 EDGETPU_SUFFIX = "_edgetpu"
 
 
 class EdgeTPUDetector(TFLiteDetector):
-    """A `TFLiteDetector` whose interpreter runs the compiled graph on the Edge TPU."""
+    """A `TFLiteDetector` whose interpreter runs the compiled graph on the Edge TPU.
+
+    A Coral can drop off the bus mid-run (a Pi 4 short of USB power is the classic case): the
+    next `detect` then switches to the CPU twin (`cpu_model`), with `fallback_reason` set and one
+    warning, or raises `DeviceError` when falling back is not allowed.
+    """
 
     device = "edgetpu"
     fallback_reason: str | None = None
 
-    def __init__(self, model: SSDModel, names: Sequence[str], *, device: str = "edgetpu", **options: Any):
+    def __init__(
+        self,
+        model: SSDModel,
+        names: Sequence[str],
+        *,
+        device: str = "edgetpu",
+        cpu_model: SSDModel | None = None,
+        fallback: bool = True,
+        warn: Callable[[str], None] = print,
+        **options: Any,
+    ):
+        cpu_options = {k: v for k, v in options.items() if k not in ("delegates", "runtime", "background")}
         super().__init__(model, names, **options)
-        self.device = device
+        self.device = self.requested_device = device
         self.fixed_input_reason = (
             f"Edge TPU models are compiled for one input size ({model.native_size}x{model.native_size})"
         )
         self.warnings: list[str] = []
+        self._cpu_model, self._fallback, self._warn = cpu_model, fallback, warn
+        self._cpu_options = {**cpu_options, "runtime": options.get("runtime")}
+        self._cpu: TFLiteDetector | None = None
+
+    def detect(self, image_bgr: np.ndarray) -> Detections:
+        if self._cpu is None:
+            try:
+                return super().detect(image_bgr)
+            except RuntimeError as exc:  # the delegate failed mid-run; bad input is a ValueError
+                self._switch_to_cpu(exc)
+        cpu = self._cpu
+        assert cpu is not None
+        cpu.threshold, cpu.classes = self.threshold, self.classes  # live settings follow
+        dets = cpu.detect(image_bgr)
+        self.last_invoke_ms = cpu.last_invoke_ms
+        return dets
+
+    def _switch_to_cpu(self, exc: BaseException) -> None:
+        text = str(exc).strip()
+        reason = f"the Edge TPU stopped working ({text.splitlines()[0] if text else type(exc).__name__})"
+        if not self._fallback or self._cpu_model is None:
+            raise DeviceError(f"{self.device}: {reason}") from None
+        self._cpu = TFLiteDetector(self._cpu_model, self.names, background=False, **self._cpu_options)
+        self.fallback_reason = reason
+        self.device = "cpu"
+        self.warnings.append(f"{self.requested_device} failed, running on the CPU from now on: {reason}")
+        self._warn(self.warnings[-1])
+
+    def close(self) -> None:
+        if self._cpu is not None:
+            self._cpu.close()
+        super().close()
 
 
 class CPUFallbackDetector(TFLiteDetector):
@@ -159,7 +210,14 @@ def open_edgetpu(
             raise ModelError(f"{pair.edgetpu.name} is not compiled for the Edge TPU (run edgetpu_compiler)")
         delegate = load_edgetpu_delegate(option, load_delegate=load_delegate, sysfs=sysfs)
         detector = EdgeTPUDetector(
-            ssd, names, device=device, delegates=[delegate], **_fixed_size_options(options, ssd.native_size)
+            ssd,
+            names,
+            device=device,
+            delegates=[delegate],
+            cpu_model=read_model(pair.cpu) if pair.cpu else None,
+            fallback=fallback,
+            warn=say,
+            **_fixed_size_options(options, ssd.native_size),
         )
     except (DeviceError, ModelError) as exc:
         reason = str(exc)

@@ -82,17 +82,38 @@ class FakeEdgeTPU:
     def __init__(self):
         self.loaded = []
         self.interpreter_delegates = []
+        self.unplugged = False
         real = get_runtime()
 
         def interpreter(model_content, num_threads, experimental_delegates):
             self.interpreter_delegates.append(experimental_delegates)
-            return real.interpreter_cls(model_content=model_content, num_threads=num_threads)
+            interp = real.interpreter_cls(model_content=model_content, num_threads=num_threads)
+            return Unpluggable(interp, self) if experimental_delegates else interp
 
         self.runtime = Runtime("litert+fake-edgetpu", interpreter, self.load_delegate, real.schema)
 
     def load_delegate(self, library, options=None):
         self.loaded.append((library, options))
         return "edgetpu-delegate"
+
+
+class Unpluggable:
+    """The interpreter of a delegated graph, whose `invoke` fails once the Coral is "unplugged".
+
+    The RuntimeError text is made up: what libedgetpu reports on a USB drop was not observed here;
+    any RuntimeError from `invoke` is treated the same.
+    """
+
+    def __init__(self, interp, tpu):
+        self._interp, self._tpu = interp, tpu
+
+    def __getattr__(self, name):
+        return getattr(self._interp, name)
+
+    def invoke(self):
+        if self._tpu.unplugged:
+            raise RuntimeError("Edge TPU: USB transfer failed (device disconnected)")
+        return self._interp.invoke()
 
 
 def test_edgetpu_path_uses_delegate_and_one_fixed_size(coral_models, image, tmp_path):
@@ -201,3 +222,44 @@ def test_catalog_links_cpu_models_to_coral_variants():
             assert f.name == entry.model and f.name.removesuffix(".tflite") == entry.name
             labels = entry.labels_path()
             assert labels is not None and labels.name == "coco_labelmap.txt"
+
+
+def test_coral_dropping_off_mid_run_switches_to_cpu(coral_models, image, tmp_path):
+    """Stands for a Coral that disconnects during a run (a Pi 4 short of USB power)."""
+    tpu = FakeEdgeTPU()
+    warnings = []
+    det = open_edgetpu(
+        coral_models / "ssd.tflite",
+        load_delegate=tpu.load_delegate,
+        sysfs=tmp_path,
+        warn=warnings.append,
+        runtime=tpu.runtime,
+        threshold=0.4,
+    )
+    img = image("grace_hopper.bmp")
+    assert det.device == "edgetpu" and {"person", "tie"} <= set(det.detect(img).labels)
+    tpu.unplugged = True
+    det.threshold = 0.6  # a live setting made before the drop must still apply after it
+    after = det.detect(img)
+    assert (
+        det.device == "cpu" and "the Edge TPU stopped working (Edge TPU: USB transfer" in det.fallback_reason
+    )
+    assert "person" in after.labels and after.scores.min() >= 0.6
+    assert len(warnings) == 1 and "running on the CPU from now on" in warnings[0]
+    det.detect(img)
+    assert len(warnings) == 1
+    det.close()
+
+
+def test_coral_dropping_off_without_fallback_is_an_error(coral_models, image, tmp_path):
+    tpu = FakeEdgeTPU()
+    det = open_edgetpu(
+        coral_models / "ssd.tflite",
+        load_delegate=tpu.load_delegate,
+        sysfs=tmp_path,
+        runtime=tpu.runtime,
+        fallback=False,
+    )
+    tpu.unplugged = True
+    with pytest.raises(DeviceError, match="edgetpu: the Edge TPU stopped working"):
+        det.detect(image("cat.bmp"))
