@@ -15,13 +15,16 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import cv2
+import numpy as np
+
 from camapp.detect.base import Detector
 from camapp.errors import CamappError, SourceError
 from camapp.pipeline.consumer import Consumer, Result
 from camapp.pipeline.policy import RungPolicy
 from camapp.pipeline.stats import Stats, StatsMeter
 from camapp.sources.base import Source, SourceLost
-from camapp.types import Frame
+from camapp.types import Detections, Frame
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +89,7 @@ class Pipeline:
         *,
         realtime: bool | None = None,
         queue_size: int = 1,
+        preresize: bool = True,
         max_frames: int | None = None,
         open_source: bool = False,
         reconnect_delay: float = 0.5,
@@ -96,6 +100,7 @@ class Pipeline:
         self.detector = detector
         self.realtime = getattr(source, "realtime", True) if realtime is None else realtime
         self.max_frames = max_frames
+        self.preresize = preresize
         self.reconnect_delay = reconnect_delay
         self.reconnect_max_delay = reconnect_max_delay
         self.reconnect_timeout = reconnect_timeout
@@ -202,6 +207,10 @@ class Pipeline:
     def set_threads(self, threads: int) -> None:
         if threads < 1:
             raise CamappError("threads must be at least 1")
+        if not callable(getattr(self.detector, "set_threads", None)):
+            raise CamappError(
+                f"the {self.detector.device} detector cannot change its thread count while running"
+            )
         self._settle(threads=int(threads))
 
     def pause(self) -> None:
@@ -229,13 +238,7 @@ class Pipeline:
         if "classes" in pending:
             det.classes = pending["classes"]
         if "threads" in pending:
-            set_threads = getattr(det, "set_threads", None)
-            if set_threads is not None:
-                set_threads(pending["threads"])
-            elif hasattr(det, "threads") and hasattr(det, "prepare"):
-                det.threads = pending["threads"]  # type: ignore[attr-defined]
-                det.close()  # interpreters are rebuilt lazily with the new thread count
-                det.prepare([det.input_size])  # type: ignore[attr-defined]
+            det.set_threads(pending["threads"])  # type: ignore[attr-defined]
         if "size" in pending:
             size = pending["size"]
             if size == "auto":
@@ -281,7 +284,7 @@ class Pipeline:
                         continue  # a paused camera keeps draining so it is fresh on resume
                     while not self._running.wait(0.1) and not self._halt.is_set():
                         pass  # a file frame read as pause began waits for resume
-                self._meter.drop(self._queue.put(frame))
+                self._meter.drop(self._queue.put((frame, self._shrink(frame.image))))
         except Exception as exc:
             log.exception("capture failed")
             self._set_state("error", f"capture failed: {exc}")
@@ -339,11 +342,32 @@ class Pipeline:
             self._queue.halt()
             self._done.set()
 
-    def _process(self, frame: Frame) -> None:
+    def _shrink(self, image: np.ndarray) -> np.ndarray | None:
+        """The network-size copy, made on the capture thread so inference does not wait for it.
+
+        Detectors stretch the image to their input size, so resizing here first yields the same
+        tensor; boxes are scaled back to the full frame in `_process`.
+        """
+        if not self.preresize:
+            return None
+        size = self.detector.input_size
+        h, w = image.shape[:2]
+        if w <= size and h <= size:
+            return None
+        return cv2.resize(image, (size, size), interpolation=cv2.INTER_LINEAR)
+
+    def _process(self, item: tuple[Frame, np.ndarray | None]) -> None:
+        frame, small = item
         self._apply_settings()
         size = self.detector.input_size
         t0 = time.perf_counter()
-        detections = self.detector.detect(frame.image)
+        if small is None:
+            detections = self.detector.detect(frame.image)
+        else:
+            found = self.detector.detect(small)
+            sx, sy = frame.width / small.shape[1], frame.height / small.shape[0]
+            scale = np.array([sx, sy, sx, sy], np.float32)
+            detections = Detections(found.boxes * scale, found.scores, found.class_ids, found.names)
         infer_ms = (time.perf_counter() - t0) * 1000.0
         size = self.detector.input_size  # the rung this frame really ran at
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
