@@ -1,0 +1,63 @@
+"""`camapp` with no sub-command: the desktop app. Qt is imported only once we know we need it."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from camapp.cli.common import positive_int, score
+from camapp.errors import CamappError
+
+PYQT_MISSING = (
+    "PyQt6 is not installed: pip install 'camapp[gui]' "
+    "(on Raspberry Pi OS: sudo apt install python3-pyqt6 and a venv with --system-site-packages)"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="camapp",
+        description="Open the camapp window (sub-commands: camapp models|detect|... --help).",
+    )
+    p.add_argument(
+        "--source", help="camera index, video file, stream URL or 'picam' (default: last used, else camera 0)"
+    )
+    p.add_argument("--model", help="catalog name or .tflite path (default: the catalog default)")
+    p.add_argument("--device", help="cpu or edgetpu (default: last used, else cpu)")
+    p.add_argument("--threads", type=positive_int, help="CPU threads (default: last used, else all cores)")
+    p.add_argument("--threshold", type=score, help="minimum score 0-1 (default: last used, else 0.5)")
+    p.add_argument("--reset-settings", action="store_true", help="forget remembered settings, then start")
+    # Hidden aids for tests, the README screenshot and responsiveness checks.
+    p.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
+    p.add_argument("--screenshot-after", type=positive_int, default=30, help=argparse.SUPPRESS)
+    p.add_argument("--measure-stalls", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(list(argv or []))
+    if args.reset_settings:
+        from camapp.gui.paths import reset_settings
+
+        print(f"camapp: settings reset ({reset_settings()})")
+    try:
+        import PyQt6.QtWidgets  # noqa: F401
+    except ImportError:
+        raise CamappError(PYQT_MISSING) from None
+    from camapp.gui.app import run
+    from camapp.gui.window import GuiOptions
+
+    options = GuiOptions(
+        source=args.source,
+        model=args.model,
+        device=args.device,
+        threads=args.threads,
+        threshold=args.threshold,
+    )
+    return run(
+        options,
+        screenshot=args.screenshot,
+        screenshot_after=args.screenshot_after,
+        measure_stalls=args.measure_stalls,
+    )

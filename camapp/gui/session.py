@@ -1,0 +1,316 @@
+"""The running session: detector, source, pipeline and recorder, driven off the GUI thread.
+
+Every slow step (loading the model, timing rungs, opening a camera or stream, stopping a
+pipeline, finalizing a recording) runs on one serial worker; outcomes come back as Qt signals,
+which Qt queues to the GUI thread because this object lives there.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import QObject, pyqtSignal
+
+from camapp.errors import CamappError, DeviceError, ModelError, SourceError
+from camapp.gui.bridge import ResultBridge
+from camapp.gui.workers import SerialWorker, list_accelerators, list_cameras, measure_rungs
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """What picks the detector; a change of any of these means loading a new one."""
+
+    model: str | None = None
+    device: str = "cpu"
+
+
+@dataclass
+class LiveSettings:
+    """Settings applied to a running pipeline without reloading anything."""
+
+    threshold: float = 0.5
+    classes: set[int] | None = None
+    input_size: int | str | None = None  # a rung, "auto" or None (the model's native size)
+    target_fps: float = 15.0
+    threads: int | None = None  # CPU threads; None = all cores
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What the GUI needs to know about a freshly started source."""
+
+    spec: str
+    names: tuple[str, ...]
+    sizes: tuple[int, ...]
+    input_size: int
+    fixed_reason: str
+    device: str
+
+
+def is_camera_spec(spec: str) -> bool:
+    return spec.isdigit() or spec.startswith("/dev/video") or spec.startswith("picam")
+
+
+def is_file_spec(spec: str) -> bool:
+    return "://" not in spec and not is_camera_spec(spec) and Path(spec).expanduser().is_file()
+
+
+def model_missing_message(config: DetectorConfig) -> str | None:
+    """The store's 'not installed' sentence when the default model is absent, else None."""
+    if config.model is not None:
+        return None
+    from camapp.store import load_catalog
+
+    kind = config.device.split(":", 1)[0]
+    try:
+        entry = load_catalog().default(kind)
+    except CamappError:
+        entry = load_catalog().default("cpu")
+    return None if entry.installed else f"Model {entry.name!r} is not installed"
+
+
+class Session(QObject):
+    """Owns the pipeline's parts; the window calls methods here and listens to the signals."""
+
+    opening = pyqtSignal(str)  # progress text while loading/measuring/opening
+    opened = pyqtSignal(object)  # Opened
+    failed = pyqtSignal(str, str)  # kind: "model-missing" | "model" | "no-camera" | "source" | "device"; text
+    measured = pyqtSignal(object)  # dict[int, float]: ms per rung on this machine
+    cameras = pyqtSignal(object)  # list[(spec, label)]
+    accelerators = pyqtSignal(object)  # list[(device, label)], e.g. ("edgetpu:usb:0", "Edge TPU (USB 3)")
+    warning = pyqtSignal(str)  # e.g. the Edge TPU fell back to the CPU, and why
+    recording_started = pyqtSignal(str)
+    recording_stopped = pyqtSignal(str, int)  # path, frames written
+    snapshot_saved = pyqtSignal(str)
+    fetched = pyqtSignal()
+
+    def __init__(self, bridge: ResultBridge, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.bridge = bridge
+        self.worker = SerialWorker()
+        self.pipeline: Any = None
+        self.detector: Any = None
+        self.config: DetectorConfig | None = None
+        self.live = LiveSettings()
+        self.rung_ms: dict[int, float] = {}
+        self.recorder: Any = None
+        self.spec: str | None = None
+        self._closing = False
+
+    # --- opening ----------------------------------------------------------------------------
+    def scan_devices(self) -> None:
+        """Cameras and accelerators, found off the GUI thread (probing can be slow)."""
+
+        def scan() -> None:
+            self._emit(self.cameras, list_cameras())
+            self._emit(self.accelerators, list_accelerators())
+
+        threading.Thread(target=scan, name="camapp-scan", daemon=True).start()
+
+    def open(self, spec: str, config: DetectorConfig) -> None:
+        """Stop what runs now, then (re)load the detector if needed and start `spec`."""
+        self.bridge.detach()
+        self.worker.submit(lambda: self._open(spec, config))
+
+    def _open(self, spec: str, config: DetectorConfig) -> None:
+        self._stop_recording()
+        self._stop_pipeline()
+        try:
+            if self.detector is None or self.config != config:
+                self._load_detector(config)
+            self._emit(self.opening, f"Opening {spec}…")
+            from camapp.sources import open_source
+
+            cameras = None
+            try:
+                source = open_source(spec, realtime=True, loop=is_file_spec(spec))
+            except SourceError:
+                cameras = list_cameras() if is_camera_spec(spec) else None
+                if cameras == []:
+                    self._emit(self.cameras, cameras)
+                    self._emit(self.failed, "no-camera", "No camera found")
+                    return
+                raise
+            self._start_pipeline(spec, source)
+        except _ModelMissing as exc:
+            self._emit(self.failed, "model-missing", str(exc))
+        except ModelError as exc:
+            self._emit(self.failed, "model", str(exc))
+        except SourceError as exc:
+            self._emit(self.failed, "source", str(exc))
+        except DeviceError as exc:
+            self._emit(self.failed, "device", str(exc))
+        except CamappError as exc:
+            self._emit(self.failed, "error", str(exc))
+
+    def _load_detector(self, config: DetectorConfig) -> None:
+        from camapp.detect import open_detector
+
+        if self.detector is not None:
+            self.detector.close()
+            self.detector = None
+        missing = model_missing_message(config)
+        if missing:
+            raise _ModelMissing(missing)
+        self._emit(self.opening, "Loading the model…")
+        options: dict[str, Any] = {"threshold": self.live.threshold}
+        if self.live.threads and config.device == "cpu":
+            options["threads"] = self.live.threads
+        self.detector = open_detector(config.model, device=config.device, **options)
+        self.config = config
+        for text in getattr(self.detector, "warnings", ()):
+            self._emit(self.warning, str(text))
+
+        def progress(n: int, total: int) -> None:
+            self._emit(self.opening, f"Timing input sizes on this machine… {n + 1}/{total}")
+
+        self.rung_ms = measure_rungs(self.detector, progress=progress)
+        self._emit(self.measured, dict(self.rung_ms))
+
+    def _start_pipeline(self, spec: str, source: Any) -> None:
+        from camapp.pipeline import Pipeline
+
+        on_result, on_state = self.bridge.attach()
+        pipeline = Pipeline(source, self.detector)
+        pipeline.on_result(on_result)
+        pipeline.on_state(on_state)
+        self.pipeline = pipeline
+        self.spec = spec
+        self.apply(self.live)
+        pipeline.start()
+        det = self.detector
+        self._emit(
+            self.opened,
+            Opened(
+                spec=spec,
+                names=tuple(det.names),
+                sizes=tuple(det.input_sizes),
+                input_size=int(det.input_size),
+                fixed_reason=str(getattr(det, "fixed_input_reason", "") or ""),
+                device=str(det.device),
+            ),
+        )
+
+    # --- live settings (cheap, thread-safe pipeline calls) ------------------------------------
+    def apply(self, live: LiveSettings) -> None:
+        self.live = replace(live)
+        p = self.pipeline
+        if p is None:
+            return
+        p.set_threshold(live.threshold)
+        if live.threads and getattr(self.detector, "device", "cpu") == "cpu":
+            if live.threads != getattr(self.detector, "threads", live.threads):
+                p.set_threads(live.threads)
+        p.set_classes(set(live.classes) if live.classes is not None else None)
+        sizes = tuple(self.detector.input_sizes) if self.detector is not None else ()
+        if live.input_size == "auto" and len(sizes) > 1:
+            p.set_input_size("auto", target_fps=live.target_fps)
+        elif isinstance(live.input_size, int) and live.input_size in sizes:
+            p.set_input_size(live.input_size)
+
+    def pause(self, on: bool) -> None:
+        if self.pipeline is not None:
+            (self.pipeline.pause if on else self.pipeline.resume)()
+
+    # --- recording ----------------------------------------------------------------------------
+    def start_recording(self, folder: Path) -> None:
+        self.worker.submit(lambda: self._start_recording(folder))
+
+    def _start_recording(self, folder: Path) -> None:
+        if self.pipeline is None or self.recorder is not None:
+            return
+        try:
+            from camapp.record import VideoRecorder
+        except ImportError as exc:
+            self._emit(self.failed, "record", f"Recording is not available: {exc}")
+            return
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / time.strftime("camapp-%Y%m%d-%H%M%S.mp4")
+            self.recorder = VideoRecorder(path)
+        except (OSError, CamappError) as exc:
+            self._emit(self.failed, "record", f"Cannot record into {folder}: {exc}")
+            return
+        self.pipeline.add_consumer(self.recorder)
+        self._emit(self.recording_started, str(path))
+
+    def stop_recording(self) -> None:
+        self.worker.submit(self._stop_recording)
+
+    def _stop_recording(self) -> None:
+        rec, self.recorder = self.recorder, None
+        if rec is None:
+            return
+        if self.pipeline is not None:
+            self.pipeline.remove_consumer(rec)
+        rec.close()
+        self._emit(self.recording_stopped, str(rec.path), int(rec.frames_written))
+
+    def snapshot(self, folder: Path, result: Any) -> None:
+        """Save `result` (the frame on screen) with its boxes, off the GUI thread."""
+        self.worker.submit(lambda: self._snapshot(folder, result))
+
+    def _snapshot(self, folder: Path, result: Any) -> None:
+        import cv2
+
+        from camapp.render import annotate
+
+        path = folder / (time.strftime("camapp-%Y%m%d-%H%M%S-") + f"{result.frame.index:06d}.jpg")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            ok = cv2.imwrite(str(path), annotate(result.frame.image, result.detections))
+        except OSError as exc:
+            ok, path = False, f"{path}: {exc.strerror or exc}"
+        if ok:
+            self._emit(self.snapshot_saved, str(path))
+        else:
+            self._emit(self.failed, "record", f"Cannot save a snapshot to {path}")
+
+    # --- stopping -----------------------------------------------------------------------------
+    def _stop_pipeline(self) -> None:
+        p, self.pipeline = self.pipeline, None
+        if p is not None:
+            p.stop(timeout=3.0)
+
+    def fetch_model(self) -> None:
+        self.worker.submit(self._fetch)
+
+    def _fetch(self) -> None:
+        from camapp.store import load_catalog
+        from camapp.store.fetch import fetch
+
+        self._emit(self.opening, "Downloading the model…")
+        try:
+            fetch(load_catalog().default("cpu"), progress=False, say=lambda _: None)
+        except CamappError as exc:
+            self._emit(self.failed, "model-missing", f"Download failed: {exc}")
+            return
+        self._emit(self.fetched)
+
+    def shutdown(self, timeout: float = 5.0) -> bool:
+        """Finalize any recording and stop every thread; True if all finished in time."""
+
+        def final() -> None:
+            self._stop_recording()
+            self._stop_pipeline()
+            if self.detector is not None:
+                self.detector.close()
+                self.detector = None
+
+        self.bridge.detach()
+        ok = self.worker.run_and_wait(final, timeout)
+        self._closing = True
+        self.worker.stop()
+        return ok
+
+    def _emit(self, signal: Any, *args: Any) -> None:
+        if not self._closing:
+            signal.emit(*args)
+
+
+class _ModelMissing(ModelError):
+    """The default model is not in the store yet (the GUI offers to fetch it)."""

@@ -1,0 +1,129 @@
+"""What the app remembers between runs, in an INI file in the platform's config folder.
+
+An explicit file (not QSettings' native registry/plist backend) so `--reset-settings` and the
+tests can point at or delete one known location. `CAMAPP_CONFIG_DIR` overrides the folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import QByteArray, QSettings
+
+from camapp.gui.paths import default_output_dir, settings_path
+
+
+class Settings:
+    """Typed accessors over QSettings; every value has a default so a fresh start just works."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or settings_path()
+        self._q = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def _get(self, key: str, default: Any, kind: type) -> Any:
+        value = self._q.value(key, default)
+        if value is None or value == "":
+            return default
+        try:
+            if kind is bool:
+                return value if isinstance(value, bool) else str(value).lower() in ("1", "true", "yes")
+            return kind(value)
+        except (TypeError, ValueError):
+            return default
+
+    def _set(self, key: str, value: Any) -> None:
+        self._q.setValue(key, value)
+
+    @property
+    def source(self) -> str | None:
+        return self._get("source", None, str)
+
+    @source.setter
+    def source(self, value: str | None) -> None:
+        self._set("source", value or "")
+
+    @property
+    def device(self) -> str:
+        return self._get("device", "cpu", str)
+
+    @device.setter
+    def device(self, value: str) -> None:
+        self._set("device", value)
+
+    @property
+    def threads(self) -> int:
+        return max(1, self._get("threads", os.cpu_count() or 1, int))
+
+    @threads.setter
+    def threads(self, value: int) -> None:
+        self._set("threads", int(value))
+
+    @property
+    def input_size(self) -> int | str | None:
+        """A rung (int), "auto", or None for the model's native size."""
+        value = self._get("input_size", None, str)
+        if value is None or value == "auto":
+            return value
+        return int(value) if value.isdigit() else None
+
+    @input_size.setter
+    def input_size(self, value: int | str | None) -> None:
+        self._set("input_size", "" if value is None else str(value))
+
+    @property
+    def target_fps(self) -> float:
+        return self._get("target_fps", 15.0, float)
+
+    @target_fps.setter
+    def target_fps(self, value: float) -> None:
+        self._set("target_fps", float(value))
+
+    @property
+    def threshold(self) -> float:
+        return min(1.0, max(0.0, self._get("threshold", 0.5, float)))
+
+    @threshold.setter
+    def threshold(self, value: float) -> None:
+        self._set("threshold", round(float(value), 3))
+
+    @property
+    def classes(self) -> list[str] | None:
+        """Label names to keep; None means every class."""
+        if not self._get("classes_filtered", False, bool):
+            return None
+        value = self._q.value("classes", [])
+        if isinstance(value, str):
+            value = [value] if value else []
+        return [str(v) for v in value or []]
+
+    @classes.setter
+    def classes(self, value: list[str] | None) -> None:
+        self._set("classes_filtered", value is not None)
+        self._set("classes", list(value or []))
+
+    @property
+    def output_dir(self) -> Path:
+        value = self._get("output_dir", None, str)
+        return Path(value) if value else default_output_dir()
+
+    @output_dir.setter
+    def output_dir(self, value: Path | str) -> None:
+        self._set("output_dir", str(value))
+
+    @property
+    def geometry(self) -> QByteArray | None:
+        value = self._q.value("geometry")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    @geometry.setter
+    def geometry(self, value: QByteArray) -> None:
+        self._set("geometry", value)
+
+    def sync(self) -> None:
+        self._q.sync()
+
+    def clear(self) -> None:
+        self._q.clear()
+        self._q.sync()

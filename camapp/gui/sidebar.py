@@ -1,0 +1,159 @@
+"""The side panel: every control a person needs, grouped and labelled so no docs are needed."""
+
+from __future__ import annotations
+
+import os
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PyQt6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStyle,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from camapp.gui.panel import ClassFilter, RungSlider
+
+
+def _button(text: str, tip: str = "") -> QPushButton:
+    b = QPushButton(text)
+    b.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Space/R/S stay shortcuts, not button presses
+    if tip:
+        b.setToolTip(tip)
+    return b
+
+
+def record_icon() -> QIcon:
+    """A red dot: no font is guaranteed to have a record glyph."""
+    pix = QPixmap(32, 32)
+    pix.fill(Qt.GlobalColor.transparent)
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setBrush(QColor(211, 47, 47))
+    p.setPen(QColor(255, 255, 255))
+    p.drawEllipse(4, 4, 24, 24)
+    p.end()
+    return QIcon(pix)
+
+
+class SideBar(QScrollArea):
+    """Source, detector, resolution, detection filters and output, top to bottom."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumWidth(300)
+        self.setMaximumWidth(380)
+        body = QWidget()
+        col = QVBoxLayout(body)
+        col.setSpacing(4)
+        col.setContentsMargins(6, 6, 6, 6)
+
+        # Source
+        src = QGroupBox("Source")
+        s = QVBoxLayout(src)
+        self.source = QComboBox()
+        self.source.setToolTip("Cameras found on this machine, and recent files and streams")
+        self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source.setMinimumContentsLength(16)
+        self.open_file = _button("Open video file…", "Play a video file (or drop one on the window)")
+        self.open_url = _button("Stream URL…", "RTSP, HTTP or any URL OpenCV/FFmpeg can read")
+        row = QHBoxLayout()
+        row.addWidget(self.open_file)
+        row.addWidget(self.open_url)
+        hint = QLabel("or drop a video file on the window")
+        hint.setStyleSheet("color: palette(mid); font-size: 8pt;")
+        s.addWidget(self.source)
+        s.addLayout(row)
+        s.addWidget(hint)
+        col.addWidget(src)
+
+        # Detector
+        dev = QGroupBox("Detector")
+        f = QFormLayout(dev)
+        self.device = QComboBox()
+        self.device.addItem("CPU", "cpu")
+        self.threads = QSpinBox()
+        self.threads.setRange(1, max(1, os.cpu_count() or 1))
+        self.threads.setValue(max(1, os.cpu_count() or 1))
+        self.threads.setToolTip("CPU threads for inference")
+        f.addRow("Device", self.device)
+        f.addRow("Threads", self.threads)
+        col.addWidget(dev)
+
+        # Resolution multiplier
+        res = QGroupBox("Resolution (network input)")
+        r = QVBoxLayout(res)
+        self.rungs = RungSlider()
+        r.addWidget(self.rungs)
+        col.addWidget(res)
+
+        # Output
+        out = QGroupBox("Output")
+        o = QVBoxLayout(out)
+        self.record = _button("Record  (R)", "Record the annotated video to the output folder")
+        self.record.setIcon(record_icon())
+        self.record.setCheckable(True)
+        self.record.setObjectName("record")
+        self.record_info = QLabel("Not recording")
+        self.record_info.setWordWrap(True)
+        self.record_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.snapshot = _button("Snapshot  (S)", "Save the current annotated frame as a picture")
+        self.snapshot.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
+        self.pause = _button("Pause  (Space)", "Pause or resume the video")
+        self.pause.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
+        self.pause.setCheckable(True)
+        self.folder = QLabel()
+        self.folder.setWordWrap(True)
+        self.folder.setStyleSheet("font-size: 8pt;")
+        self.change_folder = _button("Change…", "Where recordings and snapshots go")
+        row2 = QHBoxLayout()
+        row2.addWidget(self.snapshot)
+        row2.addWidget(self.pause)
+        frow = QHBoxLayout()
+        frow.addWidget(self.folder, 1)
+        frow.addWidget(self.change_folder)
+        o.addWidget(self.record)
+        o.addWidget(self.record_info)
+        o.addLayout(row2)
+        o.addLayout(frow)
+        col.addWidget(out)
+
+        # Detection filters
+        det = QGroupBox("Detection")
+        d = QVBoxLayout(det)
+        self.threshold_label = QLabel()
+        self.threshold = QSlider(Qt.Orientation.Horizontal)
+        self.threshold.setRange(5, 95)
+        self.threshold.setSingleStep(1)
+        self.threshold.setPageStep(5)
+        self.threshold.setToolTip("Hide detections scoring below this")
+        self.threshold.valueChanged.connect(self._threshold_text)
+        self.classes = ClassFilter()
+        d.addWidget(self.threshold_label)
+        d.addWidget(self.threshold)
+        d.addWidget(self.classes, 1)
+        col.addWidget(det, 1)
+
+        self.setWidget(body)
+        self.setStyleSheet(
+            "QPushButton#record:checked { background: #c62828; color: white; font-weight: bold; }"
+            "QLabel#rungValue { font-weight: bold; }"
+        )
+
+    def _threshold_text(self, value: int) -> None:
+        self.threshold_label.setText(f"Confidence threshold: {value}%")
+
+    def set_threshold(self, value: float) -> None:
+        self.threshold.setValue(round(value * 100))
+        self._threshold_text(self.threshold.value())

@@ -1,0 +1,191 @@
+"""The video area: the newest frame, aspect ratio kept, with boxes, labels and a HUD on top.
+
+Boxes are painted with QPainter in widget coordinates rather than burnt into the frame, so
+labels stay sharp at any window size and on HiDPI screens (Qt maps logical to device pixels).
+Only the latest result is kept; repaints coalesce, so a slow paint never builds a backlog.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
+from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPen
+from PyQt6.QtWidgets import QSizePolicy, QWidget
+
+from camapp.render import class_color
+from camapp.types import Detections
+
+BACKGROUND = QColor(24, 24, 28)
+
+
+def to_qimage(image: np.ndarray) -> QImage:
+    """Wrap a C-contiguous BGR uint8 frame without copying (the caller keeps it alive)."""
+    h, w = image.shape[:2]
+    return QImage(image.data, w, h, int(image.strides[0]), QImage.Format.Format_BGR888)
+
+
+def qcolor(class_id: int) -> QColor:
+    b, g, r = class_color(class_id)
+    return QColor(r, g, b)
+
+
+class VideoView(QWidget):
+    """Shows one `Result` at a time (frame + detections + stats) or a full-size message."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(320, 180)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self._array: np.ndarray | None = None
+        self._image: QImage | None = None
+        self._dets: Detections | None = None
+        self._hud = ""
+        self._message = ""
+        self._detail = ""
+        self._dim = False
+        self.frames_shown = 0
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        return QSize(960, 540)
+
+    # --- what to show ---------------------------------------------------------------------------
+    def show_result(self, result: Any) -> None:
+        frame = result.frame
+        img = frame.image if frame.image.flags.c_contiguous else np.ascontiguousarray(frame.image)
+        self._array = img  # the QImage below borrows this buffer
+        self._image = to_qimage(img)
+        self._dets = result.detections
+        self._hud = hud_text(result.stats)
+        self.frames_shown += 1
+        self.update()
+
+    def set_message(self, message: str, detail: str = "", *, dim: bool = True) -> None:
+        """A state line over the picture (or alone when there is none); '' clears it."""
+        self._message, self._detail, self._dim = message, detail, dim
+        self.update()
+
+    def clear_frame(self) -> None:
+        self._array = self._image = self._dets = None
+        self._hud = ""
+        self.update()
+
+    @property
+    def message(self) -> str:
+        return self._message
+
+    @property
+    def drawn(self) -> Detections | None:
+        """The detections painted on the current picture (what a person sees)."""
+        return self._dets
+
+    @property
+    def has_frame(self) -> bool:
+        return self._image is not None
+
+    def image_rect(self) -> QRectF:
+        """Where the frame lands in the widget: as large as fits, aspect ratio kept, centered."""
+        if self._image is None:
+            return QRectF()
+        iw, ih = self._image.width(), self._image.height()
+        scale = min(self.width() / iw, self.height() / ih)
+        w, h = iw * scale, ih * scale
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    # --- painting -------------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt API
+        p = QPainter(self)
+        p.fillRect(self.rect(), BACKGROUND)
+        if self._image is not None:
+            target = self.image_rect()
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            p.drawImage(target, self._image)
+            p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            if self._dets is not None and len(self._dets):
+                self._paint_boxes(p, target, target.width() / self._image.width())
+            if self._hud:
+                self._paint_hud(p, target)
+        if self._message:
+            self._paint_message(p)
+        p.end()
+
+    def _paint_boxes(self, p: QPainter, target: QRectF, scale: float) -> None:
+        dets = self._dets
+        assert dets is not None
+        font = QFont(self.font())
+        font.setPointSizeF(max(8.0, min(13.0, target.height() / 45)))
+        font.setBold(True)
+        p.setFont(font)
+        fm = QFontMetricsF(font)
+        pen_w = max(2.0, target.height() / 270)
+        for i in range(len(dets)):
+            x0, y0, x1, y1 = (float(v) * scale for v in dets.boxes[i])
+            rect = QRectF(target.x() + x0, target.y() + y0, x1 - x0, y1 - y0)
+            color = qcolor(int(dets.class_ids[i]))
+            p.setPen(QPen(color, pen_w))
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawRect(rect)
+            text = f"{dets.label(i)} {float(dets.scores[i]):.0%}"
+            tw, th = fm.horizontalAdvance(text) + 8, fm.height() + 2
+            ty = rect.top() - th if rect.top() - th >= target.top() else rect.top()
+            tag = QRectF(rect.left() - pen_w / 2, ty, tw, th)
+            p.fillRect(tag, color)
+            p.setPen(QColor(0, 0, 0))
+            p.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_hud(self, p: QPainter, target: QRectF) -> None:
+        font = QFont(self.font())
+        font.setPointSizeF(10)
+        p.setFont(font)
+        fm = QFontMetricsF(font)
+        w, h = fm.horizontalAdvance(self._hud) + 14, fm.height() + 8
+        box = QRectF(target.left() + 8, target.top() + 8, w, h)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(0, 0, 0, 160))
+        p.drawRoundedRect(box, 5, 5)
+        p.setPen(QColor(235, 235, 235))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, self._hud)
+
+    def _paint_message(self, p: QPainter) -> None:
+        if self._image is not None and self._dim:
+            p.fillRect(self.rect(), QColor(0, 0, 0, 150))
+        font = QFont(self.font())
+        font.setPointSizeF(16)
+        font.setBold(True)
+        p.setFont(font)
+        p.setPen(QColor(245, 245, 245))
+        r = QRectF(self.rect()).adjusted(24, 0, -24, 0)
+        fm = QFontMetricsF(font)
+        top = r.center().y() - fm.height() * (1.2 if self._detail else 0.5)
+        p.drawText(
+            QRectF(r.left(), top, r.width(), fm.height() * 1.4),
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+            self._message,
+        )
+        if self._detail:
+            small = QFont(self.font())
+            small.setPointSizeF(11)
+            p.setFont(small)
+            p.setPen(QColor(200, 200, 200))
+            p.drawText(
+                QRectF(r.left(), top + fm.height() * 1.5, r.width(), r.height() / 2),
+                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                self._detail,
+            )
+
+    def center(self) -> QPointF:
+        return QRectF(self.rect()).center()
+
+
+def hud_text(stats: Any) -> str:
+    """One line: what the pipeline is achieving right now."""
+    if stats is None:
+        return ""
+    parts = [f"{stats.inference_fps:.1f} fps"]
+    if stats.input_size:
+        parts.append(f"{stats.input_size} px")
+    if stats.infer_ms:
+        parts.append(f"{stats.infer_ms:.1f} ms")
+    return "  ·  ".join(parts)

@@ -1,0 +1,447 @@
+"""The main window: wires the side bar, the video view and the status bar to the session."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import QTimer, QUrl
+from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PyQt6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStyle,
+    QWidget,
+)
+
+from camapp.gui.bridge import ResultBridge
+from camapp.gui.session import DetectorConfig, LiveSettings, Opened, Session, is_file_spec
+from camapp.gui.settings import Settings
+from camapp.gui.sidebar import SideBar
+from camapp.gui.video_view import VideoView
+
+VIDEO_FILTER = "Videos (*.mp4 *.mkv *.avi *.mov *.webm *.m4v *.mpg *.mpeg *.ts);;All files (*)"
+NO_CAMERA = "No camera found — open a video file or a stream"
+
+
+@dataclass
+class GuiOptions:
+    """Command-line choices; None means "use what the settings remember"."""
+
+    source: str | None = None
+    model: str | None = None
+    device: str | None = None
+    threads: int | None = None
+    threshold: float | None = None
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: Settings, options: GuiOptions | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.options = options or GuiOptions()
+        self.setWindowTitle("camapp")
+        self.setAcceptDrops(True)
+        self.bridge = ResultBridge(self)
+        self.session = Session(self.bridge, self)
+        self.view = VideoView()
+        self.side = SideBar()
+        self.latest: Any = None  # the newest Result shown
+        self.recording_path: str | None = None
+        self._rec_started = 0.0
+        self._names: tuple[str, ...] = ()
+        self._closed = False
+        self.output_override: Path | None = None  # tests and the stall meter write elsewhere
+
+        central = QWidget()
+        lay = QHBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.side)
+        self.setCentralWidget(central)
+        self._build_status()
+        self._restore()
+        self._connect()
+        self._shortcuts()
+        self.ticker = QTimer(self)
+        self.ticker.setInterval(250)
+        self.ticker.timeout.connect(self._tick)
+        self.ticker.start()
+
+    # --- construction -------------------------------------------------------------------------
+    def _build_status(self) -> None:
+        sb = self.statusBar()
+        self.state_label = QLabel("Starting…")
+        self.fetch_button = QPushButton("Fetch model")
+        self.fetch_button.setVisible(False)
+        self.fetch_button.clicked.connect(self._fetch_model)
+        self.stat_labels = {k: QLabel("") for k in ("capture", "infer", "latency", "dropped", "rec")}
+        sb.addWidget(self.state_label, 1)
+        sb.addWidget(self.fetch_button)
+        for lbl in self.stat_labels.values():
+            lbl.setMinimumWidth(70)
+            sb.addPermanentWidget(lbl)
+
+    def _restore(self) -> None:
+        s, o = self.settings, self.options
+        geometry = s.geometry
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        threshold = o.threshold if o.threshold is not None else s.threshold
+        self.side.set_threshold(threshold)
+        if o.device and o.device != "cpu":
+            self.side.device.addItem("Edge TPU", o.device)
+            self.side.device.setCurrentIndex(self.side.device.count() - 1)
+        self.side.threads.setValue(o.threads or s.threads)
+        self.side.rungs.target.setValue(s.target_fps)
+        self.side.rungs.auto.blockSignals(True)
+        self.side.rungs.auto.setChecked(s.input_size == "auto")
+        self.side.rungs.auto.blockSignals(False)
+        self.live = LiveSettings(
+            threshold=threshold,
+            input_size=s.input_size,
+            target_fps=s.target_fps,
+            threads=self.side.threads.value(),
+        )
+        self._update_folder()
+
+    def _connect(self) -> None:
+        side, ses = self.side, self.session
+        self.bridge.result.connect(self._on_result)
+        self.bridge.state.connect(self._on_state)
+        ses.opening.connect(self._on_opening)
+        ses.opened.connect(self._on_opened)
+        ses.failed.connect(self._on_failed)
+        ses.measured.connect(side.rungs.set_measured)
+        ses.cameras.connect(self._on_cameras)
+        ses.accelerators.connect(self._on_accelerators)
+        ses.warning.connect(lambda text: self.state_label.setText(f"⚠ {text}"))
+        ses.recording_started.connect(self._on_recording_started)
+        ses.recording_stopped.connect(self._on_recording_stopped)
+        ses.snapshot_saved.connect(lambda p: self.state_label.setText(f"Snapshot saved: {p}"))
+        ses.fetched.connect(self._reopen)
+        side.source.activated.connect(self._source_picked)
+        side.open_file.clicked.connect(self.open_file_dialog)
+        side.open_url.clicked.connect(self.open_url_dialog)
+        side.device.activated.connect(lambda _: self._reopen())
+        side.device.currentIndexChanged.connect(
+            lambda _: side.threads.setEnabled((side.device.currentData() or "cpu") == "cpu")
+        )
+        side.threads.valueChanged.connect(self._threads_changed)
+        side.rungs.size_chosen.connect(self._rung_chosen)
+        side.rungs.auto_chosen.connect(self._auto_chosen)
+        side.threshold.valueChanged.connect(self._threshold_moved)
+        side.classes.changed.connect(self._classes_changed)
+        side.record.toggled.connect(self._record_toggled)
+        side.snapshot.clicked.connect(self.snapshot)
+        side.pause.toggled.connect(self._pause_toggled)
+        side.change_folder.clicked.connect(self._choose_folder)
+
+    def _shortcuts(self) -> None:
+        keys = {
+            "Space": lambda: self.side.pause.toggle(),
+            "R": lambda: self.side.record.toggle(),
+            "S": self.snapshot,
+            "F": self.toggle_full_screen,
+            "Esc": self.leave_full_screen,
+            "Q": self.close,
+            "Ctrl+Q": self.close,
+        }
+        self._shortcut_objs = [QShortcut(QKeySequence(k), self, activated=fn) for k, fn in keys.items()]
+
+    # --- starting -----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open the source from the command line, else the last one, else the default camera."""
+        self.session.scan_devices()
+        spec = self.options.source or self.settings.source
+        if spec and not self.options.source and not ("://" in spec or spec.isdigit() or is_file_spec(spec)):
+            spec = None  # a remembered file that has gone away
+        self.open_source(spec or "0")
+
+    def config(self) -> DetectorConfig:
+        return DetectorConfig(model=self.options.model, device=self.side.device.currentData() or "cpu")
+
+    def open_source(self, spec: str) -> None:
+        self.view.set_message("Starting…", spec)
+        self.state_label.setText(f"Opening {spec}…")
+        self.fetch_button.setVisible(False)
+        self.session.open(spec, self.config())
+
+    def _reopen(self) -> None:
+        self.open_source(self.session.spec or self.options.source or self.settings.source or "0")
+
+    def open_file_dialog(self) -> None:
+        start = (
+            str(Path(self.session.spec).parent)
+            if self.session.spec and is_file_spec(self.session.spec)
+            else ""
+        )
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video file", start, VIDEO_FILTER)
+        if path:
+            self.open_source(path)
+
+    def open_url_dialog(self) -> None:
+        url, ok = QInputDialog.getText(self, "Open a stream", "Stream URL (rtsp://, http://, …):")
+        if ok and url.strip():
+            self.open_source(url.strip())
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        urls = event.mimeData().urls()
+        if urls:
+            url: QUrl = urls[0]
+            self.open_source(url.toLocalFile() if url.isLocalFile() else url.toString())
+            event.acceptProposedAction()
+
+    def _source_picked(self, index: int) -> None:
+        spec = self.side.source.itemData(index)
+        if spec and spec != self.session.spec:
+            self.open_source(str(spec))
+
+    # --- session outcomes ---------------------------------------------------------------------
+    def _on_opening(self, text: str) -> None:
+        self.state_label.setText(text)
+        if not self.view.has_frame:
+            self.view.set_message("Starting…", text)
+
+    def _on_opened(self, info: Opened) -> None:
+        self.view.clear_frame()
+        self.view.set_message("")
+        self.state_label.setText(f"Running: {info.spec}")
+        self.settings.source = info.spec
+        self.settings.device = info.device
+        self._select_source(info.spec)
+        if info.names != self._names:
+            self._names = info.names
+            self.side.classes.blockSignals(True)
+            self.side.classes.set_labels(info.names, self.settings.classes)
+            self.side.classes.blockSignals(False)
+            self.live.classes = self.side.classes.selected()
+        rung = self.live.input_size if isinstance(self.live.input_size, int) else info.input_size
+        self.side.rungs.set_sizes(
+            info.sizes, rung if rung in info.sizes else info.input_size, info.fixed_reason
+        )
+        self.session.apply(self.live)
+        if self.side.pause.isChecked():
+            self.session.pause(True)
+
+    def _on_failed(self, kind: str, text: str) -> None:
+        self.fetch_button.setVisible(kind == "model-missing")
+        self.view.clear_frame()
+        if kind == "no-camera":
+            self.view.set_message(NO_CAMERA, "Use “Open video file…”, “Stream URL…” or drop a file here.")
+            self.state_label.setText("No camera found")
+        elif kind == "model-missing":
+            self.view.set_message(
+                text, "Run  camapp models fetch  in a terminal, or press “Fetch model” below."
+            )
+            self.state_label.setText(f"{text}: run 'camapp models fetch'")
+        elif kind == "record":
+            self.side.record.blockSignals(True)
+            self.side.record.setChecked(False)
+            self.side.record.blockSignals(False)
+            self.state_label.setText(text)
+        else:
+            self.view.set_message("Cannot start", text)
+            self.state_label.setText(text)
+
+    def _on_cameras(self, cameras: list[tuple[str, str]]) -> None:
+        combo = self.side.source
+        current = self.session.spec
+        combo.blockSignals(True)
+        keep = [(combo.itemData(i), combo.itemText(i)) for i in range(combo.count())]
+        combo.clear()
+        for spec, label in cameras:
+            combo.addItem(label, spec)
+        if not cameras:
+            combo.addItem("No camera found", None)
+        for spec, label in keep:
+            if spec and combo.findData(spec) < 0 and not str(spec).isdigit():
+                combo.addItem(label, spec)
+        combo.blockSignals(False)
+        if current:
+            self._select_source(current)
+
+    def _on_accelerators(self, found: list[tuple[str, str]]) -> None:
+        combo = self.side.device
+        for device, label in found:
+            if combo.findData(device) < 0:
+                combo.addItem(label, device)
+        wanted = self.options.device or self.settings.device
+        i = combo.findData(wanted)
+        if i >= 0 and i != combo.currentIndex():
+            combo.setCurrentIndex(i)
+            self._reopen()
+
+    def _select_source(self, spec: str) -> None:
+        combo = self.side.source
+        i = combo.findData(spec)
+        if i < 0:
+            label = Path(spec).name if is_file_spec(spec) else spec
+            combo.addItem(label, spec)
+            i = combo.count() - 1
+        combo.setCurrentIndex(i)
+
+    # --- results and state --------------------------------------------------------------------
+    def _on_result(self, result: Any) -> None:
+        self.latest = result
+        self.view.show_result(result)
+        state = getattr(result.stats, "state", "running")
+        if state == "running" and self.view.message and not self.side.pause.isChecked():
+            self.view.set_message("")
+        size = getattr(result.stats, "input_size", None)
+        if size and self.side.rungs.auto.isChecked():
+            self.side.rungs.set_current(int(size))
+
+    def _on_state(self, state: str, message: str) -> None:
+        if state == "reconnecting":
+            self.view.set_message("Reconnecting…", message or "The camera stopped sending frames.")
+            self.state_label.setText("Reconnecting to the source…")
+        elif state == "running":
+            self.view.set_message("")
+            self.state_label.setText(f"Running: {self.session.spec}")
+        elif state == "paused":
+            self.view.set_message("Paused", "Press Space to resume", dim=False)
+            self.state_label.setText("Paused")
+        elif state == "ended":
+            self.view.set_message("End of video", "Open another file or stream", dim=True)
+            self.state_label.setText("End of video")
+        elif state == "error":
+            self.view.set_message("Source error", message)
+            self.state_label.setText(message or "Source error")
+
+    def _tick(self) -> None:
+        """Status bar numbers, four times a second (not per frame)."""
+        stats = getattr(self.latest, "stats", None)
+        lab = self.stat_labels
+        if stats is not None:
+            lab["capture"].setText(f"Capture {stats.capture_fps:.1f} fps")
+            lab["infer"].setText(f"Inference {stats.infer_ms:.1f} ms")
+            lab["latency"].setText(f"Latency {stats.latency_ms:.0f} ms")
+            lab["dropped"].setText(f"Dropped {stats.dropped}")
+        if self.recording_path:
+            rec = self.session.recorder
+            elapsed = float(getattr(rec, "elapsed", time.monotonic() - self._rec_started))
+            text = f"● REC {int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}"
+            lab["rec"].setText(text)
+            self.side.record_info.setText(f"{text}\n{self.recording_path}")
+        else:
+            lab["rec"].setText("Not recording")
+
+    # --- live controls ------------------------------------------------------------------------
+    def _rung_chosen(self, size: int) -> None:
+        self.live.input_size = size
+        self.settings.input_size = size
+        self.session.apply(self.live)
+
+    def _auto_chosen(self, fps: float) -> None:
+        self.live.input_size = "auto"
+        self.live.target_fps = fps
+        self.settings.input_size = "auto"
+        self.settings.target_fps = fps
+        self.session.apply(self.live)
+
+    def _threads_changed(self, value: int) -> None:
+        self.live.threads = value
+        self.settings.threads = value
+        self.session.apply(self.live)
+
+    def _threshold_moved(self, value: int) -> None:
+        self.live.threshold = value / 100.0
+        self.settings.threshold = self.live.threshold
+        self.session.apply(self.live)
+
+    def _classes_changed(self, ids: set[int] | None) -> None:
+        self.live.classes = ids
+        self.settings.classes = self.side.classes.selected_names()
+        self.session.apply(self.live)
+
+    def _pause_toggled(self, on: bool) -> None:
+        self.session.pause(on)
+        self.side.pause.setText("Resume  (Space)" if on else "Pause  (Space)")
+        icon = QStyle.StandardPixmap.SP_MediaPlay if on else QStyle.StandardPixmap.SP_MediaPause
+        self.side.pause.setIcon(self.style().standardIcon(icon))
+
+    def _record_toggled(self, on: bool) -> None:
+        if on:
+            self.session.start_recording(self.output_dir())
+            self.side.record.setText("Stop recording  (R)")
+        else:
+            self.session.stop_recording()
+            self.side.record.setText("Record  (R)")
+
+    def _on_recording_started(self, path: str) -> None:
+        self.recording_path = path
+        self._rec_started = time.monotonic()
+        self.state_label.setText(f"Recording to {path}")
+
+    def _on_recording_stopped(self, path: str, frames: int) -> None:
+        self.recording_path = None
+        self.side.record_info.setText(f"Saved {frames} frames:\n{path}")
+        self.state_label.setText(f"Saved recording: {path}")
+        if self.side.record.isChecked():
+            self.side.record.blockSignals(True)
+            self.side.record.setChecked(False)
+            self.side.record.setText("Record  (R)")
+            self.side.record.blockSignals(False)
+
+    def snapshot(self) -> None:
+        if self.latest is None:
+            self.state_label.setText("Nothing to snapshot yet")
+            return
+        self.session.snapshot(self.output_dir(), self.latest)
+
+    def output_dir(self) -> Path:
+        return self.output_override or self.settings.output_dir
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Output folder", str(self.settings.output_dir))
+        if folder:
+            self.settings.output_dir = folder
+            self._update_folder()
+
+    def _update_folder(self) -> None:
+        self.side.folder.setText(f"Saving to {self.settings.output_dir}")
+
+    def _fetch_model(self) -> None:
+        self.fetch_button.setEnabled(False)
+        self.session.fetch_model()
+
+    # --- full screen and closing --------------------------------------------------------------
+    def toggle_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.leave_full_screen()
+        else:
+            self.side.hide()
+            self.statusBar().hide()
+            self.showFullScreen()
+
+    def leave_full_screen(self) -> None:
+        if self.isFullScreen():
+            self.showNormal()
+            self.side.show()
+            self.statusBar().show()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self._closed:
+            self._closed = True
+            self.ticker.stop()
+            if not self.isFullScreen():
+                self.settings.geometry = self.saveGeometry()
+            self.settings.sync()
+            if not self.session.shutdown(timeout=8.0):
+                print("camapp: a background task did not stop in time", file=sys.stderr)
+        event.accept()

@@ -1,0 +1,123 @@
+"""Work that must never run on the GUI thread: one serial worker for the session's slow steps,
+plus the helpers it calls (timing the rungs, finding cameras)."""
+
+from __future__ import annotations
+
+import queue
+import statistics
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class SerialWorker:
+    """A daemon thread running submitted jobs one after another.
+
+    Serial so "open this source" and "stop" never overlap; a daemon so a source stuck in a
+    long network timeout cannot keep the process alive after the window closed.
+    """
+
+    def __init__(self, name: str = "camapp-worker") -> None:
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        self._jobs.put(job)
+
+    def run_and_wait(self, job: Callable[[], None], timeout: float) -> bool:
+        """Queue `job` behind the others and wait up to `timeout`; False if it did not finish."""
+        done = threading.Event()
+
+        def wrapped() -> None:
+            try:
+                job()
+            finally:
+                done.set()
+
+        self.submit(wrapped)
+        return done.wait(timeout)
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            try:
+                job()
+            except Exception as exc:  # a job reports its own errors; this only keeps the worker alive
+                print(f"camapp: background job failed: {exc!r}", file=sys.stderr)
+
+
+def measure_rungs(
+    detector: Any,
+    image: np.ndarray | None = None,
+    repeats: int = 5,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[int, float]:
+    """Median invoke time (ms) of each input size on this machine.
+
+    Runs on a worker before the pipeline starts: the detector's interpreters are not safe to
+    share with a running pipeline. Waits for every rung to be built first, so later switches
+    are instant.
+    """
+    if image is None:
+        image = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
+    sizes = list(detector.input_sizes)
+    if progress:
+        progress(0, len(sizes))
+    prepare = getattr(detector, "prepare", None)
+    if prepare is not None:
+        prepare()
+    result: dict[int, float] = {}
+    for n, size in enumerate(sizes):
+        if progress:
+            progress(n, len(sizes))
+        result[size] = statistics.median(detector.invoke_times(size, image, runs=repeats))
+    return result
+
+
+def list_cameras() -> list[tuple[str, str]]:
+    """(source spec, label) per camera, from sysfs names (no camera is opened to find them).
+
+    On systems without sysfs (macOS, Windows) cameras are known only by index: offer camera 0.
+    """
+    from camapp.hw.usb import SYSFS
+    from camapp.hw.video import video_nodes
+
+    if not (Path(SYSFS) / "class").is_dir():
+        return [("0", "Default camera")]
+    found: list[tuple[str, str]] = []
+    for node in video_nodes():
+        if node.kind == "camera":
+            found.append((node.device, node.name or node.device))
+        elif node.kind == "csi" and ("picam", "") not in [(s, "") for s, _ in found]:
+            found.append(("picam", "Raspberry Pi camera module"))
+    return found
+
+
+def list_accelerators() -> list[tuple[str, str]]:
+    """(device, label) for each Coral USB Accelerator on the bus; [] when there is none."""
+    try:
+        from camapp.hw import usb
+    except ImportError:
+        return []
+    try:
+        corals = usb.find_corals()
+    except OSError:
+        return []
+    return [
+        (f"edgetpu:usb:{i}", f"Edge TPU {i + 1}" + (" (USB 2: slow)" if c.usb2 else ""))
+        for i, c in enumerate(corals)
+    ]

@@ -1,0 +1,39 @@
+"""`camapp` with no sub-command: options, --reset-settings, and a clear message without PyQt6."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from camapp.cli import main
+from camapp.cli.gui import PYQT_MISSING, build_parser
+from camapp.gui.paths import settings_path
+
+
+def test_without_pyqt6_the_user_is_told_what_to_install(monkeypatch, capsys):
+    """PyQt6 is installed here, so its absence is simulated at the import boundary only."""
+    for name in [m for m in sys.modules if m == "PyQt6" or m.startswith("PyQt6.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "PyQt6", None)
+    assert main(["--source", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"camapp: error: {PYQT_MISSING}"
+    assert "pip install 'camapp[gui]'" in err and "python3-pyqt6" in err and "--system-site-packages" in err
+
+
+def test_reset_settings_deletes_the_file_before_starting(monkeypatch, capsys):
+    path = settings_path()
+    path.parent.mkdir(parents=True)
+    path.write_text("[General]\nthreshold=0.9\n")
+    monkeypatch.setitem(sys.modules, "PyQt6", None)  # stop right after the reset
+    assert main(["--reset-settings"]) == 2
+    assert not path.exists()
+    assert "settings reset" in capsys.readouterr().out
+
+
+def test_bad_options_are_usage_errors(capsys):
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["--threshold", "3"])
+    assert exc.value.code == 2
+    assert "between 0 and 1" in capsys.readouterr().err

@@ -1,0 +1,62 @@
+"""The rung slider and the class checklist behave as a person expects."""
+
+from __future__ import annotations
+
+from PyQt6.QtCore import Qt
+
+from camapp.gui.panel import ClassFilter, RungSlider
+
+NAMES = ("???", "person", "bicycle", "car", "???", "bottle", "wine glass")
+
+
+def test_class_filter_search_none_all(qtbot):
+    f = ClassFilter()
+    qtbot.addWidget(f)
+    f.set_labels(NAMES)
+    assert [i.text() for i in f.items()] == ["person", "bicycle", "car", "bottle", "wine glass"]
+    assert f.selected() is None
+    emitted: list[object] = []
+    f.changed.connect(emitted.append)
+    qtbot.keyClicks(f.search, "BOT")
+    visible = [i.text() for i in f.items() if not i.isHidden()]
+    assert visible == ["bottle"]
+    f._set_all(False)  # "None" acts on what the search shows
+    assert f.selected() == {1, 2, 3, 6}
+    assert emitted[-1] == {1, 2, 3, 6}
+    f.search.clear()
+    f.set_checked(["bottle"])
+    assert f.selected() == {5} and f.selected_names() == ["bottle"]
+    f.items()[0].setCheckState(Qt.CheckState.Checked)
+    assert emitted[-1] == {1, 5}
+    f.set_checked(None)
+    assert f.selected() is None and emitted[-1] is None
+
+
+def test_rung_slider_stops_labels_and_auto(qtbot):
+    r = RungSlider()
+    qtbot.addWidget(r)
+    r.set_sizes([300, 240, 176, 112], current=300)
+    assert r.sizes == (112, 176, 240, 300) and r.current() == 300
+    r.set_measured({112: 2.0, 176: 4.1, 240: 6.2, 300: 9.0})
+    assert "300×300" in r.value_label.text() and "9.0 ms" in r.value_label.text()
+    chosen: list[int] = []
+    auto: list[float] = []
+    r.size_chosen.connect(chosen.append)
+    r.auto_chosen.connect(auto.append)
+    r.slider.setValue(1)
+    assert chosen == [176]
+    r.target.setValue(20)
+    r.auto.setChecked(True)
+    assert auto == [20.0] and not r.slider.isEnabled()
+    r.set_current(240)  # the pipeline's Auto picked 240: follow it silently
+    assert r.current() == 240 and chosen == [176]
+    r.auto.setChecked(False)
+    assert chosen[-1] == 240 and r.slider.isEnabled()
+
+
+def test_fixed_size_device_disables_the_slider_with_its_reason(qtbot):
+    r = RungSlider()
+    qtbot.addWidget(r)
+    r.set_sizes([300], current=300, fixed_reason="The Edge TPU model is compiled for 300×300.")
+    assert not r.slider.isEnabled() and not r.auto.isEnabled()
+    assert "compiled" in r.note.text()
