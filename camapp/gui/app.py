@@ -67,6 +67,7 @@ class StallMeter:
     def __init__(self, window: MainWindow, seconds: float) -> None:
         self.window, self.seconds = window, seconds
         self.late: list[float] = []
+        self.worst: list[tuple[float, int]] = []  # (seconds since start, ms late) over 50 ms
         self.started = False
         self.tmp = tempfile.TemporaryDirectory(prefix="camapp-stalls-")
         self.timer = QTimer(window)
@@ -75,6 +76,12 @@ class StallMeter:
         self.timer.timeout.connect(self._tick)
         window.bridge.result.connect(self._frame)
         window.session.recording_stopped.connect(self._report)
+        QTimer.singleShot(120_000, self._give_up)
+
+    def _give_up(self) -> None:
+        if not self.started:
+            print("camapp: no frames arrived to measure stalls", file=sys.stderr, flush=True)
+            QApplication.instance().exit(1)  # type: ignore[union-attr]
 
     def _frame(self, _result: object) -> None:
         if self.started:
@@ -89,7 +96,10 @@ class StallMeter:
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.late.append(max(0.0, (now - self.last) * 1000.0 - self.INTERVAL_MS))
+        late = max(0.0, (now - self.last) * 1000.0 - self.INTERVAL_MS)
+        self.late.append(late)
+        if late > 50:
+            self.worst.append((round(now - self.t0, 2), round(late)))
         self.last = now
 
     def _stop(self) -> None:
@@ -108,6 +118,8 @@ class StallMeter:
             f"over {len(self.late)} ticks of {self.INTERVAL_MS} ms",
             flush=True,
         )
+        if self.worst:
+            print("stalls over 50 ms (s after start, ms):", self.worst, flush=True)
         self.window.close()
 
 
@@ -118,6 +130,9 @@ def run(
     screenshot_after: int = 30,
     measure_stalls: float | None = None,
 ) -> int:
+    # The pipeline, recorder and rung builder are Python threads: hand the GIL back to the GUI
+    # thread every 1 ms instead of 5, so a busy worker cannot hold up painting and input.
+    sys.setswitchinterval(0.001)
     app = make_app()
     window = MainWindow(Settings(), options)
     hooks: list[object] = []

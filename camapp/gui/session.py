@@ -99,6 +99,7 @@ class Session(QObject):
         self.rung_ms: dict[int, float] = {}
         self.recorder: Any = None
         self.spec: str | None = None
+        self._snapshots: Any = None
         self._closing = False
 
     # --- opening ----------------------------------------------------------------------------
@@ -202,9 +203,9 @@ class Session(QObject):
         if p is None:
             return
         p.set_threshold(live.threshold)
-        if live.threads and getattr(self.detector, "device", "cpu") == "cpu":
-            if live.threads != getattr(self.detector, "threads", live.threads):
-                p.set_threads(live.threads)
+        on_cpu = getattr(self.detector, "device", "cpu") == "cpu"
+        if live.threads and on_cpu and live.threads != getattr(self.detector, "threads", live.threads):
+            p.set_threads(live.threads)
         p.set_classes(set(live.classes) if live.classes is not None else None)
         sizes = tuple(self.detector.input_sizes) if self.detector is not None else ()
         if live.input_size == "auto" and len(sizes) > 1:
@@ -231,11 +232,15 @@ class Session(QObject):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / time.strftime("camapp-%Y%m%d-%H%M%S.mp4")
-            self.recorder = VideoRecorder(path)
+            rec = VideoRecorder(path, on_error=lambda msg: self._emit(self.failed, "record", msg))
         except (OSError, CamappError) as exc:
             self._emit(self.failed, "record", f"Cannot record into {folder}: {exc}")
             return
-        self.pipeline.add_consumer(self.recorder)
+        if rec.error:  # an unwritable path fails at construction
+            self._emit(self.failed, "record", rec.error)
+            return
+        self.recorder = rec
+        self.pipeline.add_consumer(rec)
         self._emit(self.recording_started, str(path))
 
     def stop_recording(self) -> None:
@@ -247,28 +252,31 @@ class Session(QObject):
             return
         if self.pipeline is not None:
             self.pipeline.remove_consumer(rec)
-        rec.close()
+        rec.close()  # encodes what is queued and writes the trailer
         self._emit(self.recording_stopped, str(rec.path), int(rec.frames_written))
 
     def snapshot(self, folder: Path, result: Any) -> None:
-        """Save `result` (the frame on screen) with its boxes, off the GUI thread."""
+        """Save `result` (the frame on screen, so it works while paused), off the GUI thread."""
         self.worker.submit(lambda: self._snapshot(folder, result))
 
     def _snapshot(self, folder: Path, result: Any) -> None:
-        import cv2
+        from camapp.record import SnapshotWriter
 
-        from camapp.render import annotate
+        writer = self._snapshots
+        if writer is None or writer.directory != folder or not writer.running:
+            if writer is not None:
+                writer.close()
+            writer = self._snapshots = SnapshotWriter(folder, fmt="png")
+        future = writer.snapshot()
+        writer.submit(result)  # not a pipeline consumer: it gets exactly the frame on screen
 
-        path = folder / (time.strftime("camapp-%Y%m%d-%H%M%S-") + f"{result.frame.index:06d}.jpg")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            ok = cv2.imwrite(str(path), annotate(result.frame.image, result.detections))
-        except OSError as exc:
-            ok, path = False, f"{path}: {exc.strerror or exc}"
-        if ok:
-            self._emit(self.snapshot_saved, str(path))
-        else:
-            self._emit(self.failed, "record", f"Cannot save a snapshot to {path}")
+        def done(fut: Any) -> None:
+            try:
+                self._emit(self.snapshot_saved, str(fut.result()))
+            except Exception as exc:
+                self._emit(self.failed, "record", f"Snapshot not saved: {exc}")
+
+        future.add_done_callback(done)
 
     # --- stopping -----------------------------------------------------------------------------
     def _stop_pipeline(self) -> None:
@@ -297,6 +305,8 @@ class Session(QObject):
         def final() -> None:
             self._stop_recording()
             self._stop_pipeline()
+            if self._snapshots is not None:
+                self._snapshots.close()
             if self.detector is not None:
                 self.detector.close()
                 self.detector = None

@@ -173,7 +173,9 @@ def test_view_keeps_aspect_ratio(qtbot, bottle_window):
     qtbot.wait(100)
     r = w.view.image_rect()
     assert abs(r.width() / r.height() - 640 / 360) < 0.01
-    assert r.height() == pytest.approx(w.view.height(), abs=1) or r.width() == pytest.approx(w.view.width(), abs=1)
+    assert r.height() == pytest.approx(w.view.height(), abs=1) or r.width() == pytest.approx(
+        w.view.width(), abs=1
+    )
     img = w.view.grab().toImage()
     arr = np.frombuffer(img.constBits().asstring(img.sizeInBytes()), np.uint8)
     assert arr.size > 0
