@@ -15,6 +15,7 @@ from PyQt6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
@@ -152,6 +153,8 @@ class ClassFilter(QWidget):
         self.search.textChanged.connect(self._filter)
         self.list = QListWidget()
         self.list.setMinimumHeight(90)
+        # Take whatever height is left rather than asking for more (which scrolls the side bar).
+        self.list.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
         self.list.itemChanged.connect(self._item_changed)
         all_btn, none_btn = QPushButton("All"), QPushButton("None")
         all_btn.clicked.connect(lambda: self._set_all(True))

@@ -63,7 +63,7 @@ class SerialWorker:
 def measure_rungs(
     detector: Any,
     image: np.ndarray | None = None,
-    repeats: int = 5,
+    repeats: int = 10,
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[int, float]:
     """Median invoke time (ms) of each input size on this machine.
