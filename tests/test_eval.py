@@ -27,6 +27,11 @@ def test_model_class_k_is_coco_category_k_plus_1(coco32):
     assert mapping[89] == coco32.categories["toothbrush"] == 90
 
 
+def test_labels_that_are_not_coco_are_refused(coco32):
+    with pytest.raises(CamappError, match="match only 0 of the 80"):
+        category_ids(("background", "widget"), coco32)
+
+
 @pytest.mark.parametrize("cap,expected", [(None, 0.292), (100, 0.321)])
 def test_map_at_300_matches_the_reference(model_store, coco32, cap, expected):
     det = open_detector(threads=2, max_detections=cap, input_sizes=[300])
