@@ -26,10 +26,11 @@ def run(args: argparse.Namespace) -> int:
     catalog = load_catalog()
     if args.models_command == "list":
         print(f"model store: {model_dir()}")
-        print(f"{'name':<42} {'kind':<8} {'input':>5}  {'installed':<10} license")
+        w = max([42, *(len(name) for name in catalog.models)])
+        print(f"{'name':<{w}} {'kind':<8} {'input':>5}  {'installed':<10} license")
         for entry in catalog.models.values():
             state = _size(entry) if entry.installed else "no"
-            print(f"{entry.name:<42} {entry.kind:<8} {entry.input_size:>5}  {state:<10} {entry.license}")
+            print(f"{entry.name:<{w}} {entry.kind:<8} {entry.input_size:>5}  {state:<10} {entry.license}")
         return 0
     entry = catalog.get(args.name) if args.name else catalog.default("cpu")
     from camapp.store.fetch import fetch
