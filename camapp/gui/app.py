@@ -67,7 +67,7 @@ class StallMeter:
     def __init__(self, window: MainWindow, seconds: float) -> None:
         self.window, self.seconds = window, seconds
         self.late: list[float] = []
-        self.worst: list[tuple[float, int]] = []  # (seconds since start, ms late) over 50 ms
+        self.worst: list[tuple[float, int, int]] = []  # (s since start, ms late, ms GUI CPU) > 50 ms late
         self.started = False
         self.tmp = tempfile.TemporaryDirectory(prefix="camapp-stalls-")
         self.timer = QTimer(window)
@@ -91,16 +91,18 @@ class StallMeter:
         self.window.side.record.setChecked(True)
         self.frames0 = self.window.view.frames_shown
         self.t0 = self.last = time.perf_counter()
+        self.last_cpu = time.thread_time()
         self.timer.start()
         QTimer.singleShot(int(self.seconds * 1000), self._stop)
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         late = max(0.0, (now - self.last) * 1000.0 - self.INTERVAL_MS)
         self.late.append(late)
-        if late > 50:
-            self.worst.append((round(now - self.t0, 2), round(late)))
-        self.last = now
+        if late > 50:  # with the GUI thread's own CPU time in that gap: busy, or waiting?
+            busy = (cpu - self.last_cpu) * 1000.0
+            self.worst.append((round(now - self.t0, 2), round(late), round(busy)))
+        self.last, self.last_cpu = now, cpu
 
     def _stop(self) -> None:
         self.timer.stop()
@@ -119,7 +121,7 @@ class StallMeter:
             flush=True,
         )
         if self.worst:
-            print("stalls over 50 ms (s after start, ms):", self.worst, flush=True)
+            print("stalls over 50 ms (s after start, ms late, ms GUI-thread CPU):", self.worst, flush=True)
         self.window.close()
 
 

@@ -26,6 +26,7 @@ from camapp.gui.session import DetectorConfig, LiveSettings, Opened, Session, is
 from camapp.gui.settings import Settings
 from camapp.gui.sidebar import SideBar
 from camapp.gui.video_view import VideoView
+from camapp.gui.workers import yield_cpu_to_gui
 
 VIDEO_FILTER = "Videos (*.mp4 *.mkv *.avi *.mov *.webm *.m4v *.mpg *.mpeg *.ts);;All files (*)"
 NO_CAMERA = "No camera found — open a video file or a stream"
@@ -325,6 +326,7 @@ class MainWindow(QMainWindow):
 
     def _tick(self) -> None:
         """Status bar numbers, four times a second (not per frame)."""
+        yield_cpu_to_gui()  # threads started since the last tick (rungs, recorder, encoder)
         stats = getattr(self.latest, "stats", None)
         lab = self.stat_labels
         if stats is not None:

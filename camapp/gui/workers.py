@@ -121,3 +121,30 @@ def list_accelerators() -> list[tuple[str, str]]:
         (f"edgetpu:usb:{i}", f"Edge TPU {i + 1}" + (" (USB 2: slow)" if c.usb2 else ""))
         for i, c in enumerate(corals)
     ]
+
+
+def yield_cpu_to_gui(nice: int = 5) -> int:
+    """Lower the scheduling priority of every thread but the GUI thread (Linux; else a no-op).
+
+    On a busy machine the GUI thread otherwise competes on equal terms with inference, decoding
+    and encoding threads (ours and the native ones they start), and a repaint can wait for
+    hundreds of ms. Raising a thread's nice value needs no privileges. Returns threads changed.
+    """
+    import os
+    import threading
+
+    if not hasattr(os, "setpriority") or not os.path.isdir("/proc/self/task"):
+        return 0
+    gui = threading.main_thread().native_id
+    changed = 0
+    for name in os.listdir("/proc/self/task"):
+        tid = int(name)
+        if tid == gui:
+            continue
+        try:
+            if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+                changed += 1
+        except OSError:  # the thread ended meanwhile
+            continue
+    return changed

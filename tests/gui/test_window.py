@@ -180,3 +180,50 @@ def test_view_keeps_aspect_ratio(qtbot, bottle_window):
     img = w.view.grab().toImage()
     arr = np.frombuffer(img.constBits().asstring(img.sizeInBytes()), np.uint8)
     assert arr.size > 0
+
+
+def test_lost_source_shows_reconnecting_then_recovers(qtbot, bottle_window):
+    """The pipeline's state callback (real `Stats`, from a non-GUI thread) drives the view.
+
+    No camera can be unplugged here, so the pipeline's reconnect is signalled the way the
+    pipeline does it: `on_state(stats)` from its thread.
+    """
+    import threading
+
+    from camapp.pipeline import Stats
+
+    w = bottle_window
+    _, on_state = w.bridge.attach()  # what Session hands to the pipeline
+    lost = Stats(state="reconnecting", message="camera 0 stopped sending frames")
+    threading.Thread(target=on_state, args=(lost,)).start()
+    qtbot.waitUntil(lambda: w.view.message == "Reconnecting…", timeout=WAIT)
+    assert "stopped sending" in w.view._detail and "Reconnecting" in w.state_label.text()
+    assert w.view.has_frame  # the last picture stays, dimmed, under the message
+    threading.Thread(target=on_state, args=(Stats(state="running"),)).start()
+    qtbot.waitUntil(lambda: w.view.message == "", timeout=WAIT)
+
+
+def test_auto_and_drop_a_file(qtbot, bottle_window):
+    from PyQt6.QtCore import QMimeData, QPointF, QUrl
+    from PyQt6.QtGui import QDropEvent
+
+    w = bottle_window
+    w.side.rungs.target.setValue(12)
+    w.side.rungs.auto.setChecked(True)
+    qtbot.waitUntil(lambda: w.session.pipeline.auto, timeout=WAIT)
+    assert w.settings.input_size == "auto" and w.settings.target_fps == 12
+
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(need(PERSON_CLIP)))])
+    drop = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    w.dropEvent(drop)
+    qtbot.waitUntil(lambda: w.session.spec == str(PERSON_CLIP), timeout=WAIT)
+    qtbot.waitUntil(lambda: w.latest is not None and w.latest.frame.width == 768, timeout=WAIT)
+    assert w.side.source.currentText() == PERSON_CLIP.name
+    assert w.session.pipeline.auto  # live settings carry over to the new source
