@@ -219,6 +219,9 @@ class TFLiteDetector:
                 interp, error = self._build(size), None
             except CamappError as exc:
                 interp, error = None, exc
+            except Exception as exc:  # never leave prepare() waiting on a dead worker
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                interp, error = None, ModelError(f"building input size {size} failed: {first}")
             with self._cond:
                 if interp is not None:
                     self._interpreters[size] = interp

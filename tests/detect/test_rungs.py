@@ -151,3 +151,29 @@ def test_set_threads_rebuilds_every_rung_while_detect_keeps_running(ssd_model, n
         assert "cat" in det.detect(img).labels
     finally:
         det.close()
+
+
+def test_a_failed_background_build_is_reported_not_hung(ssd_model, names, image):
+    """The build of rung 176 raises (a bug-shaped failure injected at `_build`): prepare and
+    set_input_size report it as a user-facing error, and detect keeps running."""
+    from camapp.errors import CamappError
+
+    det = TFLiteDetector(ssd_model, names, threads=2, input_sizes=[300, 176], background=False)
+    real_build = det._build
+
+    def broken(size):
+        if size == 176:
+            raise RuntimeError("boom\nsecond line")
+        return real_build(size)
+
+    det._build = broken
+    try:
+        det.set_input_size(176)
+        with pytest.raises(CamappError, match="building input size 176 failed: boom$"):
+            det.prepare([176], timeout=30)
+        with pytest.raises(CamappError, match="boom"):
+            det.set_input_size(176)
+        det.detect(image("cat.bmp"))
+        assert det.input_size == 300
+    finally:
+        det.close()
