@@ -69,6 +69,11 @@ class QueuedConsumer:
                 except queue.Empty:
                     pass
 
+    @property
+    def backlog(self) -> int:
+        """Results queued and not handled yet (the pipeline waits on it when nothing may drop)."""
+        return self._queue.qsize()
+
     def handle(self, result: Result) -> None:
         raise NotImplementedError
 

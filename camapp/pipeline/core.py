@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,6 +20,7 @@ import numpy as np
 from camapp.detect.base import Detector
 from camapp.errors import CamappError, SourceError
 from camapp.pipeline.consumer import Consumer, Result
+from camapp.pipeline.handoff import END, FrameQueue, backlog
 from camapp.pipeline.policy import RungPolicy
 from camapp.pipeline.stats import Stats, StatsMeter
 from camapp.sources.base import Source, SourceLost
@@ -28,48 +28,8 @@ from camapp.types import Detections, Frame
 
 log = logging.getLogger(__name__)
 
-END = object()  # end of input, passed through the frame queue
 DEFAULT_TARGET_FPS = 15.0
-
-
-class FrameQueue:
-    """A bounded hand-off that either drops the oldest frame or blocks the producer."""
-
-    def __init__(self, size: int, drop: bool) -> None:
-        self.size = max(1, size)
-        self.drop = drop
-        self._items: deque[object] = deque()
-        self._cond = threading.Condition()
-        self._halted = False
-
-    def put(self, item: object, force: bool = False) -> int:
-        """Returns how many stale frames were dropped to make room."""
-        dropped = 0
-        with self._cond:
-            if self.drop or force:
-                while len(self._items) >= self.size and not force:
-                    self._items.popleft()
-                    dropped += 1
-            else:
-                while len(self._items) >= self.size and not self._halted:
-                    self._cond.wait(0.1)
-            if not self._halted or force:
-                self._items.append(item)
-            self._cond.notify_all()
-        return dropped
-
-    def get(self) -> object:
-        with self._cond:
-            while not self._items and not self._halted:
-                self._cond.wait(0.1)
-            item = self._items.popleft() if self._items else END
-            self._cond.notify_all()
-            return item
-
-    def halt(self) -> None:
-        with self._cond:
-            self._halted = True
-            self._cond.notify_all()
+MAX_BACKLOG = 8  # results a consumer may lag behind when nothing may be dropped
 
 
 class Pipeline:
@@ -392,3 +352,11 @@ class Pipeline:
                 c.submit(result)
             except Exception:
                 log.exception("consumer %r failed", c)
+        if not self.realtime:
+            self._wait_for(consumers)
+
+    def _wait_for(self, consumers: list[Consumer]) -> None:
+        """Backpressure for files read as fast as possible: no consumer falls more than
+        `MAX_BACKLOG` results behind, so a lossless recorder's queue (and memory) stays bounded."""
+        while not self._halt.is_set() and any(backlog(c) > MAX_BACKLOG for c in consumers):
+            time.sleep(0.002)

@@ -211,3 +211,26 @@ def test_set_threads_is_live_or_refused_up_front(detector):
         with pytest.raises(CamappError, match="thread count"):
             p.set_threads(1)
         p.stop()
+
+
+def test_no_realtime_waits_for_a_slow_lossless_consumer_instead_of_queueing_without_bound(detector):
+    """Files read as fast as possible: a slow recorder slows the pipeline, loses nothing, and its
+    queue (memory) stays bounded."""
+    from camapp.pipeline.core import MAX_BACKLOG
+
+    class SlowLossless(QueuedConsumer):
+        def __init__(self):
+            super().__init__("slow-lossless", lossless=True)
+            self.seen, self.most_queued = [], 0
+
+        def handle(self, result):
+            self.most_queued = max(self.most_queued, self.backlog)
+            time.sleep(0.03)
+            self.seen.append(result.frame.index)
+
+    slow = SlowLossless()
+    src = open_source(str(need(PERSON_CLIP)), realtime=False)
+    p = Pipeline(src, detector, [slow], max_frames=80)
+    run(p)
+    assert slow.seen == list(range(80)) and slow.dropped == 0 and p.stats.dropped == 0
+    assert slow.most_queued <= MAX_BACKLOG + 1
