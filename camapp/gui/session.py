@@ -40,10 +40,9 @@ class LiveSettings:
 
 
 @dataclass(frozen=True)
-class Opened:
-    """What the GUI needs to know about a freshly started source."""
+class DetectorInfo:
+    """What the controls need from a freshly loaded detector (known before any source opens)."""
 
-    spec: str
     names: tuple[str, ...]
     sizes: tuple[int, ...]
     input_size: int
@@ -77,7 +76,8 @@ class Session(QObject):
     """Owns the pipeline's parts; the window calls methods here and listens to the signals."""
 
     opening = pyqtSignal(str)  # progress text while loading/measuring/opening
-    opened = pyqtSignal(object)  # Opened
+    detector_ready = pyqtSignal(object)  # DetectorInfo
+    opened = pyqtSignal(str)  # the source spec now streaming
     failed = pyqtSignal(str, str)  # kind: "model-missing" | "model" | "no-camera" | "source" | "device"; text
     measured = pyqtSignal(object)  # dict[int, float]: ms per rung on this machine
     cameras = pyqtSignal(object)  # list[(spec, label)]
@@ -165,6 +165,17 @@ class Session(QObject):
         self.config = config
         for text in getattr(self.detector, "warnings", ()):
             self._emit(self.warning, str(text))
+        det = self.detector
+        self._emit(
+            self.detector_ready,
+            DetectorInfo(
+                names=tuple(det.names),
+                sizes=tuple(det.input_sizes),
+                input_size=int(det.input_size),
+                fixed_reason=str(getattr(det, "fixed_input_reason", "") or ""),
+                device=str(det.device),
+            ),
+        )
 
         def progress(n: int, total: int) -> None:
             self._emit(self.opening, f"Timing input sizes on this machine… {n + 1}/{total}")
@@ -183,18 +194,7 @@ class Session(QObject):
         self.spec = spec
         self.apply(self.live)
         pipeline.start()
-        det = self.detector
-        self._emit(
-            self.opened,
-            Opened(
-                spec=spec,
-                names=tuple(det.names),
-                sizes=tuple(det.input_sizes),
-                input_size=int(det.input_size),
-                fixed_reason=str(getattr(det, "fixed_input_reason", "") or ""),
-                device=str(det.device),
-            ),
-        )
+        self._emit(self.opened, spec)
 
     # --- live settings (cheap, thread-safe pipeline calls) ------------------------------------
     def apply(self, live: LiveSettings) -> None:

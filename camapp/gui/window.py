@@ -22,7 +22,7 @@ from PyQt6.QtWidgets import (
 )
 
 from camapp.gui.bridge import ResultBridge
-from camapp.gui.session import DetectorConfig, LiveSettings, Opened, Session, is_file_spec
+from camapp.gui.session import DetectorConfig, DetectorInfo, LiveSettings, Session, is_file_spec
 from camapp.gui.settings import Settings
 from camapp.gui.sidebar import SideBar
 from camapp.gui.video_view import VideoView
@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.bridge.result.connect(self._on_result)
         self.bridge.state.connect(self._on_state)
         ses.opening.connect(self._on_opening)
+        ses.detector_ready.connect(self._on_detector)
         ses.opened.connect(self._on_opened)
         ses.failed.connect(self._on_failed)
         ses.measured.connect(side.rungs.set_measured)
@@ -150,9 +151,9 @@ class MainWindow(QMainWindow):
 
     def _shortcuts(self) -> None:
         keys = {
-            "Space": lambda: self.side.pause.toggle(),
-            "R": lambda: self.side.record.toggle(),
-            "S": self.snapshot,
+            "Space": lambda: self.side.pause.click(),
+            "R": lambda: self.side.record.click(),
+            "S": lambda: self.side.snapshot.click(),
             "F": self.toggle_full_screen,
             "Esc": self.leave_full_screen,
             "Q": self.close,
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         self.view.set_message("Starting…", spec)
         self.state_label.setText(f"Opening {spec}…")
         self.fetch_button.setVisible(False)
+        self._set_streaming(False)
         self.session.open(spec, self.config())
 
     def _reopen(self) -> None:
@@ -218,13 +220,9 @@ class MainWindow(QMainWindow):
         if not self.view.has_frame:
             self.view.set_message("Starting…", text)
 
-    def _on_opened(self, info: Opened) -> None:
-        self.view.clear_frame()
-        self.view.set_message("")
-        self.state_label.setText(f"Running: {info.spec}")
-        self.settings.source = info.spec
+    def _on_detector(self, info: DetectorInfo) -> None:
+        """Labels and rungs of the model just loaded: usable before any source opens."""
         self.settings.device = info.device
-        self._select_source(info.spec)
         if info.names != self._names:
             self._names = info.names
             self.side.classes.blockSignals(True)
@@ -235,13 +233,28 @@ class MainWindow(QMainWindow):
         self.side.rungs.set_sizes(
             info.sizes, rung if rung in info.sizes else info.input_size, info.fixed_reason
         )
+
+    def _on_opened(self, spec: str) -> None:
+        self.view.clear_frame()
+        self.view.set_message("")
+        self.state_label.setText(f"Running: {spec}")
+        self.settings.source = spec
+        self._select_source(spec)
+        self._set_streaming(True)
         self.session.apply(self.live)
         if self.side.pause.isChecked():
             self.session.pause(True)
 
+    def _set_streaming(self, on: bool) -> None:
+        """Record, snapshot and pause only mean something while a source streams."""
+        for button in (self.side.record, self.side.snapshot, self.side.pause):
+            button.setEnabled(on)
+
     def _on_failed(self, kind: str, text: str) -> None:
         self.fetch_button.setVisible(kind == "model-missing")
-        self.view.clear_frame()
+        if kind != "record":
+            self.view.clear_frame()
+            self._set_streaming(False)
         if kind == "no-camera":
             self.view.set_message(NO_CAMERA, "Use “Open video file…”, “Stream URL…” or drop a file here.")
             self.state_label.setText("No camera found")

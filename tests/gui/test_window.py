@@ -153,6 +153,9 @@ def test_no_camera_state(qtbot, model_store, tmp_path):
     w = open_window(qtbot, None, tmp_path)
     qtbot.waitUntil(lambda: w.view.message == NO_CAMERA, timeout=WAIT)
     assert w.side.open_file.isEnabled() and w.side.open_url.isEnabled()
+    assert not w.side.record.isEnabled()  # nothing to record yet
+    qtbot.waitUntil(lambda: w.side.classes.list.count() == 80, timeout=WAIT)  # the model loaded anyway
+    qtbot.waitUntil(lambda: len(w.side.rungs.sizes) > 1, timeout=WAIT)
     assert "No camera" in w.state_label.text()
     img = w.view.grab().toImage()
     assert img.width() > 0  # paints without a frame
