@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
         max_detections=args.max_detections,
         input_size=args.input_size,
         input_sizes=sizes,
+        background=False,  # one-shot: build only the rung it runs at
     )
     detector.classes = frozenset(class_ids(detector.names, args.classes)) if args.classes else None
     out_dir = Path(args.out) if args.out else None
