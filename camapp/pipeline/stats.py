@@ -7,8 +7,6 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-import numpy as np
-
 STATES = ("starting", "running", "reconnecting", "paused", "ended", "error")
 
 
@@ -102,22 +100,33 @@ class StatsMeter:
     def infer_median_ms(self, last: int | None = None) -> float:
         with self._lock:
             values = list(self._infer_ms)[-last:] if last else list(self._infer_ms)
-        return float(np.median(values)) if values else 0.0
+        return percentile(sorted(values), 50)
 
     def snapshot(self) -> Stats:
+        """Cheap enough to take per frame (sorting 60 floats beats numpy at this size)."""
         now = time.monotonic()
         with self._lock:
-            infer = np.array(self._infer_ms) if self._infer_ms else np.zeros(1)
-            latency = np.array(self._latency_ms) if self._latency_ms else np.zeros(1)
+            infer = sorted(self._infer_ms)
+            latency = sorted(self._latency_ms)
             return Stats(
                 capture_fps=round(self._capture.rate(now), 2),
                 inference_fps=round(self._inference.rate(now), 2),
-                infer_ms=round(float(np.median(infer)), 2),
-                infer_ms_p95=round(float(np.percentile(infer, 95)), 2),
-                latency_ms=round(float(np.median(latency)), 2),
+                infer_ms=round(percentile(infer, 50), 2),
+                infer_ms_p95=round(percentile(infer, 95), 2),
+                latency_ms=round(percentile(latency, 50), 2),
                 dropped=self.dropped,
                 frames=self.frames,
                 input_size=self.input_size,
                 state=self.state,
                 message=self.message,
             )
+
+
+def percentile(ordered: list[float], q: float) -> float:
+    """Linear-interpolated percentile of an already sorted list (numpy's default method)."""
+    if not ordered:
+        return 0.0
+    pos = (len(ordered) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
