@@ -117,6 +117,12 @@ def test_closing_while_recording_leaves_a_playable_file(qtbot, bottle_window):
     assert path.is_file() and rec.frames_written > 0
     assert decoded_frames(path) == rec.frames_written
     assert w.session.pipeline is None and not w.session.worker.thread.is_alive()
+    import threading
+
+    left = [
+        t.name for t in threading.enumerate() if t.name.startswith(("camapp-capture", "camapp-inference"))
+    ]
+    assert left == []  # capture and inference threads ended with the window
 
 
 def test_snapshot_pause_and_settings_restored(qtbot, bottle_window):
@@ -230,3 +236,16 @@ def test_auto_and_drop_a_file(qtbot, bottle_window):
     qtbot.waitUntil(lambda: w.latest is not None and w.latest.frame.width == 768, timeout=WAIT)
     assert w.side.source.currentText() == PERSON_CLIP.name
     assert w.session.pipeline.auto  # live settings carry over to the new source
+
+
+def test_full_screen_keys_and_quit(qtbot, bottle_window):
+    w = bottle_window
+    QTest.keyClick(w, Qt.Key.Key_F)
+    qtbot.waitUntil(w.isFullScreen, timeout=5000)
+    assert not w.side.isVisible()  # the picture gets the whole screen
+    QTest.keyClick(w, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not w.isFullScreen(), timeout=5000)
+    assert w.side.isVisible()
+    QTest.keyClick(w, Qt.Key.Key_Q)
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=10_000)
+    assert w.session.pipeline is None
