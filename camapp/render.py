@@ -116,12 +116,16 @@ def hud_layout(shape: tuple[int, ...], stats: HudStats) -> HudLayout:
             (tw, th), base = cv2.getTextSize(text, _FONT, scale, thick)
         if scale >= _MIN_SCALE and tw + 4 * pad <= w:
             break
-    box = (pad, pad, min(w - 1, pad + tw + 2 * pad), min(h - 1, pad + th + base + 2 * pad))
-    return HudLayout(text, scale, thick, (2 * pad, pad + pad + th), box)
+    # Bottom left: box tags sit above their boxes, so a top band would hide the tag of anything
+    # touching the top edge (a person walking in, a window), which is where tags end up most.
+    y1 = h - 1 - pad
+    y0 = max(0, y1 - (th + base + 2 * pad))
+    box = (pad, y0, min(w - 1, pad + tw + 2 * pad), y1)
+    return HudLayout(text, scale, thick, (2 * pad, y0 + pad + th), box)
 
 
 def draw_hud(image: np.ndarray, stats: HudStats, copy: bool = True) -> np.ndarray:
-    """The heads-up line (FPS, inference ms, input size), white on a dark band, top left."""
+    """The heads-up line (FPS, inference ms, input size), white on a dark band, bottom left."""
     out = image.copy() if copy else image
     lay = hud_layout(out.shape, stats)
     x0, y0, x1, y1 = lay.box

@@ -71,6 +71,21 @@ def test_tags_at_the_edges_are_not_clipped(w, h):
     assert np.count_nonzero(mask) > tw * th * 0.5
 
 
+@pytest.mark.parametrize("w,h", SIZES)
+def test_hud_never_hides_a_tag_at_the_top_edge(w, h):
+    img = np.zeros((h, w, 3), np.uint8)
+    dets = Detections([[0, 0, w // 2, h // 2]], [0.9], [0], ["person"])
+    tagged = draw_detections(img, dets)
+    out = annotate(img, dets, stats())
+    x0, y0, x1, y1 = hud_layout(img.shape, stats()).box
+    rows = tagged[:y0].astype(int)
+    # Everything above the heads-up band, the tag included, is exactly what draw_detections drew.
+    assert np.array_equal(out[:y0].astype(int), rows)
+    assert y0 > h * 0.8  # the band hugs the bottom edge
+    color = np.array(class_color(0), np.uint8)
+    assert np.all(out[: h // 20] == color, axis=2).sum() > 20  # the tag fill is there, at the top
+
+
 def test_annotate_real_detections_leaves_input_untouched(detector, image):
     img = image("grace_hopper.bmp")
     before = img.copy()
