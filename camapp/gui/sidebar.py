@@ -157,3 +157,36 @@ class SideBar(QScrollArea):
     def set_threshold(self, value: float) -> None:
         self.threshold.setValue(round(value * 100))
         self._threshold_text(self.threshold.value())
+
+    def set_cameras(self, cameras: list[tuple[str, str]]) -> None:
+        """Cameras first, then the files and streams already in the list."""
+        combo = self.source
+        combo.blockSignals(True)
+        keep = [(combo.itemData(i), combo.itemText(i)) for i in range(combo.count())]
+        combo.clear()
+        for spec, label in cameras:
+            combo.addItem(label, spec)
+        if not cameras:
+            combo.addItem("No camera found", None)
+        for spec, label in keep:
+            if spec and combo.findData(spec) < 0 and not str(spec).isdigit():
+                combo.addItem(label, spec)
+        combo.blockSignals(False)
+
+    def select_source(self, spec: str, label: str) -> None:
+        i = self.source.findData(spec)
+        if i < 0:
+            self.source.addItem(label, spec)
+            i = self.source.count() - 1
+        self.source.setCurrentIndex(i)
+
+    def add_devices(self, found: list[tuple[str, str]], wanted: str) -> bool:
+        """Add accelerators; select `wanted` if it is among them. True if the selection changed."""
+        for device, label in found:
+            if self.device.findData(device) < 0:
+                self.device.addItem(label, device)
+        i = self.device.findData(wanted)
+        if i >= 0 and i != self.device.currentIndex():
+            self.device.setCurrentIndex(i)
+            return True
+        return False

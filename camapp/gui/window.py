@@ -14,9 +14,7 @@ from PyQt6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QMainWindow,
-    QPushButton,
     QStyle,
     QWidget,
 )
@@ -25,6 +23,7 @@ from camapp.gui.bridge import ResultBridge
 from camapp.gui.session import DetectorConfig, DetectorInfo, LiveSettings, Session, is_file_spec
 from camapp.gui.settings import Settings
 from camapp.gui.sidebar import SideBar
+from camapp.gui.statusbar import StatusLine
 from camapp.gui.video_view import VideoView
 from camapp.gui.workers import yield_cpu_to_gui
 
@@ -79,17 +78,12 @@ class MainWindow(QMainWindow):
 
     # --- construction -------------------------------------------------------------------------
     def _build_status(self) -> None:
-        sb = self.statusBar()
-        self.state_label = QLabel("Starting…")
-        self.fetch_button = QPushButton("Fetch model")
-        self.fetch_button.setVisible(False)
+        self.status = StatusLine()
+        self.setStatusBar(self.status)
+        self.state_label = self.status.state_label
+        self.stat_labels = self.status.stat_labels
+        self.fetch_button = self.status.fetch_button
         self.fetch_button.clicked.connect(self._fetch_model)
-        self.stat_labels = {k: QLabel("") for k in ("capture", "infer", "latency", "dropped", "rec")}
-        sb.addWidget(self.state_label, 1)
-        sb.addWidget(self.fetch_button)
-        for lbl in self.stat_labels.values():
-            lbl.setMinimumWidth(70)
-            sb.addPermanentWidget(lbl)
 
     def _restore(self) -> None:
         s, o = self.settings, self.options
@@ -273,41 +267,17 @@ class MainWindow(QMainWindow):
             self.state_label.setText(text)
 
     def _on_cameras(self, cameras: list[tuple[str, str]]) -> None:
-        combo = self.side.source
-        current = self.session.spec
-        combo.blockSignals(True)
-        keep = [(combo.itemData(i), combo.itemText(i)) for i in range(combo.count())]
-        combo.clear()
-        for spec, label in cameras:
-            combo.addItem(label, spec)
-        if not cameras:
-            combo.addItem("No camera found", None)
-        for spec, label in keep:
-            if spec and combo.findData(spec) < 0 and not str(spec).isdigit():
-                combo.addItem(label, spec)
-        combo.blockSignals(False)
-        if current:
-            self._select_source(current)
+        self.side.set_cameras(cameras)
+        if self.session.spec:
+            self._select_source(self.session.spec)
 
     def _on_accelerators(self, found: list[tuple[str, str]]) -> None:
-        combo = self.side.device
-        for device, label in found:
-            if combo.findData(device) < 0:
-                combo.addItem(label, device)
         wanted = self.options.device or self.settings.device
-        i = combo.findData(wanted)
-        if i >= 0 and i != combo.currentIndex():
-            combo.setCurrentIndex(i)
+        if self.side.add_devices(found, wanted):
             self._reopen()
 
     def _select_source(self, spec: str) -> None:
-        combo = self.side.source
-        i = combo.findData(spec)
-        if i < 0:
-            label = Path(spec).name if is_file_spec(spec) else spec
-            combo.addItem(label, spec)
-            i = combo.count() - 1
-        combo.setCurrentIndex(i)
+        self.side.select_source(spec, Path(spec).name if is_file_spec(spec) else spec)
 
     # --- results and state --------------------------------------------------------------------
     def _on_result(self, result: Any) -> None:
@@ -341,20 +311,14 @@ class MainWindow(QMainWindow):
         """Status bar numbers, four times a second (not per frame)."""
         yield_cpu_to_gui()  # threads started since the last tick (rungs, recorder, encoder)
         stats = getattr(self.latest, "stats", None)
-        lab = self.stat_labels
         if stats is not None:
-            lab["capture"].setText(f"Capture {stats.capture_fps:.1f} fps")
-            lab["infer"].setText(f"Inference {stats.infer_ms:.1f} ms")
-            lab["latency"].setText(f"Latency {stats.latency_ms:.0f} ms")
-            lab["dropped"].setText(f"Dropped {stats.dropped}")
+            self.status.show_stats(stats)
         if self.recording_path:
             rec = self.session.recorder
             elapsed = float(getattr(rec, "elapsed", time.monotonic() - self._rec_started))
-            text = f"● REC {int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}"
-            lab["rec"].setText(text)
-            self.side.record_info.setText(f"{text}\n{self.recording_path}")
+            self.side.record_info.setText(f"{self.status.show_recording(elapsed)}\n{self.recording_path}")
         else:
-            lab["rec"].setText("Not recording")
+            self.status.show_recording(None)
 
     # --- live controls ------------------------------------------------------------------------
     def _rung_chosen(self, size: int) -> None:

@@ -1,0 +1,37 @@
+"""The status bar: what the app is doing, and the pipeline's numbers four times a second."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PyQt6.QtWidgets import QLabel, QPushButton, QStatusBar, QWidget
+
+
+class StatusLine(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state_label = QLabel("Starting…")
+        self.fetch_button = QPushButton("Fetch model")
+        self.fetch_button.setVisible(False)
+        self.stat_labels = {k: QLabel("") for k in ("capture", "infer", "latency", "dropped", "rec")}
+        self.addWidget(self.state_label, 1)
+        self.addWidget(self.fetch_button)
+        for lbl in self.stat_labels.values():
+            lbl.setMinimumWidth(70)
+            self.addPermanentWidget(lbl)
+
+    def show_stats(self, stats: Any) -> None:
+        lab = self.stat_labels
+        lab["capture"].setText(f"Capture {stats.capture_fps:.1f} fps")
+        lab["infer"].setText(f"Inference {stats.infer_ms:.1f} ms")
+        lab["latency"].setText(f"Latency {stats.latency_ms:.0f} ms")
+        lab["dropped"].setText(f"Dropped {stats.dropped}")
+
+    def show_recording(self, elapsed: float | None) -> str:
+        """`None` when not recording; returns the text shown."""
+        if elapsed is None:
+            text = "Not recording"
+        else:
+            text = f"● REC {int(elapsed) // 60:02d}:{int(elapsed) % 60:02d}"
+        self.stat_labels["rec"].setText(text)
+        return text
