@@ -78,7 +78,7 @@ class Session(QObject):
     opening = pyqtSignal(str)  # progress text while loading/measuring/opening
     detector_ready = pyqtSignal(object)  # DetectorInfo
     opened = pyqtSignal(str)  # the source spec now streaming
-    failed = pyqtSignal(str, str)  # kind: "model-missing" | "model" | "no-camera" | "source" | "device"; text
+    failed = pyqtSignal(str, str)  # kind ("model-missing", "no-camera", "source", "record", ...), text
     measured = pyqtSignal(object)  # dict[int, float]: ms per rung on this machine
     cameras = pyqtSignal(object)  # list[(spec, label)]
     accelerators = pyqtSignal(object)  # list[(device, label)], e.g. ("edgetpu:usb:0", "Edge TPU (USB 3)")
@@ -232,7 +232,7 @@ class Session(QObject):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / time.strftime("camapp-%Y%m%d-%H%M%S.mp4")
-            rec = VideoRecorder(path, on_error=lambda msg: self._emit(self.failed, "record", msg))
+            rec = VideoRecorder(path, on_error=self._recording_failed)
         except (OSError, CamappError) as exc:
             self._emit(self.failed, "record", f"Cannot record into {folder}: {exc}")
             return
@@ -242,6 +242,11 @@ class Session(QObject):
         self.recorder = rec
         self.pipeline.add_consumer(rec)
         self._emit(self.recording_started, str(path))
+
+    def _recording_failed(self, message: str) -> None:
+        """Recorder thread: a write error (full disk) ended the recording; detach and report it."""
+        self._emit(self.failed, "record", f"Recording stopped: {message}")
+        self.worker.submit(self._stop_recording)
 
     def stop_recording(self) -> None:
         self.worker.submit(self._stop_recording)
@@ -274,7 +279,7 @@ class Session(QObject):
             try:
                 self._emit(self.snapshot_saved, str(fut.result()))
             except Exception as exc:
-                self._emit(self.failed, "record", f"Snapshot not saved: {exc}")
+                self._emit(self.failed, "snapshot", f"Snapshot not saved: {exc}")
 
         future.add_done_callback(done)
 

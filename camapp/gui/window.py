@@ -246,6 +246,9 @@ class MainWindow(QMainWindow):
 
     def _on_failed(self, kind: str, text: str) -> None:
         self.fetch_button.setVisible(kind == "model-missing")
+        if kind == "snapshot":
+            self.state_label.setText(text)
+            return
         if kind != "record":
             self.view.clear_frame()
             self._set_streaming(False)
@@ -260,7 +263,10 @@ class MainWindow(QMainWindow):
         elif kind == "record":
             self.side.record.blockSignals(True)
             self.side.record.setChecked(False)
+            self.side.record.setText("Record  (R)")
             self.side.record.blockSignals(False)
+            self.recording_path = None
+            self.side.record_info.setText(text)
             self.state_label.setText(text)
         else:
             self.view.set_message("Cannot start", text)
@@ -368,6 +374,8 @@ class MainWindow(QMainWindow):
         self.state_label.setText(f"Recording to {path}")
 
     def _on_recording_stopped(self, path: str, frames: int) -> None:
+        if self.recording_path is None:  # ended by an error, already shown
+            return
         self.recording_path = None
         self.side.record_info.setText(f"Saved {frames} frames:\n{path}")
         self.state_label.setText(f"Saved recording: {path}")

@@ -254,3 +254,19 @@ def test_full_screen_keys_and_quit(qtbot, bottle_window):
     QTest.keyClick(w, Qt.Key.Key_Q)
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=10_000)
     assert w.session.pipeline is None
+
+
+def test_unwritable_output_folder_is_reported_and_recording_can_be_retried(qtbot, bottle_window, tmp_path):
+    w = bottle_window
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder should be")
+    w.output_override = blocker / "out"
+    with qtbot.waitSignal(w.session.failed, timeout=WAIT) as failed:
+        QTest.keyClick(w, Qt.Key.Key_R)
+    assert failed.args[0] == "record"
+    qtbot.waitUntil(lambda: not w.side.record.isChecked(), timeout=WAIT)
+    assert "not-a-folder" in w.side.record_info.text() and w.recording_path is None
+    w.output_override = tmp_path / "out"
+    with qtbot.waitSignal(w.session.recording_started, timeout=WAIT):
+        QTest.keyClick(w, Qt.Key.Key_R)
+    assert w.side.record.isChecked()
