@@ -163,6 +163,7 @@ class SideBar(QScrollArea):
         combo = self.source
         combo.blockSignals(True)
         keep = [(combo.itemData(i), combo.itemText(i)) for i in range(combo.count())]
+        current = combo.currentData()
         combo.clear()
         for spec, label in cameras:
             combo.addItem(label, spec)
@@ -171,6 +172,8 @@ class SideBar(QScrollArea):
         for spec, label in keep:
             if spec and combo.findData(spec) < 0 and not str(spec).isdigit():
                 combo.addItem(label, spec)
+        if current is not None and combo.findData(current) >= 0:
+            combo.setCurrentIndex(combo.findData(current))
         combo.blockSignals(False)
 
     def select_source(self, spec: str, label: str) -> None:

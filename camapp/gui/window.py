@@ -172,6 +172,7 @@ class MainWindow(QMainWindow):
         self.state_label.setText(f"Opening {spec}…")
         self.fetch_button.setVisible(False)
         self._set_streaming(False)
+        self._select_source(spec)
         self.session.open(spec, self.config())
 
     def _reopen(self) -> None:
@@ -283,7 +284,13 @@ class MainWindow(QMainWindow):
             self._reopen()
 
     def _select_source(self, spec: str) -> None:
-        self.side.select_source(spec, Path(spec).name if is_file_spec(spec) else spec)
+        if is_file_spec(spec):
+            label = Path(spec).name
+        elif spec.isdigit():
+            label = f"Camera {spec}"
+        else:
+            label = spec
+        self.side.select_source(spec, label)
 
     # --- results and state --------------------------------------------------------------------
     def _on_result(self, result: Any) -> None:
