@@ -80,6 +80,7 @@ class Pipeline:
         self._policy: RungPolicy | None = None
         self._threads: list[threading.Thread] = []
         self._stopped = False
+        self._source_closed = False
 
     # -- public control ------------------------------------------------------------------------
     @property
@@ -123,7 +124,7 @@ class Pipeline:
             except Exception:
                 log.exception("closing %r failed", c)
         if not any(t.is_alive() for t in self._threads[:1]):
-            self.source.close()
+            self._close_source()  # else the capture thread closes it when its read returns
         if self._meter.state not in ("ended", "error"):
             self._set_state("ended", "stopped")
         self._done.set()
@@ -174,6 +175,8 @@ class Pipeline:
         self._settle(threads=int(threads))
 
     def pause(self) -> None:
+        if self._done.is_set():
+            return
         self._running.clear()
         self._set_state("paused")
 
@@ -183,6 +186,13 @@ class Pipeline:
             self._set_state("running")
 
     # -- internals -----------------------------------------------------------------------------
+    def _close_source(self) -> None:
+        with self._lock:
+            if self._source_closed:
+                return
+            self._source_closed = True
+        self.source.close()
+
     def _settle(self, **settings: Any) -> None:
         with self._lock:
             self._pending.update(settings)
@@ -250,6 +260,8 @@ class Pipeline:
             self._set_state("error", f"capture failed: {exc}")
         finally:
             self._queue.put(END, force=True)
+            if self._stopped:
+                self._close_source()  # stop() gave up waiting for a read that blocked
 
     def _open(self) -> bool:
         try:
