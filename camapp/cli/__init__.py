@@ -27,9 +27,12 @@ GUI_MODULE = "camapp.cli.gui"
 
 
 def build_parser() -> argparse.ArgumentParser:
+    app_usage = import_module(GUI_MODULE).build_parser().format_usage().replace("usage: ", "  ")
     parser = argparse.ArgumentParser(
         prog="camapp",
         description="Real-time camera object detection. With no command, opens the desktop app.",
+        epilog=f"desktop app (no COMMAND):\n{app_usage}  see 'camapp --source X --help' for its options",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"camapp {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -125,3 +125,9 @@ def test_models_fetch_unknown_name(tmp_path):
 def test_usage_errors_exit_2(args):
     proc = camapp(*args)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_top_level_help_shows_the_desktop_app_options():
+    proc = camapp("--help")
+    assert proc.returncode == 0
+    assert "desktop app" in proc.stdout and "--source" in proc.stdout and "--reset-settings" in proc.stdout
