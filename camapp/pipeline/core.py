@@ -347,7 +347,11 @@ class Pipeline:
         if self._policy is not None and infer_ms > 0:
             wanted = self._policy.update(size, 1000.0 / infer_ms)
             if wanted != size:
-                self.detector.set_input_size(wanted)
+                try:
+                    self.detector.set_input_size(wanted)
+                except CamappError as exc:  # a rung that failed to build: stay where we are
+                    log.warning("input size %s unavailable: %s", wanted, exc)
+                    self._policy.reject(wanted, size)
         if self._meter.state in ("starting", "reconnecting"):
             self._set_state("running")
         result = Result(frame, detections, self._meter.snapshot())

@@ -73,6 +73,12 @@ class RungPolicy:
             return self._switch(self.sizes[i + 1])
         return self.current
 
+    def reject(self, size: int, fallback: int) -> None:
+        """`size` cannot be used (its build failed): drop it from the ladder, stay at `fallback`."""
+        self.sizes = tuple(s for s in self.sizes if s != size) or (fallback,)
+        self.current = fallback if fallback in self.sizes else self.sizes[-1]
+        self._samples = []
+
     def _expected(self, bigger: int, size: int, rate: float) -> float:
         known = self._known.get(bigger)
         if known is not None and self._clock - known[1] < self._wait.get(bigger, self.reprobe):

@@ -89,3 +89,13 @@ def test_within_slack_of_the_target_is_good_enough():
     rates = {128: 80.0, 160: 60.0, 192: 45.0, 224: 35.0, 256: 29.0, 300: 22.0}
     policy = RungPolicy(LADDER, target_fps=30.0)
     assert drive(policy, rates, 500)[-1] == 256
+
+
+def test_a_rejected_rung_is_never_chosen_again():
+    rates = {128: 80.0, 160: 60.0, 192: 45.0, 224: 35.0, 256: 27.0, 300: 22.0}
+    policy = RungPolicy(LADDER, target_fps=30.0, settle=3)
+    drive(policy, rates, 3)
+    assert policy.current == 256
+    policy.reject(256, 300)  # e.g. its rewrite failed to build
+    trail = drive(policy, rates, 300)
+    assert 256 not in trail and trail[-1] == 224
