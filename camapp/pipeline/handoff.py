@@ -52,11 +52,10 @@ class FrameQueue:
 def backlog(consumer: Any) -> int:
     """Results a consumer has queued but not handled yet (0 when it cannot say).
 
-    Consumers may expose `backlog` (int or method); `camapp.record` workers are read through
-    their queue until they do.
+    Consumers may expose `backlog` (an int property, as `camapp.record` workers and
+    `QueuedConsumer` do, or a method).
     """
     value = getattr(consumer, "backlog", None)
     if value is None:
-        q = getattr(consumer, "_queue", None)
-        return q.qsize() if hasattr(q, "qsize") else 0
+        return 0
     return int(value() if callable(value) else value)

@@ -59,6 +59,11 @@ class Worker:
         """True until `close()` or an error stopped the recorder."""
         return not self._closed and self.error is None
 
+    @property
+    def backlog(self) -> int:
+        """Items queued and not yet handled: the pipeline waits on it when nothing may drop."""
+        return self._queue.qsize()
+
     def _offer(self, item: Any) -> bool:
         """Queue `item` without blocking; False (and counted in `dropped`) when it cannot be."""
         if not self.running:
