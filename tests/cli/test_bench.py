@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from conftest import BOTTLE_CLIP, need
 
 from camapp.cli import main
@@ -10,17 +11,30 @@ from camapp.cli import main
 def test_bench_json_has_a_measured_row_per_rung(model_store, capsys):
     rc = main(
         ["bench", "--source", str(need(BOTTLE_CLIP)), "--sizes", "300,176", "--frames", "20"]
-        + ["--repeat", "1", "--json"]
+        + ["--repeat", "1", "--invokes", "30", "--json"]
     )
     assert rc == 0
     report = json.loads(capsys.readouterr().out)
     assert [row["input_size"] for row in report["rows"]] == [300, 176]
     for row in report["rows"]:
-        assert set(row) == {"input_size", "invoke_ms", "pipeline_fps", "record_fps", "sequential_fps"}
+        assert set(row) == {
+            "input_size",
+            "invoke_ms",
+            "pipeline_fps",
+            "record_fps",
+            "sequential_fps",
+            "pipeline_x_raw",
+            "sequential_x_raw",
+        }
         assert row["invoke_ms"] > 0 and row["pipeline_fps"] > 0 and row["sequential_fps"] > 0
         assert row["record_fps"] > 0
+        # one round: each ratio is that round's fps over the raw rate measured around it
+        raw_fps = 1000 / row["invoke_ms"]
+        assert row["pipeline_x_raw"] == pytest.approx(row["pipeline_fps"] / raw_fps, abs=0.02)
+        assert row["sequential_x_raw"] == pytest.approx(row["sequential_fps"] / raw_fps, abs=0.02)
     small, big = report["rows"][1], report["rows"][0]
     assert small["invoke_ms"] < big["invoke_ms"]  # 176x176 is a third of the pixels of 300x300
+    assert report["invokes"] == 30
     assert report["peak_rss_mb"] > 50  # the model and OpenCV alone take more than that
 
 
