@@ -7,6 +7,7 @@ which Qt queues to the GUI thread because this object lives there.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -59,16 +60,16 @@ def is_file_spec(spec: str) -> bool:
 
 
 def model_missing_message(config: DetectorConfig) -> str | None:
-    """The store's 'not installed' sentence when the default model is absent, else None."""
-    if config.model is not None:
+    """The store's 'not installed' sentence when the default CPU model is absent, else None.
+
+    Only for the CPU: an accelerator's detector decides itself whether it can run or falls back
+    to the CPU model (with a warning), exactly as the command line does.
+    """
+    if config.model is not None or config.device.split(":", 1)[0] != "cpu":
         return None
     from camapp.store import load_catalog
 
-    kind = config.device.split(":", 1)[0]
-    try:
-        entry = load_catalog().default(kind)
-    except CamappError:
-        entry = load_catalog().default("cpu")
+    entry = load_catalog().default("cpu")
     return None if entry.installed else f"Model {entry.name!r} is not installed"
 
 
@@ -158,13 +159,25 @@ class Session(QObject):
         if missing:
             raise _ModelMissing(missing)
         self._emit(self.opening, "Loading the model…")
+        self._emit(self.warning, "")  # a new detector: the last one's warnings no longer apply
+        said: list[str] = []
+
+        def warn(text: str) -> None:  # the accelerator's warnings, now or later (a lost Coral)
+            said.append(text)
+            print(f"camapp: warning: {text}", file=sys.stderr)
+            self._emit(self.warning, text)
+
         options: dict[str, Any] = {"threshold": self.live.threshold}
-        if self.live.threads and config.device == "cpu":
-            options["threads"] = self.live.threads
-        self.detector = open_detector(config.model, device=config.device, **options)
+        if config.device == "cpu":
+            if self.live.threads:
+                options["threads"] = self.live.threads
+        else:
+            options["warn"] = warn
+        self.detector = open_detector(config.model, device=config.device, fallback=True, **options)
         self.config = config
         for text in getattr(self.detector, "warnings", ()):
-            self._emit(self.warning, str(text))
+            if text not in said:
+                self._emit(self.warning, str(text))
         det = self.detector
         self._emit(
             self.detector_ready,
@@ -173,7 +186,7 @@ class Session(QObject):
                 sizes=tuple(det.input_sizes),
                 input_size=int(det.input_size),
                 fixed_reason=str(getattr(det, "fixed_input_reason", "") or ""),
-                device=str(det.device),
+                device=str(getattr(det, "requested_device", None) or det.device),  # the user's choice
             ),
         )
 

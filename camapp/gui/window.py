@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.state_label = self.status.state_label
         self.stat_labels = self.status.stat_labels
         self.fetch_button = self.status.fetch_button
+        self.warning_label = self.status.warning_label
         self.fetch_button.clicked.connect(self._fetch_model)
 
     def _restore(self) -> None:
@@ -121,7 +122,7 @@ class MainWindow(QMainWindow):
         ses.measured.connect(side.rungs.set_measured)
         ses.cameras.connect(self._on_cameras)
         ses.accelerators.connect(self._on_accelerators)
-        ses.warning.connect(lambda text: self.state_label.setText(f"⚠ {text}"))
+        ses.warning.connect(self.status.show_warning)
         ses.recording_started.connect(self._on_recording_started)
         ses.recording_stopped.connect(self._on_recording_stopped)
         ses.snapshot_saved.connect(lambda p: self.state_label.setText(f"Snapshot saved: {p}"))

@@ -270,3 +270,19 @@ def test_unwritable_output_folder_is_reported_and_recording_can_be_retried(qtbot
     with qtbot.waitSignal(w.session.recording_started, timeout=WAIT):
         QTest.keyClick(w, Qt.Key.Key_R)
     assert w.side.record.isChecked()
+
+
+def test_edgetpu_without_a_coral_falls_back_to_the_cpu_and_says_so(qtbot, model_store, tmp_path):
+    """`--device edgetpu` on this machine (no Coral, no libedgetpu: the real condition, nothing
+    faked) streams on the CPU model, as the command line does, and the window says why."""
+    w = open_window(qtbot, str(need(BOTTLE_CLIP)), tmp_path, device="edgetpu")
+    qtbot.waitUntil(lambda: w.view.frames_shown >= 5, timeout=WAIT)
+    assert "not installed" not in w.view.message
+    det = w.session.detector
+    assert det.device == "cpu" and det.fallback_reason
+    assert w.warning_label.isVisibleTo(w)
+    assert "running on the CPU" in w.warning_label.toolTip()
+    assert det.fallback_reason in w.warning_label.toolTip()
+    assert any("bottle" in r.detections.labels for r in frames_after(qtbot, w, 5))
+    assert w.settings.device == "edgetpu"  # the choice is remembered, not the fallback
+    w.close()
