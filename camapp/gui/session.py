@@ -102,6 +102,7 @@ class Session(QObject):
         self.spec: str | None = None
         self._snapshots: Any = None
         self._closing = False
+        self._cancel = threading.Event()  # set on shutdown: a start-up still loading gives up
 
     # --- opening ----------------------------------------------------------------------------
     def scan_devices(self) -> None:
@@ -122,34 +123,60 @@ class Session(QObject):
         self._stop_recording()
         self._stop_pipeline()
         try:
-            if self.detector is None or self.config != config:
-                self._load_detector(config)
+            # The source first: a wrong path or URL is reported at once, not after the model
+            # loaded and every rung was timed. Nothing reads it until the pipeline starts.
             self._emit(self.opening, f"Opening {spec}…")
-            from camapp.sources import open_source
-
-            cameras = None
+            source = self._open_source(spec, config)
             try:
-                source = open_source(spec, realtime=True, loop=is_file_spec(spec))
-            except SourceError:
-                cameras = list_cameras() if is_camera_spec(spec) else None
-                if cameras == []:
-                    self._emit(self.cameras, cameras)
-                    self._emit(self.failed, "no-camera", "No camera found")
-                    return
+                if self.detector is None or self.config != config:
+                    self._load_detector(config)
+            except BaseException:
+                source.close()
                 raise
+            if self._cancel.is_set():
+                source.close()
+                return
             self._start_pipeline(spec, source)
-        except _ModelMissing as exc:
-            self._emit(self.failed, "model-missing", str(exc))
-        except ModelError as exc:
-            self._emit(self.failed, "model", str(exc))
-        except SourceError as exc:
-            self._emit(self.failed, "source", str(exc))
-        except DeviceError as exc:
-            self._emit(self.failed, "device", str(exc))
+        except (_SourceFailed, _Cancelled):
+            return
         except CamappError as exc:
+            self._report(exc)
+
+    def _open_source(self, spec: str, config: DetectorConfig) -> Any:
+        """The open source, or (reported) `_SourceFailed`; the model still loads for the controls."""
+        from camapp.sources import open_source
+
+        try:
+            return open_source(spec, realtime=True, loop=is_file_spec(spec))
+        except SourceError as exc:
+            cameras = list_cameras() if is_camera_spec(spec) else None
+            if cameras == []:
+                self._emit(self.cameras, cameras)
+                self._emit(self.failed, "no-camera", "No camera found")
+            else:
+                self._emit(self.failed, "source", str(exc))
+        try:  # labels and rungs usable, and the next source starts without waiting for them
+            if self.detector is None or self.config != config:
+                self._load_detector(config, quiet=True)
+        except (CamappError, _Cancelled):
+            pass  # reported when a source opens: one problem on screen at a time
+        raise _SourceFailed
+
+    def _report(self, exc: CamappError) -> None:
+        if isinstance(exc, _ModelMissing):
+            self._emit(self.failed, "model-missing", str(exc))
+        elif isinstance(exc, ModelError):
+            self._emit(self.failed, "model", str(exc))
+        elif isinstance(exc, SourceError):
+            self._emit(self.failed, "source", str(exc))
+        elif isinstance(exc, DeviceError):
+            self._emit(self.failed, "device", str(exc))
+        else:
             self._emit(self.failed, "error", str(exc))
 
-    def _load_detector(self, config: DetectorConfig) -> None:
+    def _load_detector(self, config: DetectorConfig, quiet: bool = False) -> None:
+        """Load the detector and time its rungs; `quiet` keeps the progress off the screen
+        (used behind a source error, which must stay visible). Raises `_Cancelled` on close."""
         from camapp.detect import open_detector
 
         if self.detector is not None:
@@ -158,7 +185,8 @@ class Session(QObject):
         missing = model_missing_message(config)
         if missing:
             raise _ModelMissing(missing)
-        self._emit(self.opening, "Loading the model…")
+        if not quiet:
+            self._emit(self.opening, "Loading the model…")
         self._emit(self.warning, "")  # a new detector: the last one's warnings no longer apply
         said: list[str] = []
 
@@ -175,6 +203,8 @@ class Session(QObject):
             options["warn"] = warn
         self.detector = open_detector(config.model, device=config.device, fallback=True, **options)
         self.config = config
+        if self._cancel.is_set():
+            raise _Cancelled
         for text in getattr(self.detector, "warnings", ()):
             if text not in said:
                 self._emit(self.warning, str(text))
@@ -191,9 +221,13 @@ class Session(QObject):
         )
 
         def progress(n: int, total: int) -> None:
-            self._emit(self.opening, f"Timing input sizes on this machine… {n + 1}/{total}")
+            if not quiet:
+                self._emit(self.opening, f"Timing input sizes on this machine… {n + 1}/{total}")
 
-        self.rung_ms = measure_rungs(self.detector, progress=progress)
+        measured = measure_rungs(self.detector, progress=progress, cancelled=self._cancel.is_set)
+        if self._cancel.is_set():
+            raise _Cancelled
+        self.rung_ms = measured
         self._emit(self.measured, dict(self.rung_ms))
 
     def _start_pipeline(self, spec: str, source: Any) -> None:
@@ -329,6 +363,7 @@ class Session(QObject):
                 self.detector.close()
                 self.detector = None
 
+        self._cancel.set()
         self.bridge.detach()
         ok = self.worker.run_and_wait(final, timeout)
         self._closing = True
@@ -338,6 +373,14 @@ class Session(QObject):
     def _emit(self, signal: Any, *args: Any) -> None:
         if not self._closing:
             signal.emit(*args)
+
+
+class _SourceFailed(Exception):
+    """The source did not open; already reported."""
+
+
+class _Cancelled(Exception):
+    """The window closed while the session was still starting."""
 
 
 class _ModelMissing(ModelError):

@@ -65,12 +65,14 @@ def measure_rungs(
     image: np.ndarray | None = None,
     repeats: int = 10,
     progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> dict[int, float]:
     """Median invoke time (ms) of each input size on this machine.
 
     Runs on a worker before the pipeline starts: the detector's interpreters are not safe to
-    share with a running pipeline. Waits for every rung to be built first, so later switches
-    are instant.
+    share with a running pipeline. Waits for every rung to be built, so later switches are
+    instant. Checks `cancelled` between rungs (about a second each at worst), so closing the window during start-up
+    does not wait for the whole ladder; returns what was measured by then.
     """
     if image is None:
         image = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
@@ -78,10 +80,12 @@ def measure_rungs(
     if progress:
         progress(0, len(sizes))
     prepare = getattr(detector, "prepare", None)
-    if prepare is not None:
-        prepare()
     result: dict[int, float] = {}
     for n, size in enumerate(sizes):
+        if cancelled():
+            break
+        if prepare is not None:
+            prepare([size])
         if progress:
             progress(n, len(sizes))
         result[size] = statistics.median(detector.invoke_times(size, image, runs=repeats))

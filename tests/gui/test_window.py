@@ -286,3 +286,43 @@ def test_edgetpu_without_a_coral_falls_back_to_the_cpu_and_says_so(qtbot, model_
     assert any("bottle" in r.detections.labels for r in frames_after(qtbot, w, 5))
     assert w.settings.device == "edgetpu"  # the choice is remembered, not the fallback
     w.close()
+
+
+def test_a_missing_file_is_reported_before_the_model_is_timed(qtbot, model_store, tmp_path):
+    """The source opens first: the error is on screen before any input size was timed.
+
+    What the session had measured is read at the moment the failure is emitted (a direct
+    connection runs on the worker thread), so the check is about order, not speed.
+    """
+    from PyQt6.QtCore import Qt as QtNs
+
+    seen: list[tuple[str, dict, object]] = []
+    w = MainWindow(Settings(), GuiOptions(source=str(tmp_path / "no-such-video.mp4")))
+    w.output_override = tmp_path / "out"
+    qtbot.addWidget(w)
+    ses = w.session
+    ses.failed.connect(
+        lambda kind, _text: seen.append((kind, dict(ses.rung_ms), ses.detector)),
+        QtNs.ConnectionType.DirectConnection,
+    )
+    measured: list[dict] = []
+    ses.measured.connect(measured.append)
+    w.show()
+    w.start()
+    qtbot.waitUntil(lambda: w.view.message == "Cannot start", timeout=WAIT)
+    assert "no-such-video.mp4" in w.view._detail
+    assert seen[0] == ("source", {}, None)  # no model loaded, no rung timed yet
+    qtbot.waitUntil(lambda: len(measured) == 1, timeout=WAIT)  # the controls still get the model
+    assert w.view.message == "Cannot start"  # and its progress does not hide the error
+    w.close()
+
+
+def test_closing_while_the_rungs_are_timed_stops_at_once(qtbot, model_store, tmp_path, capfd):
+    """Closing during start-up cancels the rung timing instead of waiting it out."""
+    w = open_window(qtbot, str(need(BOTTLE_CLIP)), tmp_path)
+    qtbot.waitUntil(lambda: "Timing input sizes" in w.state_label.text(), timeout=WAIT)
+    w.close()
+    assert "did not stop in time" not in capfd.readouterr().err
+    assert w.session.rung_ms == {}  # it gave up timing the ladder
+    assert w.session.pipeline is None  # and did not start the video
+    qtbot.waitUntil(lambda: not w.session.worker.thread.is_alive(), timeout=5000)
