@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from camapp import __version__
+from camapp.cli.common import Parser
 from camapp.errors import CamappError
 
 # sub-command -> module under camapp.cli with `add_parser(subparsers)` and `run(args) -> int`
@@ -28,7 +29,7 @@ GUI_MODULE = "camapp.cli.gui"
 
 def build_parser() -> argparse.ArgumentParser:
     app_usage = import_module(GUI_MODULE).build_parser().format_usage().replace("usage: ", "  ")
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="camapp",
         description="Real-time camera object detection. With no command, opens the desktop app.",
         epilog=f"desktop app (no COMMAND):\n{app_usage}  see 'camapp --source X --help' for its options",

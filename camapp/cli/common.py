@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
 from camapp.errors import CamappError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose usage mistakes read like every other camapp error: one line, exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"camapp: error: {message} (see '{self.prog} --help')\n")
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:

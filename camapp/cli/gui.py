@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from camapp.cli.common import positive_int, score
+from camapp.cli.common import Parser, positive_int, score
 from camapp.errors import CamappError
 
 PYQT_MISSING = (
@@ -16,7 +18,7 @@ PYQT_MISSING = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="camapp",
         description="Open the camapp window (sub-commands: camapp models|detect|... --help).",
     )
@@ -35,16 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def have_pyqt6() -> bool:
+    """Whether PyQt6 can be imported, found without importing it (Qt lives only in camapp/gui)."""
+    if "PyQt6" in sys.modules:
+        return sys.modules["PyQt6"] is not None
+    return importlib.util.find_spec("PyQt6") is not None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(list(argv or []))
     if args.reset_settings:
         from camapp.gui.paths import reset_settings
 
         print(f"camapp: settings reset ({reset_settings()})")
-    try:
-        import PyQt6.QtWidgets  # noqa: F401
-    except ImportError:
-        raise CamappError(PYQT_MISSING) from None
+    if not have_pyqt6():
+        raise CamappError(PYQT_MISSING)
     from camapp.gui.app import run
     from camapp.gui.window import GuiOptions
 

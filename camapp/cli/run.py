@@ -2,13 +2,15 @@
 
 Prints a stats line every few seconds and a summary at the end. Exits 0 at the end of the input
 or after SIGINT/SIGTERM (recordings are finalized first), 2 for a user mistake, 1 when the
-source is lost for good (`--reconnect-timeout`) or the pipeline fails.
+source is lost for good (`--reconnect-timeout`), the pipeline fails, or a recording or log
+stopped on a write error (a full disk): detection went on, but the footage is incomplete.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import threading
 import time
@@ -80,9 +82,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--record-dir", metavar="DIR", help="where --record-on clips go (default: recordings)")
     g.add_argument("--log", metavar="FILE", help="write detections as JSON Lines")
     g.add_argument("--snapshot-dir", metavar="DIR", help="save annotated snapshots here")
-    g.add_argument(
-        "--snapshot-every", type=positive_float, default=10.0, metavar="S", help="seconds (default 10)"
-    )
+    g.add_argument("--snapshot-every", type=positive_float, metavar="S", help="seconds (default 10)")
     g = p.add_argument_group("run")
     g.add_argument("--max-frames", type=positive_int, metavar="N", help="stop after N processed frames")
     g.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds")
@@ -99,9 +99,16 @@ def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[An
     """The recorders the flags ask for; a bad path or class fails here, before the run starts."""
     from camapp.record import DetectionLog, EventRecorder, SnapshotWriter, VideoRecorder
 
+    outputs = [p for p in (args.record, args.log) if p]
+    if len({os.path.realpath(p) for p in outputs}) < len(outputs):
+        raise CamappError("--record and --log must name different files")
     consumers: list[Any] = []
     # --no-realtime promises every frame: recorders then queue without bound instead of dropping
     lossless: dict[str, Any] = {} if args.realtime else {"queue_size": 0}
+    # A recorder that cannot even open its file logs that line itself; here it is raised instead,
+    # so the user sees it once, as the run's one error line.
+    rec_log = logging.getLogger("camapp.record")
+    rec_log.addFilter(_reject_all)
     try:
         if args.record:
             consumers.append(VideoRecorder(args.record, **lossless))
@@ -113,7 +120,9 @@ def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[An
         if args.log:
             consumers.append(DetectionLog(args.log, **lossless))
         if args.snapshot_dir:
-            consumers.append(SnapshotWriter(args.snapshot_dir, every=args.snapshot_every))
+            consumers.append(SnapshotWriter(args.snapshot_dir, every=args.snapshot_every or 10.0))
+        elif args.snapshot_every:
+            raise CamappError("--snapshot-every goes with --snapshot-dir DIR")
         for c in consumers:
             if c.error:
                 raise CamappError(c.error)
@@ -121,7 +130,13 @@ def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[An
         for c in consumers:
             c.close()
         raise
+    finally:
+        rec_log.removeFilter(_reject_all)
     return consumers
+
+
+def _reject_all(_record: logging.LogRecord) -> bool:
+    return False
 
 
 def run(args: argparse.Namespace) -> int:
@@ -217,7 +232,7 @@ def drive(pipeline: Any, args: argparse.Namespace, seen: Counter[str], consumers
     if stats.state == "error":
         say(f"camapp: {stats.message}")
         return 1
-    return 0
+    return 1 if any(c.error for c in consumers) else 0
 
 
 def summarize(stats: Any, elapsed: float, reason: str, seen: Counter[str], consumers: list[Any]) -> None:
@@ -232,7 +247,8 @@ def summarize(stats: Any, elapsed: float, reason: str, seen: Counter[str], consu
     else:
         say("frames with: nothing detected")
     for c in consumers:
-        say(f"{c.what}: " + (c.error or "ok") + (f" ({c.dropped} results dropped)" if c.dropped else ""))
+        state = c.error.removeprefix(f"{c.what} ") if c.error else "ok"
+        say(f"{c.what}: {state}" + (f" ({c.dropped} results dropped)" if c.dropped else ""))
 
 
 def describe_source(source: Any) -> str:

@@ -351,4 +351,17 @@ def open_cpu(
     model_path, labels_path = resolve_model(model, labels, kind="cpu")
     ssd = read_model(model_path)
     names = load_labels(labels_path) if labels_path else ()
+    check_labels(ssd, names, labels_path)
     return TFLiteDetector(ssd, names, **options)
+
+
+def check_labels(model: SSDModel, names: Sequence[str], labels_path: Path | None) -> None:
+    """A label file must name exactly the model's classes, or every label shown would be wrong."""
+    from camapp.detect.rewrite import postprocess_options
+
+    classes = postprocess_options(model).get("num_classes")
+    if names and classes is not None and len(names) != int(classes):
+        raise ModelError(
+            f"label file {labels_path} has {len(names)} names but {model.path.name} has {int(classes)} "
+            "classes (one name per line; a leading '???' background line is skipped)"
+        )

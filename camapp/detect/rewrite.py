@@ -27,6 +27,7 @@ ANCHOR_DTYPES = {3: np.uint8, 9: np.int8, 0: np.float32}  # schema TensorType ->
 
 # Smallest input accepted (its finest anchor grid is 2x2); at 96 coco32 mAP is already down to 7.
 MIN_SIZE = 32
+MAX_FACTOR = 2  # of the native size
 
 
 def _opcode(model: Any, op: Any) -> tuple[int, str]:
@@ -151,10 +152,15 @@ def set_max_detections(model: Any, max_detections: int) -> None:
     op.customOptions = np.frombuffer(bytes(flexbuffers.Dumps(options)), np.uint8)
 
 
+def postprocess_options(model: SSDModel) -> dict[str, Any]:
+    """The post-process op's flexbuffer options (max_detections, num_classes, scales, ...)."""
+    op = _postprocess_op(model.model)
+    return dict(flexbuffers.Loads(bytes(np.asarray(op.customOptions, np.uint8))))
+
+
 def max_detections_of(model: SSDModel) -> int:
     """The detection cap the model file carries."""
-    op = _postprocess_op(model.model)
-    return int(flexbuffers.Loads(bytes(np.asarray(op.customOptions, np.uint8)))["max_detections"])
+    return int(postprocess_options(model)["max_detections"])
 
 
 def resize_model(model: SSDModel, size: int, max_detections: int | None = None) -> bytes:
@@ -169,6 +175,9 @@ def resize_model(model: SSDModel, size: int, max_detections: int | None = None) 
         raise ModelError(f"{model.path} cannot run at input size {size}: {problem}")
     if size < MIN_SIZE:
         raise ModelError(f"input size {size} is too small (at least {MIN_SIZE})")
+    if size > MAX_FACTOR * model.native_size:
+        # Past this the graph's memory grows with S^2 (16 GB at 100000) and accuracy only drops.
+        raise ModelError(f"input size {size} is too large (at most {MAX_FACTOR * model.native_size})")
     if problem is None:
         # Rewritten at the native size too, so that path is tested against the original file.
         sg = m.subgraphs[0]

@@ -121,13 +121,28 @@ def test_models_fetch_unknown_name(tmp_path):
     assert_user_error(camapp("models", "fetch", "nope", store=tmp_path), "unknown model 'nope'")
 
 
-@pytest.mark.parametrize("args", [["detect"], ["detect", "x.jpg", "--threshold", "2"]])
-def test_usage_errors_exit_2(args):
-    proc = camapp(*args)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+@pytest.mark.parametrize(
+    "args,pattern",
+    [
+        (["detect"], "the following arguments are required: IMAGE"),
+        (["detect", "x.jpg", "--threshold", "2"], "must be between 0 and 1"),
+        (["run", "--headless", "--source", "0", "--threads", "0"], "must be positive"),
+        (["--source", "x.mp4", "--bogus"], "unrecognized arguments: --bogus"),
+        (["models", "fetch", "--frm", "x"], "unrecognized arguments"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(args, pattern):
+    assert_user_error(camapp(*args), pattern)
 
 
 def test_top_level_help_shows_the_desktop_app_options():
     proc = camapp("--help")
     assert proc.returncode == 0
     assert "desktop app" in proc.stdout and "--source" in proc.stdout and "--reset-settings" in proc.stdout
+
+
+def test_label_file_that_does_not_match_the_model(model_path, tmp_path):
+    wrong = tmp_path / "labels.txt"
+    wrong.write_text("cat\ndog\n")
+    proc = camapp("detect", str(IMAGES / "cat.bmp"), "--model", str(model_path), "--labels", str(wrong))
+    assert_user_error(proc, "label file .*labels.txt has 2 names but detect.tflite has 90 classes")

@@ -69,6 +69,9 @@ def test_bad_source_exits_2_with_one_line(tmp_path, capsys, source, reason):
         (["--record", "{tmp}/nodir/out.mp4"], "cannot write"),
         (["--device", "edgetpu", "--no-fallback"], "edgetpu"),
         (["--target-fps", "10"], "--target-fps goes with --input-size auto"),
+        (["--snapshot-every", "2"], "--snapshot-every goes with --snapshot-dir"),
+        (["--record", "{tmp}/same.mp4", "--log", "{tmp}/same.mp4"], "must name different files"),
+        (["--input-size", "100000"], "too large"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(model_store, tmp_path, capsys, extra, reason):
@@ -76,7 +79,7 @@ def test_bad_options_exit_2_with_one_line(model_store, tmp_path, capsys, extra, 
     rc = main(["run", "--headless", "--source", str(need(PERSON_CLIP)), "--max-frames", "3", *extra])
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2
-    assert err[-1].startswith("camapp: error: ") and reason in err[-1]
+    assert len(err) == 1 and err[0].startswith("camapp: error: ") and reason in err[0], err
 
 
 def test_record_log_and_snapshots_are_wired(model_store, tmp_path, capsys):

@@ -151,3 +151,8 @@ def test_edgetpu_models_are_not_rewritten(ssd_model):
 def test_a_too_small_size_is_refused(ssd_model):
     with pytest.raises(ModelError, match="too small"):
         resize_model(ssd_model, 16)
+
+
+def test_a_too_large_size_is_refused_before_any_work(ssd_model):
+    with pytest.raises(ModelError, match=r"input size 100000 is too large \(at most 600\)"):
+        resize_model(ssd_model, 100000)
