@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from camapp.errors import CamappError
+
+if TYPE_CHECKING:
+    from camapp.detect import Detector
 
 
 class Parser(argparse.ArgumentParser):
@@ -31,11 +34,41 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-detections", type=positive_int, help="raise the model's detection cap")
 
 
+def open_model(args: argparse.Namespace, input_size: int | None, **extra: Any) -> Detector:
+    """The detector the shared model options ask for: one fixed input size, or the whole ladder."""
+    from camapp.detect import open_detector
+
+    detector = open_detector(
+        args.model,
+        labels=args.labels,
+        device=args.device,
+        fallback=not args.no_fallback,
+        threads=args.threads,
+        threshold=args.threshold,
+        max_detections=args.max_detections,
+        input_size=input_size,
+        input_sizes=[input_size] if input_size else None,
+        **extra,
+    )
+    detector.classes = frozenset(class_ids(detector.names, args.classes)) if args.classes else None
+    return detector
+
+
 def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be positive")
     return value

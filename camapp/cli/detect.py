@@ -8,7 +8,7 @@ from pathlib import Path
 
 import cv2
 
-from camapp.cli.common import add_model_options, class_ids, positive_int
+from camapp.cli.common import add_model_options, open_model, positive_int
 from camapp.errors import CamappError
 
 
@@ -32,23 +32,9 @@ def read_image(path: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from camapp.detect import open_detector
-
     images = [(path, read_image(path)) for path in args.images]  # fail before loading the model
-    sizes = [args.input_size] if args.input_size else None
-    detector = open_detector(
-        args.model,
-        labels=args.labels,
-        device=args.device,
-        fallback=not args.no_fallback,
-        threads=args.threads,
-        threshold=args.threshold,
-        max_detections=args.max_detections,
-        input_size=args.input_size,
-        input_sizes=sizes,
-        background=False,  # one-shot: build only the rung it runs at
-    )
-    detector.classes = frozenset(class_ids(detector.names, args.classes)) if args.classes else None
+    # one-shot: build only the rung it runs at
+    detector = open_model(args, args.input_size, background=False)
     out_dir = Path(args.out) if args.out else None
     if out_dir:
         try:

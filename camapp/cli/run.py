@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from camapp.cli.common import add_model_options, class_ids, csv, positive_int
+from camapp.cli.common import add_model_options, class_ids, csv, open_model, positive_float, positive_int
 from camapp.errors import CamappError
 
 
@@ -28,16 +28,6 @@ def input_size(text: str) -> int | str:
         return positive_int(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a size in pixels or 'auto'") from None
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
-    return value
 
 
 def add_source_options(p: argparse.ArgumentParser) -> None:
@@ -140,7 +130,6 @@ def _reject_all(_record: logging.LogRecord) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from camapp.detect import open_detector
     from camapp.pipeline import Pipeline
     from camapp.sources import open_source
 
@@ -160,19 +149,8 @@ def run(args: argparse.Namespace) -> int:
     consumers: list[Any] = []
     try:
         fixed = args.input_size if isinstance(args.input_size, int) else None
-        detector = open_detector(
-            args.model,
-            labels=args.labels,
-            device=args.device,
-            fallback=not args.no_fallback,
-            threads=args.threads,
-            threshold=args.threshold,
-            max_detections=args.max_detections,
-            input_size=fixed,
-            input_sizes=[fixed] if fixed else None,
-            background=args.input_size == "auto",  # build the other rungs only if auto will use them
-        )
-        detector.classes = frozenset(class_ids(detector.names, args.classes)) if args.classes else None
+        # build the other rungs only if auto will use them
+        detector = open_model(args, fixed, background=args.input_size == "auto")
         consumers = build_consumers(args, detector.names)
     except BaseException:
         source.close()
