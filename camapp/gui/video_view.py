@@ -141,7 +141,8 @@ class VideoView(QWidget):
         p.setFont(font)
         fm = QFontMetricsF(font)
         w, h = fm.horizontalAdvance(self._hud) + 14, fm.height() + 8
-        box = QRectF(target.left() + 8, target.top() + 8, w, h)
+        # bottom left: tags sit above their boxes, so a top HUD would hide those at the top edge
+        box = QRectF(target.left() + 8, target.bottom() - 8 - h, w, h)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(0, 0, 0, 160))
         p.drawRoundedRect(box, 5, 5)
