@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from camapp.errors import CamappError
+
+T = TypeVar("T", int, float)
 
 if TYPE_CHECKING:
     from camapp.detect import Detector
@@ -54,24 +57,22 @@ def open_model(args: argparse.Namespace, input_size: int | None, **extra: Any) -
     return detector
 
 
-def positive_int(text: str) -> int:
+def _positive(text: str, parse: Callable[[str], T], what: str) -> T:
     try:
-        value = int(text)
+        value = parse(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+    if not value > 0:  # also refuses NaN
         raise argparse.ArgumentTypeError(f"{text!r} must be positive")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _positive(text, int, "a whole number")
 
 
 def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
-    return value
+    return _positive(text, float, "a number")
 
 
 def score(text: str) -> float:
