@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from importlib import import_module
+from typing import Any
 
 from camapp.errors import SourceError
 from camapp.sources.base import Source, SourceLost
@@ -46,20 +47,12 @@ def make_source(
     return factory(spec, width=width, height=height, fps=fps, realtime=realtime, loop=loop)
 
 
-def open_source(
-    spec: str,
-    *,
-    width: int | None = None,
-    height: int | None = None,
-    fps: float | None = None,
-    realtime: bool = True,
-    loop: bool = False,
-) -> Source:
-    """Build and open the source for `spec`; raises `SourceError` with a one-line reason.
+def open_source(spec: str, **options: Any) -> Source:
+    """Build (`make_source` options) and open the source for `spec`; `SourceError` on failure.
 
     The returned source is open: hand it to `Pipeline`, which reads it and closes it at `stop()`.
     """
-    source = make_source(spec, width=width, height=height, fps=fps, realtime=realtime, loop=loop)
+    source = make_source(spec, **options)
     source.open()
     return source
 
