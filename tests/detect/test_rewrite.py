@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SHARED_MODEL, need
 
 from camapp.detect.base import preprocess
 from camapp.detect.cpu import TFLiteDetector
-from camapp.detect.model import parse_model, read_model
+from camapp.detect.model import parse_model
 from camapp.detect.rewrite import max_detections_of, resize_model, resize_problem
 from camapp.detect.runtime import get_runtime
 from camapp.errors import CamappError, ModelError
-from camapp.labels import load_labels
-
-
-@pytest.fixture(scope="module")
-def ssd_model():
-    return read_model(need(SHARED_MODEL / "detect.tflite"))
-
-
-@pytest.fixture(scope="module")
-def names():
-    return load_labels(need(SHARED_MODEL / "labelmap.txt"))
 
 
 def run(content: bytes, image_bgr: np.ndarray, ssd) -> tuple[list[int], list[np.ndarray]]:

@@ -5,22 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from conftest import SHARED_MODEL, need
 
 from camapp.detect import open_detector
 from camapp.detect.cpu import DEFAULT_LADDER, TFLiteDetector, ladder_for
-from camapp.detect.model import read_model
-from camapp.labels import load_labels
-
-
-@pytest.fixture(scope="module")
-def ssd_model():
-    return read_model(need(SHARED_MODEL / "detect.tflite"))
-
-
-@pytest.fixture(scope="module")
-def names():
-    return load_labels(need(SHARED_MODEL / "labelmap.txt"))
 
 
 def test_open_detector_defaults_to_the_ladder(model_store, image):
