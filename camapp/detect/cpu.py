@@ -293,14 +293,28 @@ class TFLiteDetector:
     def _shape(self, size: int) -> tuple[int, int]:
         return self.model.input_size if size == self.model.native_size else (size, size)
 
-    def detect(self, image_bgr: np.ndarray) -> Detections:
+    def _rung_for_next_frame(self) -> int:
+        """The requested rung once it is built; until then the current one (the stream goes on)."""
+        size = self._requested
+        return size if size in self._interpreters else self._current
+
+    def input_tensor(self, image_bgr: np.ndarray) -> np.ndarray:
+        """The network input for `image_bgr` at the rung the next `detect` will use.
+
+        Lets a capture thread do the resize and colour conversion while inference runs;
+        `detect(image, tensor)` then only invokes. A tensor made before a rung switch no longer
+        fits and is remade by `detect`, so a switch never yields a wrongly sized input.
+        """
+        return preprocess(image_bgr, self._shape(self._rung_for_next_frame()), self.model.input_dtype)
+
+    def detect(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Detections:
+        """Detections in `image_bgr`'s pixels; `tensor` is its `input_tensor`, if already made."""
         if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
             raise ValueError("detect() needs an HxWx3 BGR image")
-        size = self._requested
-        if size not in self._interpreters:
-            size = self._current  # still building: keep the stream going at the current rung
-        self._current = size
-        tensor = preprocess(image_bgr, self._shape(size), self.model.input_dtype)
+        size = self._current = self._rung_for_next_frame()
+        h, w = self._shape(size)
+        if tensor is None or tensor.shape != (1, h, w, 3) or tensor.dtype != self.model.input_dtype:
+            tensor = preprocess(image_bgr, (h, w), self.model.input_dtype)
         boxes, classes, scores, count = self.invoke(tensor, size)
         return postprocess(
             boxes,
