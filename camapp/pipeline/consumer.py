@@ -74,6 +74,11 @@ class QueuedConsumer:
         """Results queued and not handled yet (the pipeline waits on it when nothing may drop)."""
         return self._queue.qsize()
 
+    @property
+    def thread(self) -> threading.Thread:
+        """The thread doing the work (the pipeline lowers its priority when inference needs every core)."""
+        return self._thread
+
     def handle(self, result: Result) -> None:
         raise NotImplementedError
 

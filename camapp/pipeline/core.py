@@ -4,6 +4,10 @@ Real-time semantics: the queue holds at most `queue_size` frames and a newer fra
 the oldest (counted as dropped), so detection always works on the freshest frame and latency
 stays bounded. When a file is read as fast as possible (`realtime=False`) nothing is dropped:
 the capture thread waits for room instead (backpressure).
+
+The inference thread only invokes: the capture thread resizes and colour-converts each frame
+into the network's input tensor, and when inference runs on every core the capture and consumer
+threads give way to it (`priority`), so they fill the invoke's idle gaps instead of stalling it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import cv2
 import numpy as np
 
 from camapp.detect.base import Detector
@@ -22,9 +25,10 @@ from camapp.errors import CamappError, SourceError
 from camapp.pipeline.consumer import Consumer, Result
 from camapp.pipeline.handoff import END, FrameQueue, backlog
 from camapp.pipeline.policy import RungPolicy
+from camapp.pipeline.priority import lower_priority, takes_every_core
 from camapp.pipeline.stats import Stats, StatsMeter
 from camapp.sources.base import Source, SourceLost
-from camapp.types import Detections, Frame
+from camapp.types import Frame
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +40,8 @@ class Pipeline:
     """Reads `source`, runs `detector` on the freshest frame, hands each `Result` to consumers.
 
     The pipeline owns the source once started (it closes it in `stop()`); the caller owns the
-    detector. Pass `open_source=True` to have the capture thread open the source (keeps a GUI
+    detector. `yield_cpu` lowers the capture and consumer threads' priority (see `priority`);
+    by default that happens when the detector's threads are as many as the cores. Pass `open_source=True` to have the capture thread open the source (keeps a GUI
     responsive while a camera starts); an open failure then ends in state "error".
     Callbacks (`on_result`, `on_state`) run on the pipeline's threads and must be cheap.
     """
@@ -55,6 +60,7 @@ class Pipeline:
         reconnect_delay: float = 0.5,
         reconnect_max_delay: float = 5.0,
         reconnect_timeout: float | None = None,
+        yield_cpu: bool | None = None,
     ) -> None:
         self.source = source
         self.detector = detector
@@ -65,6 +71,9 @@ class Pipeline:
         self.reconnect_max_delay = reconnect_max_delay
         self.reconnect_timeout = reconnect_timeout
         self._open_first = open_source
+        # helper threads at low priority: None = whenever the detector takes every core
+        self.yield_cpu = yield_cpu
+        self._yielding = False
         self._consumers: list[Consumer] = list(consumers)
         self._result_cbs: list[Callable[[Result], None]] = []
         self._state_cbs: list[Callable[[Stats], None]] = []
@@ -100,6 +109,7 @@ class Pipeline:
         ]
         for t in self._threads:
             t.start()
+        self._maybe_yield()
 
     def wait(self, timeout: float | None = None) -> bool:
         """True once the input has ended, an error stopped the pipeline or `stop()` was called."""
@@ -132,6 +142,9 @@ class Pipeline:
     def add_consumer(self, consumer: Consumer) -> None:
         with self._lock:
             self._consumers.append(consumer)
+            yielding = self._yielding
+        if yielding:
+            _lower_consumer(consumer)
 
     def remove_consumer(self, consumer: Consumer) -> None:
         """Detach `consumer` (the caller closes it, e.g. to finalize a recording)."""
@@ -193,6 +206,19 @@ class Pipeline:
             self._source_closed = True
         self.source.close()
 
+    def _maybe_yield(self) -> None:
+        """Once inference takes every core, helpers give way (for good: niceness is one-way)."""
+        want = takes_every_core(self.detector) if self.yield_cpu is None else self.yield_cpu
+        with self._lock:
+            if not want or self._yielding:
+                return
+            self._yielding = True
+            consumers = list(self._consumers)
+        for c in consumers:
+            _lower_consumer(c)
+        # the capture thread lowers itself, after opening its source: decoder threads the
+        # source starts inherit their creator's niceness and do best at normal priority
+
     def _settle(self, **settings: Any) -> None:
         with self._lock:
             self._pending.update(settings)
@@ -209,6 +235,7 @@ class Pipeline:
             det.classes = pending["classes"]
         if "threads" in pending:
             det.set_threads(pending["threads"])  # type: ignore[attr-defined]
+            self._maybe_yield()
         if "size" in pending:
             size = pending["size"]
             if size == "auto":
@@ -235,7 +262,11 @@ class Pipeline:
         try:
             if self._open_first and not self._open():
                 return
+            lowered = False
             while not self._halt.is_set():
+                if self._yielding and not lowered:
+                    lower_priority()
+                    lowered = True
                 live = getattr(self.source, "live", True)
                 if not live and not self._running.is_set():
                     self._running.wait(0.1)  # a paused file holds its position
@@ -254,7 +285,7 @@ class Pipeline:
                         continue  # a paused camera keeps draining so it is fresh on resume
                     while not self._running.wait(0.1) and not self._halt.is_set():
                         pass  # a file frame read as pause began waits for resume
-                self._meter.drop(self._queue.put((frame, self._shrink(frame.image))))
+                self._meter.drop(self._queue.put((frame, self._input_tensor(frame.image))))
         except Exception as exc:
             log.exception("capture failed")
             self._set_state("error", f"capture failed: {exc}")
@@ -314,32 +345,15 @@ class Pipeline:
             self._queue.halt()
             self._done.set()
 
-    def _shrink(self, image: np.ndarray) -> np.ndarray | None:
-        """The network-size copy, made on the capture thread so inference does not wait for it.
-
-        Detectors stretch the image to their input size, so resizing here first yields the same
-        tensor; boxes are scaled back to the full frame in `_process`.
-        """
-        if not self.preresize:
-            return None
-        size = self.detector.input_size
-        h, w = image.shape[:2]
-        if w <= size and h <= size:
-            return None
-        return cv2.resize(image, (size, size), interpolation=cv2.INTER_LINEAR)
+    def _input_tensor(self, image: np.ndarray) -> np.ndarray | None:
+        """The network input, made on the capture thread so inference does not wait for it."""
+        return self.detector.input_tensor(image) if self.preresize else None
 
     def _process(self, item: tuple[Frame, np.ndarray | None]) -> None:
-        frame, small = item
+        frame, tensor = item
         self._apply_settings()
-        size = self.detector.input_size
         t0 = time.perf_counter()
-        if small is None:
-            detections = self.detector.detect(frame.image)
-        else:
-            found = self.detector.detect(small)
-            sx, sy = frame.width / small.shape[1], frame.height / small.shape[0]
-            scale = np.array([sx, sy, sx, sy], np.float32)
-            detections = Detections(found.boxes * scale, found.scores, found.class_ids, found.names)
+        detections = self.detector.detect(frame.image, tensor)
         infer_ms = (time.perf_counter() - t0) * 1000.0
         size = self.detector.input_size  # the rung this frame really ran at
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
@@ -376,3 +390,9 @@ class Pipeline:
         `MAX_BACKLOG` results behind, so a lossless recorder's queue (and memory) stays bounded."""
         while not self._halt.is_set() and any(backlog(c) > MAX_BACKLOG for c in consumers):
             time.sleep(0.002)
+
+
+def _lower_consumer(consumer: Consumer) -> None:
+    thread = getattr(consumer, "thread", None)
+    if isinstance(thread, threading.Thread):
+        lower_priority(thread)

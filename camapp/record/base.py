@@ -64,6 +64,11 @@ class Worker:
         """Items queued and not yet handled: the pipeline waits on it when nothing may drop."""
         return self._queue.qsize()
 
+    @property
+    def thread(self) -> threading.Thread:
+        """The thread doing the work (the pipeline lowers its priority when inference needs every core)."""
+        return self._thread
+
     def _offer(self, item: Any) -> bool:
         """Queue `item` without blocking; False (and counted in `dropped`) when it cannot be."""
         if not self.running:
