@@ -138,7 +138,7 @@ class Encoder:
         ctx.gop_size = 100000  # keyframes are forced by time in `encode`, not by frame count
         if self.codec == "libx264":
             ctx.options = {
-                "preset": "veryfast",
+                "preset": "ultrafast",
                 "tune": "zerolatency",
                 "crf": str(self.crf),
                 "forced-idr": "1",
