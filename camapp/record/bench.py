@@ -1,4 +1,4 @@
-"""Recording cost per frame size: `python -m camapp.record.bench CLIP [--frames N] [--runs R]`.
+"""Recording cost per frame size: `python -m camapp.record.bench CLIP [--frames N] [--runs R] [--preset P]`.
 
 Prints one table row per frame size: the median over `runs` of the per-frame annotate and encode
 times (on the recorder's thread, measured with the same code the recorder runs), the bitrate at the
@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 
-from camapp.record.encode import ClipWriter, Encoder
+from camapp.record.encode import PRESET, ClipWriter, Encoder
 from camapp.render import annotate
 from camapp.types import Detections
 
@@ -40,14 +40,14 @@ def read_frames(clip: str | Path, count: int) -> tuple[list[np.ndarray], float]:
 
 
 def bench_size(
-    frames: list[np.ndarray], fps: float, size: tuple[int, int], ext: str, workdir: Path
+    frames: list[np.ndarray], fps: float, size: tuple[int, int], ext: str, workdir: Path, preset: str = PRESET
 ) -> dict[str, float]:
     """One run: per-frame medians (ms), bitrate (kbit/s) and close time (ms)."""
     imgs = [cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames]
     h, w = imgs[0].shape[:2]
     dets = Detections([[w * 0.1, h * 0.2, w * 0.4, h * 0.9]], [0.87], [0], ["person"])
     stats = SimpleNamespace(capture_fps=fps, inference_fps=fps, infer_ms=8.0, input_size=300)
-    enc = Encoder()
+    enc = Encoder(preset=preset)
     writer = ClipWriter(workdir / f"bench-{w}x{h}{ext}", enc)
     ann_ms, enc_ms = [], []
     for i, img in enumerate(imgs):
@@ -79,14 +79,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--frames", type=int, default=100)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--ext", default=".mp4", choices=[".mp4", ".mkv"])
+    ap.add_argument("--preset", default=PRESET, help=f"libx264 preset (default {PRESET}, as camapp records)")
     args = ap.parse_args(argv)
     frames, fps = read_frames(args.clip, args.frames)
-    print(f"{len(frames)} frames of {Path(args.clip).name} at {fps:.2f} fps, {args.ext}, {Encoder().codec},")
+    codec = Encoder().codec
+    print(
+        f"{len(frames)} frames of {Path(args.clip).name} at {fps:.2f} fps, {args.ext}, {codec} {args.preset},"
+    )
     print(f"median of {args.runs} runs (per-frame times are medians within each run)")
     print(f"{'size':>10} | {'annotate ms':>11} | {'encode ms':>9} | {'kbit/s':>7} | {'close ms':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         for size in SIZES:
-            runs = [bench_size(frames, fps, size, args.ext, Path(tmp)) for _ in range(args.runs)]
+            runs = [bench_size(frames, fps, size, args.ext, Path(tmp), args.preset) for _ in range(args.runs)]
             med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
             print(
                 f"{size[0]:>4}x{size[1]:<5} | {med['annotate']:11.2f} | {med['encode']:9.2f} | "

@@ -36,6 +36,10 @@ CONTAINERS: dict[str, tuple[str, dict[str, str]]] = {
     ".mkv": ("matroska", {"cluster_time_limit": "1000", "flush_packets": "1"}),
 }
 KEYINT = 1.0  # seconds between forced keyframes: a killed file loses at most about this much
+# libx264 speed/size trade-off. Recording shares the CPU with inference, so camapp takes the
+# fastest: 1.7-1.9 ms of CPU per 768x432 frame against 3.0-3.2 ms for veryfast, for files about
+# 1.7x larger (363 vs 215 kbit/s at 10 fps). See `python -m camapp.record.bench --preset`.
+PRESET = "ultrafast"
 
 
 def container_for(path: Path) -> tuple[str, dict[str, str]]:
@@ -117,10 +121,13 @@ class Encoder:
     later images of another size are resized to it.
     """
 
-    def __init__(self, codec: str | None = None, keyint: float = KEYINT, crf: int = 23) -> None:
+    def __init__(
+        self, codec: str | None = None, keyint: float = KEYINT, crf: int = 23, preset: str = PRESET
+    ) -> None:
         self.codec = pick_codec(codec)
         self.keyint = keyint
         self.crf = crf
+        self.preset = preset
         # 90 kHz is the MPEG clock; the MPEG-4 Part 2 encoder refuses time bases finer than 1/65535.
         self.time_base = Fraction(1, 1000) if self.codec == "mpeg4" else Fraction(1, 90000)
         self.size: tuple[int, int] | None = None  # (width, height)
@@ -138,7 +145,7 @@ class Encoder:
         ctx.gop_size = 100000  # keyframes are forced by time in `encode`, not by frame count
         if self.codec == "libx264":
             ctx.options = {
-                "preset": "ultrafast",
+                "preset": self.preset,
                 "tune": "zerolatency",
                 "crf": str(self.crf),
                 "forced-idr": "1",

@@ -230,3 +230,20 @@ def test_really_full_disk(tiny_disk, clip_results, decoded):
     assert 10 <= rec.frames_written < 150
     times, _ = decoded(rec.path)
     assert len(times) >= 10
+
+
+@pytest.mark.parametrize(("preset", "profile"), [(None, "Constrained Baseline"), ("veryfast", "High")])
+def test_the_x264_preset_reaches_the_encoder(tmp_path, clip_results, preset, profile):
+    """camapp records with `ultrafast` (x264's Constrained Baseline: no CABAC), the cheapest on the CPU."""
+    import av
+
+    from camapp.record.encode import ClipWriter, Encoder
+
+    enc = Encoder() if preset is None else Encoder(preset=preset)
+    writer = ClipWriter(tmp_path / "p.mp4", enc)
+    for i, r in enumerate(clip_results(need(PERSON_CLIP), 5)):
+        writer.write(enc.encode(r.frame.image, i / 10))
+    writer.write(enc.flush())
+    writer.close()
+    with av.open(str(writer.path)) as c:
+        assert c.streams.video[0].codec_context.profile == profile
