@@ -66,30 +66,40 @@ def measure_rungs(
     repeats: int = 10,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
+    rounds: int = 3,
 ) -> dict[int, float]:
     """Median invoke time (ms) of each input size on this machine.
 
     Runs on a worker before the pipeline starts: the detector's interpreters are not safe to
-    share with a running pipeline. Waits for every rung to be built, so later switches are
-    instant. Checks `cancelled` between rungs (about a second each at worst), so closing the window during start-up
-    does not wait for the whole ladder; returns what was measured by then.
+    share with a running pipeline. Every rung is built before any is timed (a build running beside
+    a timing inflated it, and the slider's labels came out of order), then the rungs are timed in
+    `rounds` interleaved rounds so a burst of load falls on all of them alike. Checks `cancelled`
+    between steps, so closing the window during start-up returns what was measured by then.
     """
     if image is None:
         image = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
     sizes = list(detector.input_sizes)
-    if progress:
-        progress(0, len(sizes))
+    steps = len(sizes) * (1 + rounds)
     prepare = getattr(detector, "prepare", None)
-    result: dict[int, float] = {}
+    times: dict[int, list[float]] = {}
     for n, size in enumerate(sizes):
         if cancelled():
-            break
+            return {}
+        if progress:
+            progress(n, steps)
         if prepare is not None:
             prepare([size])
-        if progress:
-            progress(n, len(sizes))
-        result[size] = statistics.median(detector.invoke_times(size, image, runs=repeats))
-    return result
+    per_round = max(1, -(-repeats // rounds))
+    step = len(sizes)
+    for _ in range(rounds):
+        for size in sizes:
+            if cancelled():
+                return {s: statistics.median(t) for s, t in times.items()}
+            if progress:
+                progress(step, steps)
+            step += 1
+            times.setdefault(size, []).extend(detector.invoke_times(size, image, runs=per_round))
+    return {s: statistics.median(t) for s, t in times.items()}
 
 
 def list_cameras() -> list[tuple[str, str]]:

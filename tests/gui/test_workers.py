@@ -17,6 +17,35 @@ def test_every_rung_is_timed_and_smaller_is_faster(detector, image):
     assert detector.input_size == max(sizes)  # timing does not move the live rung
 
 
+def test_every_rung_is_built_before_any_is_timed_and_rounds_interleave(detector, image):
+    """A build running beside a timing inflated it: all rungs are ready before the first invoke."""
+    order: list[int] = []
+    ready_at_first: list[tuple[int, ...]] = []
+    timed = detector.invoke_times
+
+    def spy(size, img, runs=20):
+        if not order:
+            ready_at_first.append(detector.ready_sizes)
+        order.append(size)
+        return timed(size, img, runs=runs)
+
+    detector.invoke_times = spy
+    ms = measure_rungs(detector, image("pets.jpg"), repeats=2, rounds=2)
+    sizes = list(detector.input_sizes)
+    assert ready_at_first == [tuple(sizes)]
+    assert order == sizes * 2 and set(ms) == set(sizes)
+
+
+def test_cancel_returns_what_was_timed(detector, image):
+    sizes = list(detector.input_sizes)
+    calls = iter(range(1000))
+    stop_at = len(sizes) + 2  # one check per build, then two rungs timed
+    ms = measure_rungs(
+        detector, image("pets.jpg"), repeats=1, rounds=1, cancelled=lambda: next(calls) >= stop_at
+    )
+    assert list(ms) == sizes[:2]
+
+
 def test_serial_worker_runs_in_order_off_the_calling_thread():
     worker = SerialWorker()
     seen: list[tuple[int, str]] = []
