@@ -68,6 +68,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_model_options(p)
     g = p.add_argument_group("output")
     g.add_argument("--record", metavar="FILE", help="record annotated video (.mp4 or .mkv)")
+    g.add_argument(
+        "--record-segment",
+        type=positive_float,
+        metavar="S",
+        help="with --record FILE.mp4: a new file every S seconds of video, FILE-YYYYmmdd-HHMMSS.mp4",
+    )
+    g.add_argument(
+        "--record-segment-mb",
+        type=positive_float,
+        metavar="MB",
+        help="with --record: a new file once one holds MB of video (alone or with --record-segment)",
+    )
+    g.add_argument(
+        "--record-keep-mb",
+        type=positive_float,
+        metavar="MB",
+        help="with segments: delete the oldest FILE-*.mp4 while they total more than MB",
+    )
     g.add_argument("--record-on", type=csv, metavar="CLASSES", help="record a clip while these are seen")
     g.add_argument("--record-dir", metavar="DIR", help="where --record-on clips go (default: recordings)")
     g.add_argument("--log", metavar="FILE", help="write detections as JSON Lines")
@@ -101,7 +119,7 @@ def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[An
     rec_log.addFilter(_reject_all)
     try:
         if args.record:
-            consumers.append(VideoRecorder(args.record, **lossless))
+            consumers.append(VideoRecorder(args.record, segments=segments(args), **lossless))
         if args.record_on:
             class_ids(names, args.record_on)  # unknown labels are a user error
             consumers.append(EventRecorder(args.record_dir or "recordings", args.record_on, **lossless))
@@ -125,6 +143,19 @@ def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[An
     return consumers
 
 
+def segments(args: argparse.Namespace) -> Any:
+    """The `Segments` policy the --record-segment* options ask for, or None for one file."""
+    from camapp.record import Segments
+
+    if not args.record and (args.record_segment or args.record_segment_mb or args.record_keep_mb):
+        raise CamappError("--record-segment, --record-segment-mb and --record-keep-mb go with --record FILE")
+    if not (args.record_segment or args.record_segment_mb):
+        if args.record_keep_mb:
+            raise CamappError("--record-keep-mb goes with --record-segment S or --record-segment-mb MB")
+        return None
+    return Segments(args.record, args.record_segment, args.record_segment_mb, args.record_keep_mb)
+
+
 def _reject_all(_record: logging.LogRecord) -> bool:
     return False
 
@@ -137,6 +168,7 @@ def run(args: argparse.Namespace) -> int:
         raise CamappError("camapp run needs --headless (the desktop app is `camapp --source SRC`)")
     if args.target_fps and args.input_size != "auto":
         raise CamappError("--target-fps goes with --input-size auto")
+    segments(args)  # option mistakes are reported before the camera opens and the model loads
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     source = open_source(
         args.source,

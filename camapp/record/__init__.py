@@ -7,6 +7,8 @@ message, which is also logged and passed to `on_error`.
 
 Wiring for `camapp run`:
     --record FILE       -> VideoRecorder(FILE)              (.mp4 fragmented MP4, .mkv Matroska)
+      --record-segment S, --record-segment-mb MB, --record-keep-mb MB
+                        -> VideoRecorder(FILE, segments=Segments(FILE, S, MB, MB))
     --record-on CLASSES -> EventRecorder(DIR, CLASSES)      (DIR from --record-dir)
     --snapshot-dir DIR  -> SnapshotWriter(DIR, every=...)   (snapshot() for one on request)
     --log FILE          -> DetectionLog(FILE)               (JSON Lines)
@@ -17,7 +19,16 @@ from __future__ import annotations
 from camapp.record.detlog import DetectionLog
 from camapp.record.encode import pick_codec
 from camapp.record.events import Event, EventRecorder
+from camapp.record.segments import Segments
 from camapp.record.snapshots import SnapshotWriter
 from camapp.record.video import VideoRecorder
 
-__all__ = ["DetectionLog", "Event", "EventRecorder", "SnapshotWriter", "VideoRecorder", "pick_codec"]
+__all__ = [
+    "DetectionLog",
+    "Event",
+    "EventRecorder",
+    "Segments",
+    "SnapshotWriter",
+    "VideoRecorder",
+    "pick_codec",
+]

@@ -157,8 +157,12 @@ class Encoder:
         self._ctx = ctx
         self.size = (width, height)
 
-    def encode(self, image: np.ndarray, t: float) -> list[Packet]:
-        """Encode one BGR image shown at recording time `t` (seconds); returns its packets."""
+    def encode(self, image: np.ndarray, t: float, key: bool = False) -> list[Packet]:
+        """Encode one BGR image shown at recording time `t` (seconds); returns its packets.
+
+        `key=True` forces a keyframe (an IDR with libx264) now, e.g. for the first frame of a new
+        file; otherwise one is forced every `keyint` seconds of frame time.
+        """
         import av
 
         if self.size is None:
@@ -179,7 +183,7 @@ class Encoder:
         self._last_pts = pts
         frame.pts = pts
         frame.time_base = self.time_base
-        if self._last_key is None or t - self._last_key >= self.keyint - 1e-6:
+        if key or self._last_key is None or t - self._last_key >= self.keyint - 1e-6:
             frame.pict_type = av.video.frame.PictureType.I
             self._last_key = t
         return [_detach(p) for p in self._ctx.encode(frame)]
@@ -222,6 +226,7 @@ class ClipWriter:
         self._stream: Any = None
         self._base: int | None = None
         self.frames = 0
+        self.bytes = 0  # encoded payload written (container overhead not counted)
         self.first_t: float | None = None
         self.last_t: float | None = None
 
@@ -245,6 +250,7 @@ class ClipWriter:
             out.stream = self._stream
             self._container.mux(out)
             self.frames += 1
+            self.bytes += len(packet.data)
             if self.first_t is None:
                 self.first_t = t
             self.last_t = t

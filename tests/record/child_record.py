@@ -18,7 +18,7 @@ import time
 import cv2
 
 from camapp.pipeline import Result, Stats
-from camapp.record import DetectionLog, SnapshotWriter, VideoRecorder
+from camapp.record import DetectionLog, Segments, SnapshotWriter, VideoRecorder
 from camapp.types import Detections, Frame
 
 
@@ -30,13 +30,15 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=300)
     ap.add_argument("--pace", type=float, default=20.0, help="frames submitted per second")
     ap.add_argument("--fsize", type=int, help="RLIMIT_FSIZE in bytes")
+    ap.add_argument("--segment", type=float, help="video: cut into files of this many seconds")
     args = ap.parse_args()
     if args.fsize:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (args.fsize, args.fsize))
     errors: list[str] = []
     if args.kind == "video":
-        rec = VideoRecorder(args.out, queue_size=1000, on_error=errors.append)
+        segments = Segments(args.out, seconds=args.segment) if args.segment else None
+        rec = VideoRecorder(args.out, queue_size=1000, on_error=errors.append, segments=segments)
     elif args.kind == "log":
         rec = DetectionLog(args.out, on_error=errors.append)
     else:

@@ -1,0 +1,201 @@
+"""VideoRecorder with `Segments`: cuts by frame time and size, keyframes at cuts, no frame lost or
+repeated, pruning of the oldest files, write errors.
+
+Frames are the real person clip's; to tell decoded frames apart where the clip stands still, each
+one carries its index as 7 black/white squares in its top-left corner (test instrumentation, drawn
+before the recorder sees the frame).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+
+import av
+import numpy as np
+import pytest
+from conftest import PERSON_CLIP, need
+
+from camapp.errors import CamappError
+from camapp.record import Segments, VideoRecorder
+from camapp.record.segments import MB
+from camapp.types import Frame
+
+BITS, SQ = 7, 32
+NAME = re.compile(r"out-\d{8}-\d{6}(_\d+)?\.(mp4|mkv)")
+
+
+def marked(results):
+    """The results with frame i's index drawn as bits: white square = 1."""
+    for r in results:
+        img = r.frame.image.copy()
+        for b in range(BITS):
+            img[:SQ, b * SQ : (b + 1) * SQ] = 255 if r.frame.index >> b & 1 else 0
+        f = r.frame
+        yield type(r)(Frame(img, f.timestamp, f.index, f.media_time), r.detections, r.stats)
+
+
+def read_segment(path):
+    """(frame indices read from the marks, frame times, keyframe flags, payload bytes) of one file."""
+    with av.open(str(path)) as c:
+        packets = [(p.is_keyframe, p.size) for p in c.demux(video=0) if p.size]
+    indices, times = [], []
+    with av.open(str(path)) as c:
+        for frame in c.decode(video=0):
+            img = frame.to_ndarray(format="bgr24")
+            bits = [img[8 : SQ - 8, b * SQ + 8 : (b + 1) * SQ - 8].mean() > 128 for b in range(BITS)]
+            indices.append(sum(1 << b for b, on in enumerate(bits) if on))
+            times.append(float(frame.pts * frame.time_base))
+    return indices, times, [k for k, _ in packets], [s for _, s in packets]
+
+
+def record(base, results, keyint=1.0, **seg):
+    rec = VideoRecorder(base, queue_size=0, keyint=keyint, segments=Segments(base, **seg))
+    for r in results:
+        rec.submit(r)
+    rec.close()
+    assert rec.error is None
+    return rec
+
+
+@pytest.mark.parametrize("ext", [".mp4", ".mkv"])
+def test_cut_by_frame_time_loses_and_repeats_nothing(tmp_path, clip_results, ext):
+    """100 frames at 10 fps in 3 s segments: 30/30/30/10, each starting with a keyframe although
+    the encoder's own keyframe interval (100 s) would give none, and frame i+1 after frame i."""
+    rec = record(
+        tmp_path / f"out{ext}", marked(clip_results(need(PERSON_CLIP), 100)), keyint=100.0, seconds=3
+    )
+    assert len(rec.files) == 4 and rec.frames_written == 100
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in rec.files)
+    assert all(NAME.fullmatch(p.name) for p in rec.files), rec.files
+    decoded = [read_segment(p) for p in rec.files]
+    assert [len(ix) for ix, *_ in decoded] == [30, 30, 30, 10]
+    assert [i for ix, *_ in decoded for i in ix] == list(range(100))  # continuous across every cut
+    for _, times, keys, _ in decoded:
+        assert keys[0] and sum(keys) == 1  # a keyframe at the cut, and only there
+        assert times[0] == 0.0 and np.allclose(np.diff(times), 0.1, atol=0.002)
+    assert rec.elapsed == pytest.approx(9.9, abs=0.01)  # all segments: frame time is one clock
+
+
+def test_cut_by_size_ends_a_file_at_the_first_frame_over_the_limit(tmp_path, clip_results):
+    limit = 0.06
+    rec = record(tmp_path / "out.mp4", marked(clip_results(need(PERSON_CLIP), 60)), max_mb=limit)
+    assert len(rec.files) >= 2
+    decoded = [read_segment(p) for p in rec.files]
+    assert [i for ix, *_ in decoded for i in ix] == list(range(60))
+    for _, _, keys, sizes in decoded[:-1]:
+        assert keys[0]
+        assert sum(sizes[:-1]) < limit * MB <= sum(sizes)
+    assert decoded[-1][2][0] and sum(decoded[-1][3]) < limit * MB + max(decoded[-1][3])
+
+
+def test_time_or_size_whichever_comes_first(tmp_path, clip_results):
+    rec = record(tmp_path / "out.mkv", clip_results(need(PERSON_CLIP), 40), seconds=1.5, max_mb=10)
+    assert [read_segment(p)[0].__len__() for p in rec.files] == [15, 15, 10]
+
+
+def test_keep_mb_deletes_the_oldest_never_the_current(tmp_path, clip_results):
+    rec_dir = tmp_path / "rec"
+    rec_dir.mkdir()
+    old = []
+    for i in range(3):  # an earlier run's segments (the old wrapper's collision suffix too)
+        f = rec_dir / (f"out-2020010{i + 1}-000000" + ("-1" if i == 2 else "") + ".mp4")
+        f.write_bytes(b"o" * 40_000)
+        os.utime(f, (1_600_000_000 + i, 1_600_000_000 + i))
+        old.append(f)
+    others = [rec_dir / "notes.txt", rec_dir / "out.mp4", rec_dir / "outdoor-20200101-000000.mp4"]
+    for f in others:
+        f.write_bytes(b"n" * 200_000)  # not this pattern: never touched
+        os.utime(f, (1_500_000_000, 1_500_000_000))
+    cap = 0.1  # 104 857 bytes
+    rec = record(rec_dir / "out.mp4", clip_results(need(PERSON_CLIP), 40), seconds=1, keep_mb=cap)
+    assert not old[0].exists() and not old[1].exists()  # oldest first
+    assert all(f.exists() for f in others)
+    assert rec.files[-1].exists()
+    kept = Segments(rec_dir / "out.mp4", seconds=1).files()
+    assert kept[-1] == rec.files[-1]
+    # after each cut the pattern's files fit the cap; the last file has grown since its cut
+    assert sum(f.stat().st_size for f in kept[:-1]) <= cap * MB
+    assert set(kept) <= set(rec.files) | {old[2]}
+
+
+def test_first_file_named_at_the_first_frame_and_unwritable_folder_fails_at_once(tmp_path, clip_results):
+    rec = VideoRecorder(tmp_path / "out.mp4", segments=Segments(tmp_path / "out.mp4", seconds=5))
+    assert rec.error is None and rec.files == [] and list(tmp_path.iterdir()) == []
+    rec.close()  # nothing recorded: no file left behind
+    assert list(tmp_path.iterdir()) == [] and rec.error is None
+    missing = VideoRecorder(
+        tmp_path / "nope" / "out.mp4", segments=Segments(tmp_path / "nope" / "out.mp4", 5)
+    )
+    assert missing.error is not None and not missing.running
+    assert missing.error.endswith(
+        f"cannot write {tmp_path / 'nope' / 'out-*.mp4'}: No such file or directory"
+    )
+
+
+def test_folder_gone_at_a_cut_stops_recording_with_one_message(tmp_path, clip_results):
+    """The folder is removed mid-run (an unplugged USB disk): the next cut cannot open its file;
+    the recorder reports once and the caller goes on submitting."""
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    messages: list[str] = []
+    rec = VideoRecorder(
+        folder / "out.mp4", queue_size=0, on_error=messages.append, segments=Segments(folder / "out.mp4", 1)
+    )
+    results = list(clip_results(need(PERSON_CLIP), 25))
+    for r in results[:5]:
+        rec.submit(r)
+    deadline = time.monotonic() + 30
+    while rec.frames_written < 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    shutil.rmtree(folder)
+    for r in results[5:]:
+        rec.submit(r)
+    rec.close()
+    assert messages == [rec.error]
+    assert rec.error == f"recording {folder / 'out-*.mp4'} stopped: No such file or directory"
+    assert rec.frames_written == 10 and not rec.running  # the open file took frames up to the cut
+
+
+def test_file_size_limit_stops_a_segmented_recording(tmp_path, run_child):
+    """RLIMIT_FSIZE (EFBIG, as a full disk's ENOSPC) in a real recording process with segments."""
+    base = tmp_path / "out.mp4"
+    child = run_child(
+        str(need(PERSON_CLIP)),
+        str(base),
+        "--frames",
+        "60",
+        "--pace",
+        "60",
+        "--fsize",
+        "60000",
+        "--segment",
+        "3",
+    )
+    stdout, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err
+    summary = json.loads(stdout.splitlines()[-1])
+    assert summary["submitted"] == 60
+    assert summary["error"] == f"recording {tmp_path / 'out-*.mp4'} stopped: File too large"
+    assert err.strip().splitlines() == [f"camapp: {summary['error']}"]
+    assert 0 < summary["frames_written"] < 60
+
+
+@pytest.mark.parametrize(
+    "kw,message",
+    [
+        ({"seconds": 0}, "seconds must be positive"),
+        ({"seconds": -1}, "seconds must be positive"),
+        ({"max_mb": float("nan")}, "max_mb must be positive"),
+        ({"seconds": 1, "keep_mb": 0}, "keep_mb must be positive"),
+        ({"keep_mb": 5}, "a length in seconds or a size in MB"),
+    ],
+)
+def test_bad_segment_settings(tmp_path, kw, message):
+    with pytest.raises(CamappError, match=message):
+        Segments(tmp_path / "out.mp4", **kw)
+    with pytest.raises(CamappError, match=r"\.mp4.*\.mkv"):
+        Segments(tmp_path / "out.avi", seconds=1)
