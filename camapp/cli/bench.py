@@ -28,7 +28,8 @@ import numpy as np
 from camapp.cli.common import positive_int
 from camapp.cli.eval import sizes_list
 from camapp.errors import CamappError, SourceError
-from camapp.pipeline import Pipeline, QueuedConsumer, Result, Stats
+from camapp.pipeline import Pipeline, Result, Stats
+from camapp.record.base import Worker
 from camapp.render import annotate
 from camapp.sources.opencv import OpenCVSource
 
@@ -53,13 +54,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="cpu", help="cpu, edgetpu or edgetpu:usb:N (default: cpu)")
 
 
-class Renderer(QueuedConsumer):
+class Renderer(Worker):
     """Draws every result as the app does (boxes + heads-up line), on its own thread."""
 
     def __init__(self) -> None:
-        super().__init__("render", lossless=True)
+        super().__init__("rendering", queue_size=0, name="camapp-render")
+        self._start()
 
-    def handle(self, result: Result) -> None:
+    def _handle(self, result: Result) -> None:
         annotate(result.frame.image, result.detections, result.stats)
 
 

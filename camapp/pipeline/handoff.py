@@ -52,8 +52,8 @@ class FrameQueue:
 def backlog(consumer: Any) -> int:
     """Results a consumer has queued but not handled yet (0 when it cannot say).
 
-    Consumers may expose `backlog` (an int property, as `camapp.record` workers and
-    `QueuedConsumer` do, or a method).
+    Consumers may expose `backlog` (an int property, as `camapp.record.base.Worker` does, or a
+    method).
     """
     value = getattr(consumer, "backlog", None)
     if value is None:

@@ -1,4 +1,7 @@
-"""What every recorder shares: a worker thread behind a bounded queue, and error reporting.
+"""A consumer's worker thread behind a bounded queue, and error reporting.
+
+Every recorder builds on `Worker`, and so does any other consumer doing real work per result
+(`camapp bench` draws with one).
 
 The pipeline calls `submit` from its own thread and must never wait on a disk, so `submit` only
 puts the result on a bounded queue; when the queue is full the result is dropped and counted.

@@ -8,7 +8,8 @@ import pytest
 from conftest import BOTTLE_CLIP, PERSON_CLIP, need
 
 from camapp.errors import CamappError
-from camapp.pipeline import Pipeline, QueuedConsumer, Result
+from camapp.pipeline import Pipeline, Result
+from camapp.record.base import Worker
 from camapp.sources import open_source
 
 
@@ -87,12 +88,13 @@ def test_slow_queued_consumer_drops_its_own_results_without_slowing_detection(de
     """
     submitted = threading.Event()
 
-    class Slow(QueuedConsumer):
+    class Slow(Worker):
         def __init__(self):
-            super().__init__("slow", maxsize=2)
+            super().__init__("slow", queue_size=2)
             self.seen = []
+            self._start()
 
-        def handle(self, result):
+        def _handle(self, result):
             assert submitted.wait(60), "the pipeline never submitted all 100 results"
             self.seen.append(result.frame.index)
 
@@ -107,9 +109,9 @@ def test_slow_queued_consumer_drops_its_own_results_without_slowing_detection(de
     run(Pipeline(src, detector, [slow, sink], max_frames=100))
     assert len(sink.results) == 100  # detection went on while the slow consumer was stuck
     assert [r.frame.index for r in sink.results] == list(range(100))
-    # at most one result in handle() plus a queue of 2 can survive; everything else was dropped
+    # at most one result in _handle() plus a queue of 2 can survive; everything else was dropped
     assert len(slow.seen) <= 3 and len(slow.seen) + slow.dropped == 100
-    assert slow.seen == sorted(slow.seen) and slow.seen[-1] == 99  # close() drained what was queued
+    assert slow.seen == sorted(slow.seen) and slow.seen[0] == 0  # close() drained what was queued
 
 
 def test_stats_are_filled_in(detector):
@@ -232,12 +234,13 @@ def test_no_realtime_waits_for_a_slow_lossless_consumer_instead_of_queueing_with
     queue (memory) stays bounded."""
     from camapp.pipeline.core import MAX_BACKLOG
 
-    class SlowLossless(QueuedConsumer):
+    class SlowLossless(Worker):
         def __init__(self):
-            super().__init__("slow-lossless", lossless=True)
+            super().__init__("slow-lossless", queue_size=0)
             self.seen, self.most_queued = [], 0
+            self._start()
 
-        def handle(self, result):
+        def _handle(self, result):
             self.most_queued = max(self.most_queued, self.backlog)
             time.sleep(0.03)
             self.seen.append(result.frame.index)

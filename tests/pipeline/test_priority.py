@@ -10,21 +10,23 @@ import pytest
 from conftest import PERSON_CLIP, need
 
 from camapp.detect import open_detector
-from camapp.pipeline import Pipeline, QueuedConsumer, Result
+from camapp.pipeline import Pipeline, Result
 from camapp.pipeline.priority import HELPER_NICE, lower_priority, takes_every_core, thread_nice
+from camapp.record.base import Worker
 from camapp.sources import open_source
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux only")
 
 
-class Probe(QueuedConsumer):
+class Probe(Worker):
     """Notes the niceness of the thread each piece of work runs on."""
 
     def __init__(self) -> None:
-        super().__init__("probe")
+        super().__init__("probe", queue_size=4)
         self.nice: set[int | None] = set()
+        self._start()
 
-    def handle(self, result: Result) -> None:
+    def _handle(self, result: Result) -> None:
         self.nice.add(thread_nice())
 
 
