@@ -167,36 +167,34 @@ def test_a_failed_background_build_is_reported_not_hung(ssd_model, names, image)
         det.close()
 
 
-def test_a_tensor_made_ahead_gives_the_same_detections(ssd_model, names, image):
+@pytest.fixture()
+def two_rungs(ssd_model, names):
+    det = TFLiteDetector(ssd_model, names, input_sizes=(300, 176), threshold=0.3)
+    det.prepare()
+    yield det
+    det.close()
+
+
+def test_a_tensor_made_ahead_gives_the_same_detections(two_rungs, image):
     """The pipeline's capture thread makes the input tensor; detect(image, tensor) must equal detect(image)."""
-    det = TFLiteDetector(ssd_model, names, input_sizes=(300, 176), threshold=0.3)
-    try:
-        det.prepare()
-        img = image("pets.jpg")
-        for size in (300, 176):
-            det.set_input_size(size)
-            tensor = det.input_tensor(img)
-            assert tensor.shape == (1, size, size, 3) and tensor.dtype == np.uint8
-            ahead, fresh = det.detect(img, tensor), det.detect(img)
-            assert ahead.labels == fresh.labels and len(fresh) >= 2
-            np.testing.assert_array_equal(ahead.boxes, fresh.boxes)  # boxes in the full photo's pixels
-            np.testing.assert_array_equal(ahead.scores, fresh.scores)
-    finally:
-        det.close()
+    det, img = two_rungs, image("pets.jpg")
+    for size in (300, 176):
+        det.set_input_size(size)
+        tensor = det.input_tensor(img)
+        assert tensor.shape == (1, size, size, 3) and tensor.dtype == np.uint8
+        ahead, fresh = det.detect(img, tensor), det.detect(img)
+        assert ahead.labels == fresh.labels and len(fresh) >= 2
+        np.testing.assert_array_equal(ahead.boxes, fresh.boxes)  # boxes in the full photo's pixels
+        np.testing.assert_array_equal(ahead.scores, fresh.scores)
 
 
-def test_a_tensor_made_before_a_rung_switch_is_remade(ssd_model, names, image):
-    det = TFLiteDetector(ssd_model, names, input_sizes=(300, 176), threshold=0.3)
-    try:
-        det.prepare()
-        img = image("pets.jpg")
-        stale = det.input_tensor(img)  # 300x300
-        det.set_input_size(176)
-        dets = det.detect(img, stale)
-        assert det.input_size == 176
-        np.testing.assert_array_equal(dets.boxes, det.detect(img).boxes)
-        # a tensor of the right shape but another image would be used as is: the shape is the contract
-        other = det.input_tensor(image("cat.bmp"))
-        assert "cat" in det.detect(img, other).labels
-    finally:
-        det.close()
+def test_a_tensor_made_before_a_rung_switch_is_remade(two_rungs, image):
+    det, img = two_rungs, image("pets.jpg")
+    stale = det.input_tensor(img)  # 300x300
+    det.set_input_size(176)
+    dets = det.detect(img, stale)
+    assert det.input_size == 176
+    np.testing.assert_array_equal(dets.boxes, det.detect(img).boxes)
+    # a tensor of the right shape but another image would be used as is: the shape is the contract
+    other = det.input_tensor(image("cat.bmp"))
+    assert "cat" in det.detect(img, other).labels
