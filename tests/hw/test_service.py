@@ -1,11 +1,14 @@
-"""The systemd unit's wrapper (assets/camapp-record): segments by time or size, size-capped folder.
+"""The systemd unit's wrapper (assets/camapp-record): settings -> one long-running `camapp run`.
 
-`camapp run` is stood in for by a small script that records its arguments, writes to the --record
-file until SIGINT, then marks the file as cleanly closed, as a recorder finishing its file would.
-The unit file itself was checked with `systemd-analyze verify` (paths adapted); not in a test.
+The option translation and the signal path are checked with a stand-in for `camapp` that records
+its arguments and pid and waits for SIGTERM; the recording itself once with the real
+`camapp run --headless` on the shared bottle clip. The unit file was checked with
+`systemd-analyze verify` (paths adapted); not in a test.
 """
 
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,35 +21,24 @@ ROOT = Path(__file__).resolve().parents[2]
 WRAPPER = ROOT / "assets" / "camapp-record"
 UNIT = ROOT / "assets" / "camapp.service"
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bash + GNU stat wrapper")
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="bash wrapper")
 
 FAKE_CAMAPP = """#!{python}
-import sys, time
-args = sys.argv[1:]
-with open({log!r}, "a") as log:
-    log.write(" ".join(args) + "\\n")
+import json, os, signal, sys, time
+with open({log!r}, "w") as log:
+    json.dump({{"pid": os.getpid(), "args": sys.argv[1:]}}, log)
 if {exit_code} is not None:
     sys.exit({exit_code})
-path = args[args.index("--record") + 1]
-try:
-    with open(path, "ab") as out:
-        while True:
-            out.write(b"x" * {chunk})
-            out.flush()
-            time.sleep(0.1)
-except KeyboardInterrupt:
-    with open(path, "ab") as out:
-        out.write(b"END")
-    sys.exit(130)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+while True:
+    time.sleep(0.1)
 """
 
 
-def fake_camapp(tmp_path: Path, chunk: int = 1000, exit_code: int | None = None) -> Path:
+def fake_camapp(tmp_path: Path, exit_code: int | None = None) -> Path:
     script = tmp_path / "camapp"
     script.write_text(
-        FAKE_CAMAPP.format(
-            python=sys.executable, log=str(tmp_path / "calls.log"), chunk=chunk, exit_code=exit_code
-        )
+        FAKE_CAMAPP.format(python=sys.executable, log=str(tmp_path / "call.json"), exit_code=exit_code)
     )
     script.chmod(0o755)
     return script
@@ -58,7 +50,6 @@ def start(tmp_path: Path, camapp: Path, **env: str) -> subprocess.Popen:
         "CAMAPP": str(camapp),
         "CAMAPP_OUT": str(tmp_path / "rec"),
         "CAMAPP_ARGS": "--source picam --device edgetpu",
-        "CAMAPP_POLL_SECONDS": "1",
         **env,
     }
     return subprocess.Popen(
@@ -66,72 +57,90 @@ def start(tmp_path: Path, camapp: Path, **env: str) -> subprocess.Popen:
     )
 
 
-def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> tuple[int, str]:
-    """SIGTERM as systemd sends it (KillMode=mixed: to the wrapper only)."""
-    proc.send_signal(sig)
+def call(tmp_path: Path, proc: subprocess.Popen) -> dict:
+    deadline = time.monotonic() + 20
+    log = tmp_path / "call.json"
+    while time.monotonic() < deadline and proc.poll() is None:
+        if log.exists() and log.stat().st_size:
+            return json.loads(log.read_text())
+        time.sleep(0.05)
+    raise AssertionError(f"camapp was not started: {proc.communicate(timeout=5)}")
+
+
+def stop(proc: subprocess.Popen) -> tuple[int, str]:
+    """SIGTERM as systemd sends it (KillMode=mixed: to the main process only)."""
+    proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)
     return proc.returncode, out + err
 
 
-def test_segments_by_time_each_closed_cleanly(tmp_path):
-    proc = start(tmp_path, fake_camapp(tmp_path), CAMAPP_SEGMENT_SECONDS="1")
-    time.sleep(4.5)
+def test_defaults_one_camapp_run_cutting_its_own_segments(tmp_path):
+    proc = start(tmp_path, fake_camapp(tmp_path))
+    got = call(tmp_path, proc)
+    rec = tmp_path / "rec"
+    assert got["args"] == [
+        "run", "--headless", "--source", "picam", "--device", "edgetpu",
+        "--record", f"{rec}/camapp.mp4", "--record-segment", "900",
+    ]  # fmt: skip
+    assert rec.is_dir()
+    assert got["pid"] == proc.pid  # exec'd: systemd's SIGTERM reaches camapp itself
     rc, err = stop(proc)
     assert rc == 0, err
-    files = sorted((tmp_path / "rec").glob("camapp-*.mp4"))
-    assert len(files) >= 2
-    assert all(f.read_bytes().endswith(b"END") for f in files)  # every segment got its SIGINT
-    calls = (tmp_path / "calls.log").read_text().splitlines()
-    assert len(calls) == len(files)
-    assert calls[0].startswith("run --headless --source picam --device edgetpu --record ")
 
 
-def test_segment_cut_by_size(tmp_path):
+def test_settings_become_options(tmp_path):
     proc = start(
         tmp_path,
-        fake_camapp(tmp_path, chunk=400_000),
-        CAMAPP_SEGMENT_SECONDS="3600",
-        CAMAPP_SEGMENT_MAX_MB="1",
+        fake_camapp(tmp_path),
+        CAMAPP_SEGMENT_SECONDS="600",
+        CAMAPP_SEGMENT_MAX_MB="500",
+        CAMAPP_KEEP_MB="20000",
+        CAMAPP_EXT="mkv",
     )
-    time.sleep(4.5)
-    rc, err = stop(proc)
-    assert rc == 0, err
-    files = sorted((tmp_path / "rec").glob("camapp-*.mp4"))
-    assert len(files) >= 2
-    assert all(f.read_bytes().endswith(b"END") for f in files)
+    args = call(tmp_path, proc)["args"]
+    stop(proc)
+    assert args[-8:] == [
+        "--record", f"{tmp_path / 'rec'}/camapp.mkv", "--record-segment", "600",
+        "--record-segment-mb", "500", "--record-keep-mb", "20000",
+    ]  # fmt: skip
 
 
-def test_oldest_recordings_pruned_to_the_cap(tmp_path):
-    rec = tmp_path / "rec"
-    rec.mkdir()
-    old = []
-    for i in range(3):
-        f = rec / f"camapp-2020010{i + 1}-000000.mp4"
-        f.write_bytes(b"o" * 600_000)
-        os.utime(f, (1_600_000_000 + i, 1_600_000_000 + i))
-        old.append(f)
-    (rec / "notes.txt").write_bytes(b"n" * 2_000_000)  # not a recording: never touched
-    proc = start(tmp_path, fake_camapp(tmp_path), CAMAPP_SEGMENT_SECONDS="3600", CAMAPP_KEEP_MB="1")
-    time.sleep(1.5)
-    rc, err = stop(proc, signal.SIGINT)  # Ctrl-C when run by hand
-    assert rc == 0, err
-    assert not old[0].exists() and not old[1].exists() and old[2].exists()
-    assert (rec / "notes.txt").exists()
-    assert "removed" in err
+def test_zero_turns_segments_off(tmp_path):
+    proc = start(tmp_path, fake_camapp(tmp_path), CAMAPP_SEGMENT_SECONDS="0", CAMAPP_SEGMENT_MAX_MB="700")
+    args = call(tmp_path, proc)["args"]
+    stop(proc)
+    assert args[-4:] == ["--record", f"{tmp_path / 'rec'}/camapp.mp4", "--record-segment-mb", "700"]
+    (tmp_path / "call.json").unlink()
+    proc = start(tmp_path, fake_camapp(tmp_path), CAMAPP_SEGMENT_SECONDS="0")
+    args = call(tmp_path, proc)["args"]
+    stop(proc)
+    assert args[-2] == "--record" and re.fullmatch(r".*/rec/camapp-\d{8}-\d{6}\.mp4", args[-1]), args
 
 
 def test_camapp_failing_exits_with_its_status(tmp_path):
     """Stands for `camapp run` refusing to start (e.g. no camera: exit 2); systemd restarts later."""
-    proc = start(tmp_path, fake_camapp(tmp_path, exit_code=2), CAMAPP_SEGMENT_SECONDS="60")
-    _, err = proc.communicate(timeout=20)
+    proc = start(tmp_path, fake_camapp(tmp_path, exit_code=2))
+    proc.communicate(timeout=20)
     assert proc.returncode == 2
-    assert "camapp exited with status 2" in err
 
 
-def test_bad_setting_is_reported(tmp_path):
-    proc = start(tmp_path, fake_camapp(tmp_path), CAMAPP_SEGMENT_SECONDS="15m")
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"CAMAPP_SEGMENT_SECONDS": "15m"}, "CAMAPP_SEGMENT_SECONDS must be a whole number, got '15m'"),
+        ({"CAMAPP_KEEP_MB": "-1"}, "CAMAPP_KEEP_MB must be a whole number"),
+        (
+            {"CAMAPP_SEGMENT_SECONDS": "0", "CAMAPP_KEEP_MB": "100"},
+            "CAMAPP_KEEP_MB needs CAMAPP_SEGMENT_SECONDS",
+        ),
+    ],
+)
+def test_bad_setting_is_reported(tmp_path, env, message):
+    proc = start(tmp_path, fake_camapp(tmp_path), **env)
     _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 2 and "CAMAPP_SEGMENT_SECONDS must be a whole number" in err
+    assert proc.returncode == 2 and err.strip().startswith(f"camapp-record: {message}")
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "call.json").exists()
 
 
 def test_unit_runs_the_wrapper_with_a_clean_stop():
@@ -143,7 +152,8 @@ def test_unit_runs_the_wrapper_with_a_clean_stop():
 
 def test_real_camapp_run_in_segments(tmp_path, model_store):
     """The real `camapp run --headless` on the shared bottle clip (standing in for the Pi camera),
-    cut into segments by the wrapper: every segment is a complete, decodable recording."""
+    started by the wrapper with 1 s segments and stopped by SIGTERM: every segment is a complete
+    recording starting on a keyframe, and together they hold every frame camapp processed."""
     import av
     from conftest import BOTTLE_CLIP, need
 
@@ -154,15 +164,23 @@ def test_real_camapp_run_in_segments(tmp_path, model_store):
         tmp_path,
         shim,
         CAMAPP_ARGS=f"--source {need(BOTTLE_CLIP)} --loop --stats-every 100",
-        CAMAPP_SEGMENT_SECONDS="3",
+        CAMAPP_SEGMENT_SECONDS="1",
         CAMAPP_MODEL_DIR=str(model_store),
     )
-    time.sleep(10)
-    rc, err = stop(proc)
-    assert rc == 0, err
-    files = sorted((tmp_path / "rec").glob("camapp-*.mp4"))
-    assert len(files) >= 2, err
-    assert err.count(": ok") == len(files), err  # camapp's own "recording FILE: ok" per segment
+    time.sleep(8)
+    rc, out = stop(proc)
+    assert rc == 0, out
+    assert f"recording {tmp_path / 'rec' / 'camapp-*.mp4'}: ok" in out, out
+    processed = int(re.search(r"summary: (\d+) frames", out).group(1))
+    dropped = re.search(r"camapp-\*\.mp4: ok \((\d+) results dropped\)", out)
+    files = sorted((tmp_path / "rec").glob("camapp-*.mp4"), key=lambda p: p.stat().st_mtime_ns)
+    assert len(files) >= 3, out
+    frames = 0
     for f in files:
         with av.open(str(f)) as container:
-            assert sum(1 for _ in container.decode(video=0)) > 0
+            assert next(p for p in container.demux(video=0) if p.size).is_keyframe
+        with av.open(str(f)) as container:
+            times = [float(fr.pts * fr.time_base) for fr in container.decode(video=0)]
+        assert times and times[0] == 0.0 and times[-1] < 1.0
+        frames += len(times)
+    assert frames == processed - (int(dropped.group(1)) if dropped else 0)
