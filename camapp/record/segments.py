@@ -102,7 +102,11 @@ class Segments:
         if self.keep_mb is None:
             return []
         limit = self.keep_mb * MB
-        files = self.files()
+        try:
+            files = self.files()
+        except OSError as exc:  # an unreadable folder: recording goes on, the folder just grows
+            log.warning("camapp: cannot list %s: %s", self.base.parent, exc.strerror or exc)
+            return []
         sizes = {p: _size(p) for p in files}
         total = sum(sizes.values())
         removed: list[Path] = []

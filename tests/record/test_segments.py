@@ -9,6 +9,7 @@ before the recorder sees the frame).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -120,6 +121,22 @@ def test_keep_mb_deletes_the_oldest_never_the_current(tmp_path, clip_results):
     # after each cut the pattern's files fit the cap; the last file has grown since its cut
     assert sum(f.stat().st_size for f in kept[:-1]) <= cap * MB
     assert set(kept) <= set(rec.files) | {old[2]}
+
+
+def test_a_file_that_cannot_be_removed_is_skipped_with_a_warning(tmp_path, clip_results, caplog):
+    """The oldest "segment" is a non-empty directory, which unlink() refuses (a real OS error):
+    pruning says so, removes the next oldest instead, and the recording goes on."""
+    stuck = tmp_path / "out-20200101-000000.mp4"
+    (stuck / "inside").mkdir(parents=True)
+    os.utime(stuck, (1_500_000_000, 1_500_000_000))
+    older = tmp_path / "out-20200102-000000.mp4"
+    older.write_bytes(b"o" * 300_000)
+    os.utime(older, (1_600_000_000, 1_600_000_000))
+    with caplog.at_level(logging.WARNING, logger="camapp.record"):
+        rec = record(tmp_path / "out.mp4", clip_results(need(PERSON_CLIP), 15), seconds=1, keep_mb=0.2)
+    assert stuck.is_dir() and not older.exists() and all(p.exists() for p in rec.files)
+    assert f"camapp: cannot remove {stuck}: Is a directory" in caplog.text
+    assert f"camapp: removed {older} (recordings over 0.2 MB)" in caplog.text
 
 
 def test_first_file_named_at_the_first_frame_and_unwritable_folder_fails_at_once(tmp_path, clip_results):
