@@ -3,10 +3,10 @@
 XNNPACK splits each layer across its threads and waits for the slowest one, so a decoder, drawer
 or encoder thread that takes a core for a moment stalls the whole invoke. Measured here (2 cores,
 2 inference threads, input 300): a decode loop running beside the invokes at normal priority took
-them from 8.8 to 16.9 ms; at SCHED_IDLE it left them at 8.8 ms and still decoded 82 frames/s in
-the invokes' idle gaps. Nice 19 does nearly as well (9.1 ms) without ever starving the helper
-outright, so capture, drawing, encoding and writing threads run at nice 19 while the inference
-thread keeps its priority.
+their median from 8.8 to 16.9 ms; at SCHED_IDLE it left it at 8.8 ms and still decoded 82
+frames/s in the invokes' idle gaps. Nice 19 does nearly as well (median 9.1 ms, mean 10.1) without
+ever starving the helper outright (pipeline runs measured the two alike), so capture, drawing,
+encoding and writing threads run at nice 19 while the inference thread keeps its priority.
 
 Niceness is per thread on Linux only (elsewhere it would slow the whole process), and an
 unprivileged thread cannot take it back: a lowered thread stays lowered until it ends.
