@@ -101,3 +101,31 @@ def single_output_model(model_path: Path, out: Path) -> Path:
     b.Finish(m.Pack(b), file_identifier=b"TFL3")
     out.write_bytes(bytes(b.Output()))
     return out
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path):
+    """`small_disk(kb)`: a real tmpfs of that size (a disk that really fills up: ENOSPC), unmounted
+    after the test. Needs root and mount rights, so it skips elsewhere; RLIMIT_FSIZE tests in a
+    child process cover the same code paths without privileges."""
+    import shutil
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(kb: int) -> Path:
+        mnt = tmp_path / f"disk{len(mounted)}"
+        mnt.mkdir()
+        if os.geteuid() != 0 or shutil.which("mount") is None:
+            pytest.skip("mounting a tmpfs needs root")
+        done = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={kb}k", "tmpfs", str(mnt)], capture_output=True
+        )
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+        mounted.append(mnt)
+        return mnt
+
+    yield mount
+    for mnt in mounted:
+        subprocess.run(["umount", str(mnt)], check=True)

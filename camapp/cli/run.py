@@ -3,7 +3,8 @@
 Prints a stats line every few seconds and a summary at the end. Exits 0 at the end of the input
 or after SIGINT/SIGTERM (recordings are finalized first), 2 for a user mistake, 1 when the
 source is lost for good (`--reconnect-timeout`), the pipeline fails, or a recording or log
-stopped on a write error (a full disk): detection went on, but the footage is incomplete.
+lost frames to a write error: it stopped (unwritable folder, full disk without segments) or, with
+segments, paused on a full disk and resumed later. Detection went on, but the footage is incomplete.
 """
 
 from __future__ import annotations
@@ -242,7 +243,7 @@ def drive(pipeline: Any, args: argparse.Namespace, seen: Counter[str], consumers
     if stats.state == "error":
         say(f"camapp: {stats.message}")
         return 1
-    return 1 if any(c.error for c in consumers) else 0
+    return 1 if any(c.error or getattr(c, "pauses", 0) for c in consumers) else 0
 
 
 def summarize(stats: Any, elapsed: float, reason: str, seen: Counter[str], consumers: list[Any]) -> None:
@@ -258,7 +259,14 @@ def summarize(stats: Any, elapsed: float, reason: str, seen: Counter[str], consu
         say("frames with: nothing detected")
     for c in consumers:
         state = c.error.removeprefix(f"{c.what} ") if c.error else "ok"
-        say(f"{c.what}: {state}" + (f" ({c.dropped} results dropped)" if c.dropped else ""))
+        pauses, lost = getattr(c, "pauses", 0), getattr(c, "frames_lost", 0)
+        if pauses:  # a segmented recording that ran out of room (frames_lost is part of dropped)
+            times = "1 time" if pauses == 1 else f"{pauses} times"
+            state += f", paused {times} ({lost} frames not recorded)"
+            if getattr(c, "paused", False):
+                state += ", still paused at the end"
+        dropped = c.dropped - lost
+        say(f"{c.what}: {state}" + (f" ({dropped} results dropped)" if dropped else ""))
 
 
 def describe_source(source: Any) -> str:

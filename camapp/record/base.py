@@ -6,7 +6,8 @@ Every recorder builds on `Worker`, and so does any other consumer doing real wor
 The pipeline calls `submit` from its own thread and must never wait on a disk, so `submit` only
 puts the result on a bounded queue; when the queue is full the result is dropped and counted.
 A write error (full disk, unwritable path) stops the recorder, sets `error`, logs one line and
-calls `on_error`; the caller keeps running.
+calls `on_error`; the caller keeps running. (A segmented `VideoRecorder` pauses on a full disk
+instead, and resumes at the next segment.)
 """
 
 from __future__ import annotations

@@ -212,6 +212,11 @@ class ClipWriter:
 
     The file is opened at construction, so an unwritable path fails here, at once. Timestamps are
     shifted so each file starts at 0.
+
+    camapp opens the file itself (unbuffered: each packet still reaches the OS at once) and hands
+    it to PyAV, so `close()` always releases it: when FFmpeg cannot write a file's header (a full
+    disk), PyAV 18 never closes a file it opened, which would hold the descriptor and, once the
+    file is deleted, its disk space. Write errors surface as OSError with the OS's errno.
     """
 
     def __init__(self, path: str | Path, encoder: Encoder) -> None:
@@ -220,9 +225,12 @@ class ClipWriter:
         self.path = Path(path)
         fmt, options = container_for(self.path)
         self._encoder = encoder
-        with open(self.path, "wb"):  # PyAV opens the file only at the first packet: fail here instead
-            pass
-        self._container = av.open(str(self.path), "w", format=fmt, options=options)
+        self._file: Any = open(self.path, "wb", buffering=0)  # noqa: SIM115 (closed in close())
+        try:
+            self._container: Any = av.open(self._file, "w", format=fmt, options=options)
+        except BaseException:
+            self._file.close()
+            raise
         self._stream: Any = None
         self._base: int | None = None
         self.frames = 0
@@ -263,7 +271,12 @@ class ClipWriter:
         return self.last_t - self.first_t
 
     def close(self) -> None:
-        """Write the trailer. Idempotent."""
+        """Write the trailer and close the file, which is closed even when the trailer fails. Idempotent."""
         container, self._container = self._container, None
-        if container is not None:
-            container.close()
+        file, self._file = self._file, None
+        try:
+            if container is not None:
+                container.close()
+        finally:
+            if file is not None:
+                file.close()

@@ -26,7 +26,7 @@ from camapp.record.encode import container_for
 log = logging.getLogger("camapp.record")
 
 MB = 1024 * 1024
-_EPS = 1e-6  # frame times are sums of floats: 0.1 * 30 must count as 3 s
+EPS = 1e-6  # frame times are sums of floats: 0.1 * 30 must count as 3 s
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ class Segments:
     def due(self, length: float, size: int) -> bool:
         """Start a new file before the next frame? `length`: its time minus the segment's first
         frame time (s); `size`: bytes in the current file."""
-        if self.seconds is not None and length >= self.seconds - _EPS:
+        if self.seconds is not None and length >= self.seconds - EPS:
             return True
         return self.max_mb is not None and size >= self.max_mb * MB
 
@@ -97,8 +97,10 @@ class Segments:
                     continue
         return [p for *_, p in sorted(found)]
 
-    def prune(self, current: Path) -> list[Path]:
-        """With `keep_mb`: delete the oldest files while all of them total more; never `current`."""
+    def prune(self, current: Path | None = None) -> list[Path]:
+        """With `keep_mb`: delete the oldest files while all of them total more; never `current`.
+
+        The recorder prunes just before it opens a new file, so a full disk gets the room first."""
         if self.keep_mb is None:
             return []
         limit = self.keep_mb * MB

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, container_for
-from camapp.record.segments import Segments
+from camapp.record.segments import EPS, Segments
 from camapp.render import annotate
 
 if TYPE_CHECKING:
     from camapp.pipeline import Result
 
 log = logging.getLogger("camapp.record")
+
+# Out of room (full disk, over quota, file-size limit): a segmented recording pauses and retries at
+# the next segment, when pruning or the user may have made room. Other errors (folder gone,
+# permission) stop it for good, as they do a single-file recording.
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+RETRY_SECONDS = 10.0  # frame time to wait after a pause when segments are cut by size only
+
+
+def out_of_room(exc: BaseException) -> bool:
+    """A write error that freeing disk space can cure (PyAV's errors are OSErrors with errno)."""
+    return isinstance(exc, OSError) and exc.errno in NO_ROOM
 
 
 class VideoRecorder(Worker):
@@ -42,6 +55,12 @@ class VideoRecorder(Worker):
     (see `camapp.record.segments`); `files` lists them. Only the file changes at a cut: the same
     thread and encoder go on, the new file's first frame is forced to a keyframe, and the frame
     after the last one of a file is the first of the next (no frame lost or repeated).
+
+    A segmented recording that runs out of room (ENOSPC, EDQUOT, EFBIG) *pauses* instead of
+    stopping: it closes the file (which plays up to about its last keyframe), logs one line, drops
+    frames (counted in `dropped` and `frames_lost`, pauses in `pauses`) until the next segment
+    would have started (`RETRY_SECONDS` of frame time when cut by size only), then prunes and
+    opens a new file starting on a keyframe; if that fails for lack of room too, it pauses again.
     """
 
     def __init__(
@@ -68,6 +87,9 @@ class VideoRecorder(Worker):
         self._closed_frames = 0  # frames in files already finished
         self._span: tuple[float, float] | None = None  # first and last frame time written
         self._segment_t0 = 0.0
+        self.pauses = 0  # times a segmented recording ran out of room and paused
+        self.frames_lost = 0  # frames not recorded while paused (also in `dropped`)
+        self._retry_at: float | None = None  # frame time of the next try while paused
         try:
             if segments is None:
                 self._writer = ClipWriter(self.path, self._encoder)
@@ -85,46 +107,101 @@ class VideoRecorder(Worker):
         """Seconds of video written so far, all segments (frame time, not wall time)."""
         return self._span[1] - self._span[0] if self._span is not None else 0.0
 
+    @property
+    def paused(self) -> bool:
+        """True while a segmented recording waits for the next segment after running out of room."""
+        return self._retry_at is not None
+
     def _handle(self, result: Result) -> None:
         t = self._clock(result.frame)
+        if self._retry_at is not None:
+            if t < self._retry_at - EPS:
+                self._lose()
+                return
+            self._retry_at = None  # writer is None: this frame opens a new file
+            resuming = True
+        else:
+            resuming = False
         image = annotate(result.frame.image, result.detections, result.stats)
         cut = self.segments is not None and (
             self._writer is None or self.segments.due(t - self._segment_t0, self._writer.bytes)
         )
-        if cut:
-            self._cut(t)
-        assert self._writer is not None
-        self._writer.write(self._encoder.encode(image, t, key=cut))
+        try:
+            if cut:
+                self._cut(t)
+            assert self._writer is not None
+            self._writer.write(self._encoder.encode(image, t, key=cut))
+        except OSError as exc:
+            if self.segments is None or not out_of_room(exc):
+                raise  # Worker.fail: stopped for good
+            self._pause(exc, t)
+            return
+        if resuming:
+            log.warning("camapp: %s resumed: %s", self.what, self._writer.path)
         self.frames_written = self._closed_frames + self._writer.frames
         first, last = self._writer.first_t, self._writer.last_t
         if first is not None and last is not None:  # packet times, as in the file
             self._span = (self._span[0] if self._span else first, last)
 
     def _cut(self, t: float) -> None:
-        """Finish the current file and open the next one for the frame at `t`."""
+        """Finish the current file, prune, and open the next one for the frame at `t`."""
         assert self.segments is not None
+        self._segment_t0 = t  # also when opening fails: a pause then lasts one segment from here
         old, self._writer = self._writer, None
         if old is not None:
+            self._closed_frames += old.frames
             # zerolatency / no B-frames: every frame's packet is already out, nothing to flush
             old.close()
-            self._closed_frames += old.frames
             log.info("camapp: recorded %d frames (%.1f s) to %s", old.frames, old.elapsed, old.path)
+        self.segments.prune()  # before opening: on a full disk the room comes first
         path = self.segments.path_for(dt.datetime.now())
-        self._writer = ClipWriter(path, self._encoder)  # an error here stops recording (Worker.fail)
-        self._segment_t0 = t
+        self._writer = ClipWriter(path, self._encoder)
         self.files.append(path)
         log.info("camapp: recording to %s", path)
-        self.segments.prune(current=path)
+
+    def _pause(self, exc: OSError, t: float, at_end: bool = False) -> None:
+        """Out of room: close the broken file and drop frames until the next segment's time."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            self._closed_frames += writer.frames
+            # the trailer may not fit either; the fragments before it still play
+            with contextlib.suppress(Exception):
+                writer.close()
+            if writer.frames == 0:  # a new file that took not even its first frame: no litter
+                writer.path.unlink(missing_ok=True)
+                if writer.path in self.files:
+                    self.files.remove(writer.path)
+        self.frames_written = self._closed_frames
+        self.pauses += 1
+        if at_end:
+            log.warning("camapp: %s: the end of the file was not written: %s", self.what, describe(exc))
+            return
+        self._lose()  # the frame that did not fit
+        assert self.segments is not None
+        seconds = self.segments.seconds
+        self._retry_at = self._segment_t0 + seconds if seconds else t + RETRY_SECONDS
+        when = "at the next segment" if seconds else f"in {RETRY_SECONDS:g} s"
+        log.warning("camapp: %s paused: %s; retrying %s", self.what, describe(exc), when)
+
+    def _lose(self) -> None:
+        self.dropped += 1
+        self.frames_lost += 1
 
     def _finish(self) -> None:
         writer = self._writer
         if writer is None:
             return
         try:
-            if self.error is None:
-                writer.write(self._encoder.flush())
-                self.frames_written = self._closed_frames + writer.frames
-        finally:
-            writer.close()
+            try:
+                if self.error is None:
+                    writer.write(self._encoder.flush())
+                    self.frames_written = self._closed_frames + writer.frames
+            finally:
+                writer.close()
+        except OSError as exc:
+            if self.segments is None or not out_of_room(exc):
+                raise
+            self._pause(exc, 0.0, at_end=True)  # the writer is closed already (close is idempotent)
+            return
         if self.error is None:
             log.info("camapp: recorded %d frames (%.1f s) to %s", writer.frames, writer.elapsed, writer.path)

@@ -99,3 +99,31 @@ def test_bad_segment_options_exit_2_with_one_line(model_store, tmp_path, capsys,
     assert rc == 2
     assert len(err) == 1 and err[0].startswith("camapp: error: ") and reason in err[0], err
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_full_disk_pauses_and_exit_status_says_so(model_store, small_disk, capsys, caplog):
+    """A real tmpfs with room for less than one 3 s segment beside another file: each segment fills
+    the disk and pauses; at the next boundary pruning (--record-keep-mb) deletes the broken file and
+    recording resumes. The summary counts the pauses and the lost frames; the exit status is 1
+    because frames were lost to write errors, as when a recording stops."""
+    import shutil
+
+    disk = small_disk(256)
+    _, _, free = shutil.disk_usage(disk)
+    (disk / "other.bin").write_bytes(b"\0" * (free - 100 * 1024))
+    rc = run("--record", str(disk / "out.mp4"), "--record-segment", "3", "--record-keep-mb", "0.05")
+    out = capsys.readouterr().out
+    assert rc == 1, out
+    m = re.search(
+        rf"recording {re.escape(str(disk))}/out-\*\.mp4: ok, paused (\d+) times? \((\d+) frames not recorded\)\n",
+        out,
+    )
+    assert m, out
+    pauses, lost = int(m[1]), int(m[2])
+    assert pauses >= 2 and 0 < lost < 100
+    assert caplog.text.count("paused: No space left on device; retrying at the next segment") == pauses
+    assert caplog.text.count("resumed: ") == pauses
+    files = sorted((p for p in disk.iterdir() if NAME.fullmatch(p.name)), key=lambda p: p.stat().st_mtime_ns)
+    assert files  # the newest one resumed after a pause: it plays from its first frame
+    n, first_key, times = segment_info(files[-1])
+    assert first_key and times[0] == 0.0 and n == 10  # frames 90-99: the last 3 s segment, 1 s long

@@ -72,6 +72,9 @@ def main() -> None:
         "callback": errors,
         "dropped": rec.dropped,
         "frames_written": getattr(rec, "frames_written", None),
+        "pauses": getattr(rec, "pauses", 0),
+        "frames_lost": getattr(rec, "frames_lost", 0),
+        "files": [str(f) for f in getattr(rec, "files", [])],
     }
     print(json.dumps(summary), flush=True)
     sys.exit(0)

@@ -1,0 +1,204 @@
+"""A segmented recording that runs out of room pauses and resumes at the next segment; any other
+write error still stops it for good.
+
+Real encoder, real clip frames, real full disks: a small tmpfs (needs root; skipped elsewhere) and
+RLIMIT_FSIZE in a child process (EFBIG; runs anywhere). Each frame carries its index as 7
+black/white squares in its top-left corner (test instrumentation drawn before the recorder sees
+the frame), so the decoded files say exactly which frames they hold.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+
+import av
+import pytest
+from conftest import PERSON_CLIP, need
+
+from camapp.record import Segments, VideoRecorder
+from camapp.types import Frame
+
+BITS, SQ = 8, 32
+
+
+def marked(results):
+    """The results with frame i's index drawn as bits: white square = 1."""
+    for r in results:
+        img = r.frame.image.copy()
+        for b in range(BITS):
+            img[:SQ, b * SQ : (b + 1) * SQ] = 255 if r.frame.index >> b & 1 else 0
+        f = r.frame
+        yield type(r)(Frame(img, f.timestamp, f.index, f.media_time), r.detections, r.stats)
+
+
+def frames_in(path):
+    """(frame indices read from the marks, frame times, first packet is a keyframe), decoding from
+    the file's first frame and stopping at a truncated tail (a file the disk could not finish)."""
+    with av.open(str(path)) as c:
+        first_key = next(p for p in c.demux(video=0) if p.size).is_keyframe
+    indices, times = [], []
+    with av.open(str(path)) as c:
+        try:
+            for frame in c.decode(video=0):
+                img = frame.to_ndarray(format="bgr24")
+                bits = [img[8 : SQ - 8, b * SQ + 8 : (b + 1) * SQ - 8].mean() > 128 for b in range(BITS)]
+                indices.append(sum(1 << b for b, on in enumerate(bits) if on))
+                times.append(float(frame.pts * frame.time_base))
+        except av.error.InvalidDataError:
+            pass
+    return indices, times, first_key
+
+
+def feed(rec, results, on_each=None):
+    """Submit one result at a time and wait until the recorder has handled it, so the test knows
+    which frame a pause happened on. `on_each(i)` runs after frame i was handled."""
+    n = 0
+    for i, r in enumerate(results):
+        rec.submit(r)
+        n += 1
+        deadline = time.monotonic() + 30
+        while (rec.frames_written + rec.dropped < n) and rec.running and time.monotonic() < deadline:
+            time.sleep(0.002)
+        if on_each is not None:
+            on_each(i)
+    rec.close()
+    return n
+
+
+def fill(folder, free_kb):
+    """A file that is not a recording, leaving about `free_kb` of the disk free."""
+    filler = folder / "filler.bin"
+    total, _, free = shutil.disk_usage(folder)
+    filler.write_bytes(b"\0" * (free - free_kb * 1024))
+    return filler
+
+
+@pytest.mark.parametrize("ext", [".mp4", ".mkv"])
+def test_full_disk_pauses_then_a_later_segment_is_written(small_disk, clip_results, caplog, ext):
+    """The disk fills in mid-run; the test deletes the filler while the recording is paused; the
+    recording resumes at the next 2 s segment boundary with a file that plays from its first frame,
+    and every frame from there on is in the files."""
+    disk = small_disk(512)
+    filler = fill(disk, 150)
+    base = disk / f"out{ext}"
+    errors: list[str] = []
+    rec = VideoRecorder(base, queue_size=0, on_error=errors.append, segments=Segments(base, seconds=2))
+    at_pause: dict[str, object] = {}
+
+    def free_space(i):
+        if rec.pauses and not at_pause:
+            at_pause.update(frame=i, files=list(rec.files))
+            filler.unlink()
+
+    with caplog.at_level(logging.INFO, logger="camapp.record"):
+        submitted = feed(rec, marked(clip_results(need(PERSON_CLIP), 120)), free_space)
+    assert rec.error is None and errors == [] and rec.pauses == 1 and not rec.paused
+    assert rec.frames_written + rec.dropped == submitted == 120
+    assert rec.dropped == rec.frames_lost > 0
+    failed = at_pause["frame"]
+    resume = (failed // 20 + 1) * 20  # the next 2 s boundary (at 10 fps) after the failed frame
+    assert rec.frames_lost == resume - failed
+    after = rec.files[len(at_pause["files"]) :]
+    decoded = [frames_in(p) for p in after]
+    assert [i for ix, _, _ in decoded for i in ix] == list(range(resume, 120))  # nothing lost after
+    for _, times, first_key in decoded:
+        assert first_key and times[0] == 0.0
+    # what was written before the disk filled still plays, from the first frame on
+    before = [i for p in at_pause["files"] if p.exists() for i in frames_in(p)[0]]
+    assert before == list(range(len(before))) and len(before) >= 10
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == [
+        f"camapp: recording {disk / f'out-*{ext}'} paused: No space left on device; retrying at the next segment",
+        f"camapp: recording {disk / f'out-*{ext}'} resumed: {after[0]}",
+    ]
+
+
+def test_pruning_makes_the_room_for_size_segments(small_disk, clip_results, caplog):
+    """Nobody frees space: --record-keep-mb is set above what the disk holds beside other files,
+    so a segment fills it; 10 s of frame time later (size-only segments) the recorder prunes the
+    oldest files first and the new segment fits. Pauses may repeat; each one resumes."""
+    disk = small_disk(512)
+    fill(disk, 180)
+    base = disk / "out.mp4"
+    rec = VideoRecorder(base, queue_size=0, segments=Segments(base, max_mb=0.05, keep_mb=0.15))
+    failed: list[int] = []
+    files_at: list[int] = []
+
+    def watch(i):
+        if rec.pauses > len(failed):
+            failed.append(i)
+            files_at.append(len(rec.files))
+
+    with caplog.at_level(logging.WARNING, logger="camapp.record"):
+        submitted = feed(rec, marked(clip_results(need(PERSON_CLIP), 240)), watch)
+    assert rec.error is None and rec.pauses >= 1 and rec.pauses == len(failed)
+    assert rec.frames_written + rec.dropped == submitted == 240
+    assert rec.frames_lost == rec.dropped
+    resumed = rec.files[files_at[0]]
+    indices, times, first_key = frames_in(resumed)
+    assert first_key and times[0] == 0.0
+    assert indices[0] == failed[0] + 100  # 10 s at 10 fps after the frame that did not fit
+    assert indices == list(range(indices[0], indices[0] + len(indices)))
+    text = caplog.text
+    assert "paused: No space left on device; retrying in 10 s" in text
+    assert "camapp: removed" in text  # the room came from pruning
+
+
+def test_folder_gone_while_paused_stops_for_good(small_disk, clip_results, caplog):
+    """Out of room pauses; but when the retry finds the folder gone (an unplugged disk), that is
+    not a space error: the recording stops with one error line, as without segments."""
+    disk = small_disk(512)
+    folder = disk / "rec"
+    folder.mkdir()
+    fill(disk, 150)
+    base = folder / "out.mkv"
+    errors: list[str] = []
+    rec = VideoRecorder(base, queue_size=0, on_error=errors.append, segments=Segments(base, seconds=2))
+
+    def unplug(i):
+        if rec.pauses and folder.exists():
+            shutil.rmtree(folder)
+
+    with caplog.at_level(logging.ERROR, logger="camapp.record"):
+        submitted = feed(rec, marked(clip_results(need(PERSON_CLIP), 120)), unplug)
+    assert rec.pauses == 1 and not rec.running
+    assert rec.error == f"recording {folder / 'out-*.mkv'} stopped: No such file or directory"
+    assert errors == [rec.error]
+    assert [r.getMessage() for r in caplog.records] == [f"camapp: {rec.error}"]
+    assert rec.frames_written + rec.frames_lost < submitted  # the rest was discarded after the stop
+
+
+def test_file_size_limit_pauses_each_segment_and_resumes(tmp_path, run_child):
+    """RLIMIT_FSIZE (EFBIG) in a real recording process, no root needed: every 3 s segment outgrows
+    the 60 kB limit, pauses, and the next segment starts afresh on a keyframe."""
+    base = tmp_path / "out.mp4"
+    child = run_child(
+        str(need(PERSON_CLIP)),
+        str(base),
+        *("--frames", "100", "--pace", "100", "--fsize", "60000", "--segment", "3"),
+    )
+    stdout, err = child.communicate(timeout=120)
+    assert child.returncode == 0, err
+    summary = json.loads(stdout.splitlines()[-1])
+    assert summary["error"] is None and summary["callback"] == []
+    assert summary["submitted"] == 100 and summary["pauses"] >= 2
+    assert summary["frames_written"] + summary["dropped"] == 100
+    assert summary["dropped"] == summary["frames_lost"] > 0
+    files = summary["files"]
+    assert len(files) == 4  # segments start at 0, 3, 6, 9 s whatever happened in between
+    pattern = tmp_path / "out-*.mp4"
+    paused = f"camapp: recording {pattern} paused: File too large; retrying at the next segment"
+    lines = err.strip().splitlines()
+    assert lines.count(paused) == summary["pauses"]
+    assert [x for x in lines if x != paused] == [
+        f"camapp: recording {pattern} resumed: {f}" for f in files[1:]
+    ]
+    for f in files:
+        with av.open(f) as c:
+            first = next(p for p in c.demux(video=0) if p.size)
+            assert first.is_keyframe
+        with av.open(f) as c:
+            assert float(next(c.decode(video=0)).pts * c.streams.video[0].time_base) == 0.0
