@@ -202,3 +202,25 @@ def test_file_size_limit_pauses_each_segment_and_resumes(tmp_path, run_child):
             assert first.is_keyframe
         with av.open(f) as c:
             assert float(next(c.decode(video=0)).pts * c.streams.video[0].time_base) == 0.0
+
+
+def test_still_paused_at_the_end_is_reported(small_disk, clip_results, capsys):
+    """The disk never gets room again: the run ends paused, and `camapp run`'s summary says so."""
+    from collections import Counter
+
+    from camapp.cli.run import summarize
+    from camapp.pipeline import Stats
+
+    disk = small_disk(256)
+    fill(disk, 40)
+    base = disk / "out.mp4"
+    rec = VideoRecorder(base, queue_size=0, segments=Segments(base, seconds=60))
+    submitted = feed(rec, clip_results(need(PERSON_CLIP), 40))
+    assert rec.error is None and rec.pauses == 1 and rec.paused
+    assert rec.frames_written + rec.frames_lost == submitted
+    summarize(Stats(frames=submitted), 4.0, "end of input", Counter(), [rec])
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert line == (
+        f"recording {disk / 'out-*.mp4'}: ok, paused 1 time ({rec.frames_lost} frames not recorded),"
+        " still paused at the end"
+    )
