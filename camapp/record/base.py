@@ -47,7 +47,7 @@ class Worker:
         self.what = what
         self.on_error = on_error
         self.error: str | None = None
-        self.dropped = 0
+        self._queue_drops = 0  # written by the submitting thread only
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=max(0, queue_size))
         self._closed = False
         self._lock = threading.Lock()
@@ -62,6 +62,15 @@ class Worker:
     def running(self) -> bool:
         """True until `close()` or an error stopped the recorder."""
         return not self._closed and self.error is None
+
+    @property
+    def dropped(self) -> int:
+        """Results not handled: the queue was full, plus what a subclass lost on its own thread."""
+        return self._queue_drops + self._lost_on_thread()
+
+    def _lost_on_thread(self) -> int:
+        """Results the worker thread itself gave up on (each counter has one writing thread)."""
+        return 0
 
     @property
     def backlog(self) -> int:
@@ -80,7 +89,7 @@ class Worker:
         try:
             self._queue.put_nowait(item)
         except queue.Full:
-            self.dropped += 1
+            self._queue_drops += 1
             return False
         return True
 

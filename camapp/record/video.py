@@ -184,8 +184,10 @@ class VideoRecorder(Worker):
         log.warning("camapp: %s paused: %s; retrying %s", self.what, describe(exc), when)
 
     def _lose(self) -> None:
-        self.dropped += 1
-        self.frames_lost += 1
+        self.frames_lost += 1  # in `dropped` too, through _lost_on_thread
+
+    def _lost_on_thread(self) -> int:
+        return self.frames_lost
 
     def _finish(self) -> None:
         writer = self._writer
