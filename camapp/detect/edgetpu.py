@@ -72,12 +72,22 @@ class EdgeTPUDetector(TFLiteDetector):
         self.last_invoke_ms = cpu.last_invoke_ms
         return dets
 
+    def set_threads(self, threads: int) -> None:
+        """After a fallback the CPU twin runs every frame: it is the one to rebuild (the Edge TPU
+        interpreter is dead and rebuilding it would fail)."""
+        if self._cpu is None:
+            super().set_threads(threads)
+            return
+        self._cpu.set_threads(threads)
+        self.threads = self._cpu.threads
+
     def _switch_to_cpu(self, exc: BaseException) -> None:
         text = str(exc).strip()
         reason = f"the Edge TPU stopped working ({text.splitlines()[0] if text else type(exc).__name__})"
         if not self._fallback or self._cpu_model is None:
             raise DeviceError(f"{self.device}: {reason}") from None
         self._cpu = TFLiteDetector(self._cpu_model, self.names, background=False, **self._cpu_options)
+        self.threads = self._cpu.threads  # what the pipeline now weighs against the cores
         self.fallback_reason = reason
         self.device = "cpu"
         self.warnings.append(f"{self.requested_device} failed, running on the CPU from now on: {reason}")

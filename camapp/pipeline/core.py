@@ -41,8 +41,9 @@ class Pipeline:
 
     The pipeline owns the source once started (it closes it in `stop()`); the caller owns the
     detector. `yield_cpu` lowers the capture and consumer threads' priority (see `priority`);
-    by default that happens when the detector's threads are as many as the cores. Pass `open_source=True` to have the capture thread open the source (keeps a GUI
-    responsive while a camera starts); an open failure then ends in state "error".
+    by default that happens when the detector's threads are as many as the cores.
+    Pass `open_source=True` to have the capture thread open the source (keeps a GUI responsive
+    while a camera starts); an open failure then ends in state "error".
     Callbacks (`on_result`, `on_state`) run on the pipeline's threads and must be cheap.
     """
 
@@ -208,6 +209,8 @@ class Pipeline:
 
     def _maybe_yield(self) -> None:
         """Once inference takes every core, helpers give way (for good: niceness is one-way)."""
+        if self._yielding:
+            return
         want = takes_every_core(self.detector) if self.yield_cpu is None else self.yield_cpu
         with self._lock:
             if not want or self._yielding:
@@ -352,9 +355,12 @@ class Pipeline:
     def _process(self, item: tuple[Frame, np.ndarray | None]) -> None:
         frame, tensor = item
         self._apply_settings()
+        device = self.detector.device
         t0 = time.perf_counter()
         detections = self.detector.detect(frame.image, tensor)
         infer_ms = (time.perf_counter() - t0) * 1000.0
+        if not self._yielding and self.detector.device != device:
+            self._maybe_yield()  # an Edge TPU fell back to the CPU: inference may now fill the cores
         size = self.detector.input_size  # the rung this frame really ran at
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
         self._meter.processed(infer_ms, latency_ms, size)
@@ -394,5 +400,5 @@ class Pipeline:
 
 def _lower_consumer(consumer: Consumer) -> None:
     thread = getattr(consumer, "thread", None)
-    if isinstance(thread, threading.Thread):
+    if isinstance(thread, threading.Thread) and thread.is_alive():  # an ended thread's id may be reused
         lower_priority(thread)

@@ -263,3 +263,26 @@ def test_coral_dropping_off_without_fallback_is_an_error(coral_models, image, tm
     tpu.unplugged = True
     with pytest.raises(DeviceError, match="edgetpu: the Edge TPU stopped working"):
         det.detect(image("cat.bmp"))
+
+
+def test_threads_change_after_a_fallback_reaches_the_cpu_twin(coral_models, image, tmp_path):
+    """After the Coral drops off, a threads change (the GUI's spin box) rebuilds the CPU twin, not
+    the dead Edge TPU interpreter, and the detector keeps detecting at its one input size."""
+    tpu = FakeEdgeTPU()
+    det = open_edgetpu(
+        coral_models / "ssd.tflite",
+        load_delegate=tpu.load_delegate,
+        sysfs=tmp_path,
+        warn=lambda _: None,
+        runtime=tpu.runtime,
+        threads=2,
+    )
+    img = image("grace_hopper.bmp")
+    tpu.unplugged = True
+    det.detect(img)
+    assert det.device == "cpu" and det.threads == 2
+    det.set_threads(1)
+    assert det.threads == 1 and det._cpu.threads == 1
+    det.set_input_size(det.native_size)  # raised the Edge TPU rebuild's error before the fix
+    assert "person" in det.detect(img).labels
+    det.close()
