@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,12 @@ class Segments:
                 raise CamappError(f"segment {name} must be positive, got {value!r}")
         if self.seconds is None and self.max_mb is None:
             raise CamappError("segments need a length in seconds or a size in MB")
+        if self.keep_mb is not None and self.max_mb is not None and self.keep_mb < self.max_mb:
+            # every finished file would be deleted at the next cut: only the one being written kept
+            raise CamappError(
+                f"--record-keep-mb {self.keep_mb:g} is smaller than one segment (--record-segment-mb "
+                f"{self.max_mb:g}): it would delete every finished file"
+            )
 
     @property
     def pattern(self) -> Path:
@@ -97,10 +104,13 @@ class Segments:
                     continue
         return [p for *_, p in sorted(found)]
 
-    def prune(self, current: Path | None = None) -> list[Path]:
+    def prune(self, current: Path | None = None, at_least: int = 0, room: int = 0) -> list[Path]:
         """With `keep_mb`: delete the oldest files while all of them total more; never `current`.
 
-        The recorder prunes just before it opens a new file, so a full disk gets the room first."""
+        The recorder prunes just before it opens a new file, asking for `room` bytes free (its
+        largest segment so far): old files go even under the cap when the disk is short, so a cap
+        larger than the disk still loops like a dashcam. After a full disk it also asks for
+        `at_least=1` (the first segment's size is not known yet)."""
         if self.keep_mb is None:
             return []
         limit = self.keep_mb * MB
@@ -113,7 +123,7 @@ class Segments:
         total = sum(sizes.values())
         removed: list[Path] = []
         for p in files:
-            if total <= limit:
+            if total <= limit and len(removed) >= at_least and _free(self.base.parent) >= room:
                 break
             if p == current:
                 continue
@@ -126,8 +136,16 @@ class Segments:
                 continue
             total -= sizes[p]
             removed.append(p)
-            log.warning("camapp: removed %s (recordings over %g MB)", p, self.keep_mb)
+            why = f"recordings over {self.keep_mb:g} MB" if total + sizes[p] > limit else "disk full"
+            log.warning("camapp: removed %s (%s)", p, why)
         return removed
+
+
+def _free(folder: Path) -> int:
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return 0
 
 
 def _size(path: Path) -> int:

@@ -90,6 +90,7 @@ class VideoRecorder(Worker):
         self.pauses = 0  # times a segmented recording ran out of room and paused
         self.frames_lost = 0  # frames not recorded while paused (also in `dropped`)
         self._retry_at: float | None = None  # frame time of the next try while paused
+        self._largest = 0  # bytes of the largest segment so far: the room a retry makes
         try:
             if segments is None:
                 self._writer = ClipWriter(self.path, self._encoder)
@@ -128,7 +129,7 @@ class VideoRecorder(Worker):
         )
         try:
             if cut:
-                self._cut(t)
+                self._cut(t, make_room=resuming)
             assert self._writer is not None
             self._writer.write(self._encoder.encode(image, t, key=cut))
         except OSError as exc:
@@ -143,17 +144,20 @@ class VideoRecorder(Worker):
         if first is not None and last is not None:  # packet times, as in the file
             self._span = (self._span[0] if self._span else first, last)
 
-    def _cut(self, t: float) -> None:
+    def _cut(self, t: float, make_room: bool = False) -> None:
         """Finish the current file, prune, and open the next one for the frame at `t`."""
         assert self.segments is not None
         self._segment_t0 = t  # also when opening fails: a pause then lasts one segment from here
         old, self._writer = self._writer, None
         if old is not None:
             self._closed_frames += old.frames
+            self._largest = max(self._largest, old.bytes)
             # zerolatency / no B-frames: every frame's packet is already out, nothing to flush
             old.close()
             log.info("camapp: recorded %d frames (%.1f s) to %s", old.frames, old.elapsed, old.path)
-        self.segments.prune()  # before opening: on a full disk the room comes first
+        # before opening, room for a file as big as the largest yet: with a cap, a disk smaller than
+        # the cap loops like a dashcam; after a full disk the oldest file goes in any case
+        self.segments.prune(at_least=int(make_room), room=self._largest)
         path = self.segments.path_for(dt.datetime.now())
         self._writer = ClipWriter(path, self._encoder)
         self.files.append(path)
@@ -164,6 +168,7 @@ class VideoRecorder(Worker):
         writer, self._writer = self._writer, None
         if writer is not None:
             self._closed_frames += writer.frames
+            self._largest = max(self._largest, writer.bytes)
             # the trailer may not fit either; the fragments before it still play
             with contextlib.suppress(Exception):
                 writer.close()

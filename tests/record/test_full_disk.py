@@ -116,35 +116,44 @@ def test_full_disk_pauses_then_a_later_segment_is_written(small_disk, clip_resul
     ]
 
 
-def test_pruning_makes_the_room_for_size_segments(small_disk, clip_results, caplog):
-    """Nobody frees space: --record-keep-mb is set above what the disk holds beside other files,
-    so a segment fills it; 10 s of frame time later (size-only segments) the recorder prunes the
-    oldest files first and the new segment fits. Pauses may repeat; each one resumes."""
+def test_pruning_makes_the_room_before_the_disk_fills(small_disk, clip_results, caplog):
+    """--record-keep-mb above what the disk holds beside other files: at each cut the oldest files
+    go until there is room for a segment as large as the largest yet, so the disk never fills and
+    not a frame is lost."""
     disk = small_disk(512)
     fill(disk, 180)
     base = disk / "out.mp4"
     rec = VideoRecorder(base, queue_size=0, segments=Segments(base, max_mb=0.05, keep_mb=0.15))
-    failed: list[int] = []
-    files_at: list[int] = []
+    with caplog.at_level(logging.WARNING, logger="camapp.record"):
+        submitted = feed(rec, marked(clip_results(need(PERSON_CLIP), 240)))
+    assert rec.error is None and rec.pauses == 0 and rec.dropped == 0
+    assert rec.frames_written == submitted == 240
+    assert "(disk full)" in caplog.text  # removed under the cap, for room
+    survivors = sorted({p for p in rec.files if p.exists()}, key=lambda p: p.stat().st_mtime_ns)
+    last = [i for p in survivors for i in frames_in(p)[0]]
+    assert last == list(range(last[0], 240))  # the newest files hold the run's end, in order
 
-    def watch(i):
-        if rec.pauses > len(failed):
+
+def test_size_segments_retry_after_10_s_of_frame_time(small_disk, clip_results, caplog):
+    """Cut by size only, there is no next segment time: a pause retries 10 s (100 frames at 10 fps)
+    after the frame that did not fit; the test frees the space meanwhile."""
+    disk = small_disk(512)
+    filler = fill(disk, 120)
+    base = disk / "out.mp4"
+    rec = VideoRecorder(base, queue_size=0, segments=Segments(base, max_mb=0.5))
+    failed: list[int] = []
+
+    def free_space(i):
+        if rec.pauses and not failed:
             failed.append(i)
-            files_at.append(len(rec.files))
+            filler.unlink()
 
     with caplog.at_level(logging.WARNING, logger="camapp.record"):
-        submitted = feed(rec, marked(clip_results(need(PERSON_CLIP), 240)), watch)
-    assert rec.error is None and rec.pauses >= 1 and rec.pauses == len(failed)
-    assert rec.frames_written + rec.dropped == submitted == 240
-    assert rec.frames_lost == rec.dropped
-    resumed = rec.files[files_at[0]]
-    indices, times, first_key = frames_in(resumed)
-    assert first_key and times[0] == 0.0
-    assert indices[0] == failed[0] + 100  # 10 s at 10 fps after the frame that did not fit
-    assert indices == list(range(indices[0], indices[0] + len(indices)))
-    text = caplog.text
-    assert "paused: No space left on device; retrying in 10 s" in text
-    assert "camapp: removed" in text  # the room came from pruning
+        feed(rec, marked(clip_results(need(PERSON_CLIP), 160)), free_space)
+    assert rec.error is None and rec.pauses == 1 and rec.frames_lost == 100
+    indices, times, first_key = frames_in(rec.files[-1])
+    assert first_key and times[0] == 0.0 and indices == list(range(failed[0] + 100, 160))
+    assert "paused: No space left on device; retrying in 10 s" in caplog.text
 
 
 def test_folder_gone_while_paused_stops_for_good(small_disk, clip_results, caplog):
@@ -224,3 +233,21 @@ def test_still_paused_at_the_end_is_reported(small_disk, clip_results, capsys):
         f"recording {disk / 'out-*.mp4'}: ok, paused 1 time ({rec.frames_lost} frames not recorded),"
         " still paused at the end"
     )
+
+
+def test_a_cap_larger_than_the_disk_still_loops(small_disk, clip_results, caplog):
+    """--record-keep-mb above what the disk holds (the boot service's 20000 MB on a small card):
+    the cap never triggers, so after each full disk the oldest segment goes anyway and recording
+    carries on instead of pausing for good."""
+    disk = small_disk(256)
+    base = disk / "out.mp4"
+    rec = VideoRecorder(base, queue_size=0, segments=Segments(base, seconds=1, keep_mb=10))
+    with caplog.at_level(logging.WARNING, logger="camapp.record"):
+        submitted = feed(rec, marked(clip_results(need(PERSON_CLIP), 200)))
+    assert rec.error is None and rec.pauses >= 1 and not rec.paused
+    assert rec.frames_written + rec.dropped == submitted == 200
+    removed = [r.getMessage() for r in caplog.records if "(disk full)" in r.getMessage()]
+    assert removed, "no segment gave way to the full disk"
+    last = rec.files[-1]
+    indices, _, first_key = frames_in(last)
+    assert first_key and indices and indices[-1] == 199  # the run's last frame is on the disk

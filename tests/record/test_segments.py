@@ -184,6 +184,7 @@ def test_folder_gone_at_a_cut_stops_recording_with_one_message(tmp_path, clip_re
         ({"max_mb": float("nan")}, "max_mb must be positive"),
         ({"seconds": 1, "keep_mb": 0}, "keep_mb must be positive"),
         ({"keep_mb": 5}, "a length in seconds or a size in MB"),
+        ({"max_mb": 500, "keep_mb": 100}, "smaller than one segment .* delete every finished file"),
     ],
 )
 def test_bad_segment_settings(tmp_path, kw, message):
