@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 
-from camapp.record.encode import PRESET, ClipWriter, Encoder
+from camapp.record.encode import PRESET, X264_PRESETS, ClipWriter, Encoder
 from camapp.render import annotate
 from camapp.types import Detections
 
@@ -79,7 +79,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--frames", type=int, default=100)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--ext", default=".mp4", choices=[".mp4", ".mkv"])
-    ap.add_argument("--preset", default=PRESET, help=f"libx264 preset (default {PRESET}, as camapp records)")
+    ap.add_argument(
+        "--preset",
+        default=PRESET,
+        choices=X264_PRESETS,
+        help=f"libx264 preset (default {PRESET}, as camapp records)",
+    )
     args = ap.parse_args(argv)
     frames, fps = read_frames(args.clip, args.frames)
     codec = Encoder().codec

@@ -6,7 +6,8 @@ encoder and the pipeline keep running and the next frame goes to a new file, for
 keyframe, so not a frame is lost or repeated at a cut (unlike restarting the whole program).
 
 Naming: `--record /data/cam.mp4` writes `/data/cam-20261126-231502.mp4`, `/data/cam-20261126-233002.mp4`,
-... : the wall-clock time at which each file's first frame was written, sortable by name;
+... : the wall-clock time at which each file's first frame was written, sortable by name (up
+to 9 files within one second);
 `_2`, `_3` are appended when a name is taken (two cuts within one second; `_` keeps the name order).
 Sizes are in MB of 2**20 bytes.
 """

@@ -251,3 +251,27 @@ def test_no_realtime_waits_for_a_slow_lossless_consumer_instead_of_queueing_with
     run(p)
     assert slow.seen == list(range(80)) and slow.dropped == 0 and p.stats.dropped == 0
     assert slow.most_queued <= MAX_BACKLOG + 1
+
+
+def test_the_capture_thread_makes_the_input_tensor(detector):
+    """Inference only invokes: every frame reaches detect() with the tensor the capture thread made."""
+    seen: list[tuple[str, tuple[int, ...] | None]] = []
+    detect = detector.detect
+
+    def spy(image, tensor=None):
+        seen.append((threading.current_thread().name, None if tensor is None else tensor.shape))
+        return detect(image, tensor)
+
+    made: list[str] = []
+    make = detector.input_tensor
+
+    def spy_make(image):
+        made.append(threading.current_thread().name)
+        return make(image)
+
+    detector.detect, detector.input_tensor = spy, spy_make
+    src = open_source(str(need(PERSON_CLIP)), realtime=False)
+    run(Pipeline(src, detector, [], max_frames=20))
+    size = detector.input_size
+    assert seen == [("camapp-inference", (1, size, size, 3))] * 20
+    assert set(made) == {"camapp-capture"} and len(made) >= 20

@@ -61,6 +61,8 @@ def run_probed(detector, **options) -> tuple[list, set, set, set]:
 
 def test_helpers_give_way_when_inference_takes_every_core(model_store):
     base = thread_nice()
+    if base == HELPER_NICE:
+        pytest.skip("the test runner itself runs at nice 19: a lowered thread looks the same")
     det = open_detector(threads=os.cpu_count(), input_sizes=[300])
     try:
         assert takes_every_core(det)
