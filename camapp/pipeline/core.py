@@ -55,7 +55,7 @@ class Pipeline:
         *,
         realtime: bool | None = None,
         queue_size: int = 1,
-        preresize: bool = True,
+        prepare_input: bool = True,
         max_frames: int | None = None,
         open_source: bool = False,
         reconnect_delay: float = 0.5,
@@ -67,7 +67,7 @@ class Pipeline:
         self.detector = detector
         self.realtime = getattr(source, "realtime", True) if realtime is None else realtime
         self.max_frames = max_frames
-        self.preresize = preresize
+        self.prepare_input = prepare_input  # make the input tensor on the capture thread
         self.reconnect_delay = reconnect_delay
         self.reconnect_max_delay = reconnect_max_delay
         self.reconnect_timeout = reconnect_timeout
@@ -350,7 +350,7 @@ class Pipeline:
 
     def _input_tensor(self, image: np.ndarray) -> np.ndarray | None:
         """The network input, made on the capture thread so inference does not wait for it."""
-        return self.detector.input_tensor(image) if self.preresize else None
+        return self.detector.input_tensor(image) if self.prepare_input else None
 
     def _process(self, item: tuple[Frame, np.ndarray | None]) -> None:
         frame, tensor = item

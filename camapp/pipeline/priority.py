@@ -38,10 +38,8 @@ def lower_priority(thread: threading.Thread | None = None) -> bool:
 
     Threads the lowered thread starts later (an encoder's own threads) inherit the niceness.
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    tid = (thread or threading.current_thread()).native_id
-    if tid is None:  # not started yet
+    tid = _tid(thread)
+    if tid is None:
         return False
     try:
         if os.getpriority(os.PRIO_PROCESS, tid) < HELPER_NICE:
@@ -54,10 +52,15 @@ def lower_priority(thread: threading.Thread | None = None) -> bool:
 
 def thread_nice(thread: threading.Thread | None = None) -> int | None:
     """The thread's niceness (Linux), for tests and diagnostics."""
-    if not sys.platform.startswith("linux"):
-        return None
-    tid = (thread or threading.current_thread()).native_id
+    tid = _tid(thread)
     try:
         return os.getpriority(os.PRIO_PROCESS, tid) if tid is not None else None
     except OSError:
         return None
+
+
+def _tid(thread: threading.Thread | None) -> int | None:
+    """The OS id whose niceness is the thread's own: Linux only, and None until it has started."""
+    if not sys.platform.startswith("linux"):
+        return None
+    return (thread or threading.current_thread()).native_id

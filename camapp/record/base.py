@@ -65,12 +65,8 @@ class Worker:
 
     @property
     def dropped(self) -> int:
-        """Results not handled: the queue was full, plus what a subclass lost on its own thread."""
-        return self._queue_drops + self._lost_on_thread()
-
-    def _lost_on_thread(self) -> int:
-        """Results the worker thread itself gave up on (each counter has one writing thread)."""
-        return 0
+        """Results not handled because the queue was full."""
+        return self._queue_drops
 
     @property
     def backlog(self) -> int:

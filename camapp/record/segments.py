@@ -105,10 +105,11 @@ class Segments:
                     continue
         return [p for *_, p in sorted(found)]
 
-    def prune(self, current: Path | None = None, at_least: int = 0, room: int = 0) -> list[Path]:
-        """With `keep_mb`: delete the oldest files while all of them total more; never `current`.
+    def prune(self, at_least: int = 0, room: int = 0) -> list[Path]:
+        """With `keep_mb`: delete the oldest files while all of them total more.
 
-        The recorder prunes just before it opens a new file, asking for `room` bytes free (its
+        The recorder prunes between closing one file and opening the next (so none is being
+        written), asking for `room` bytes free (its
         largest segment so far): old files go even under the cap when the disk is short, so a cap
         larger than the disk still loops like a dashcam. After a full disk it also asks for
         `at_least=1` (the first segment's size is not known yet)."""
@@ -126,8 +127,6 @@ class Segments:
         for p in files:
             if total <= limit and len(removed) >= at_least and _free(self.base.parent) >= room:
                 break
-            if p == current:
-                continue
             try:
                 p.unlink()
             except FileNotFoundError:
@@ -142,11 +141,12 @@ class Segments:
         return removed
 
 
-def _free(folder: Path) -> int:
+def _free(folder: Path) -> float:
+    """Free bytes; unknown counts as plenty, so a failed query never deletes recordings."""
     try:
         return shutil.disk_usage(folder).free
     except OSError:
-        return 0
+        return float("inf")
 
 
 def _size(path: Path) -> int:

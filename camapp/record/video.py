@@ -109,6 +109,11 @@ class VideoRecorder(Worker):
         return self._span[1] - self._span[0] if self._span is not None else 0.0
 
     @property
+    def dropped(self) -> int:
+        """Queue-full drops plus frames lost while paused (each counted on its own thread)."""
+        return super().dropped + self.frames_lost
+
+    @property
     def paused(self) -> bool:
         """True while a segmented recording waits for the next segment after running out of room."""
         return self._retry_at is not None
@@ -117,7 +122,7 @@ class VideoRecorder(Worker):
         t = self._clock(result.frame)
         if self._retry_at is not None:
             if t < self._retry_at - EPS:
-                self._lose()
+                self.frames_lost += 1
                 return
             self._retry_at = None  # writer is None: this frame opens a new file
             resuming = True
@@ -150,8 +155,7 @@ class VideoRecorder(Worker):
         self._segment_t0 = t  # also when opening fails: a pause then lasts one segment from here
         old, self._writer = self._writer, None
         if old is not None:
-            self._closed_frames += old.frames
-            self._largest = max(self._largest, old.bytes)
+            self._retire(old)
             # zerolatency / no B-frames: every frame's packet is already out, nothing to flush
             old.close()
             log.info("camapp: recorded %d frames (%.1f s) to %s", old.frames, old.elapsed, old.path)
@@ -167,8 +171,7 @@ class VideoRecorder(Worker):
         """Out of room: close the broken file and drop frames until the next segment's time."""
         writer, self._writer = self._writer, None
         if writer is not None:
-            self._closed_frames += writer.frames
-            self._largest = max(self._largest, writer.bytes)
+            self._retire(writer)
             # the trailer may not fit either; the fragments before it still play
             with contextlib.suppress(Exception):
                 writer.close()
@@ -181,18 +184,17 @@ class VideoRecorder(Worker):
         if at_end:
             log.warning("camapp: %s: the end of the file was not written: %s", self.what, describe(exc))
             return
-        self._lose()  # the frame that did not fit
+        self.frames_lost += 1  # the frame that did not fit
         assert self.segments is not None
         seconds = self.segments.seconds
         self._retry_at = self._segment_t0 + seconds if seconds else t + RETRY_SECONDS
         when = "at the next segment" if seconds else f"in {RETRY_SECONDS:g} s"
         log.warning("camapp: %s paused: %s; retrying %s", self.what, describe(exc), when)
 
-    def _lose(self) -> None:
-        self.frames_lost += 1  # in `dropped` too, through _lost_on_thread
-
-    def _lost_on_thread(self) -> int:
-        return self.frames_lost
+    def _retire(self, writer: ClipWriter) -> None:
+        """Count a file that is done (cut or broken off) into the run's totals."""
+        self._closed_frames += writer.frames
+        self._largest = max(self._largest, writer.bytes)
 
     def _finish(self) -> None:
         writer = self._writer
