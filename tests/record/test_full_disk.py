@@ -2,9 +2,9 @@
 write error still stops it for good.
 
 Real encoder, real clip frames, real full disks: a small tmpfs (needs root; skipped elsewhere) and
-RLIMIT_FSIZE in a child process (EFBIG; runs anywhere). Each frame carries its index as 7
-black/white squares in its top-left corner (test instrumentation drawn before the recorder sees
-the frame), so the decoded files say exactly which frames they hold.
+RLIMIT_FSIZE in a child process (EFBIG; runs anywhere). Each frame carries its index drawn into
+its top-left corner (`tests/record/marks.py`), so the decoded files say exactly which frames they
+hold.
 """
 
 from __future__ import annotations
@@ -19,19 +19,7 @@ import pytest
 from conftest import PERSON_CLIP, need
 
 from camapp.record import Segments, VideoRecorder
-from camapp.types import Frame
-
-BITS, SQ = 8, 32
-
-
-def marked(results):
-    """The results with frame i's index drawn as bits: white square = 1."""
-    for r in results:
-        img = r.frame.image.copy()
-        for b in range(BITS):
-            img[:SQ, b * SQ : (b + 1) * SQ] = 255 if r.frame.index >> b & 1 else 0
-        f = r.frame
-        yield type(r)(Frame(img, f.timestamp, f.index, f.media_time), r.detections, r.stats)
+from tests.record.marks import index_of, marked
 
 
 def frames_in(path):
@@ -43,9 +31,7 @@ def frames_in(path):
     with av.open(str(path)) as c:
         try:
             for frame in c.decode(video=0):
-                img = frame.to_ndarray(format="bgr24")
-                bits = [img[8 : SQ - 8, b * SQ + 8 : (b + 1) * SQ - 8].mean() > 128 for b in range(BITS)]
-                indices.append(sum(1 << b for b, on in enumerate(bits) if on))
+                indices.append(index_of(frame.to_ndarray(format="bgr24")))
                 times.append(float(frame.pts * frame.time_base))
         except av.error.InvalidDataError:
             pass

@@ -2,8 +2,7 @@
 repeated, pruning of the oldest files, write errors.
 
 Frames are the real person clip's; to tell decoded frames apart where the clip stands still, each
-one carries its index as 7 black/white squares in its top-left corner (test instrumentation, drawn
-before the recorder sees the frame).
+one carries its index drawn into its top-left corner (`tests/record/marks.py`).
 """
 
 from __future__ import annotations
@@ -22,20 +21,9 @@ from conftest import PERSON_CLIP, need
 from camapp.errors import CamappError
 from camapp.record import Segments, VideoRecorder
 from camapp.record.segments import MB
-from camapp.types import Frame
+from tests.record.marks import index_of, marked
 
-BITS, SQ = 7, 32
 NAME = re.compile(r"out-\d{8}-\d{6}(_\d+)?\.(mp4|mkv)")
-
-
-def marked(results):
-    """The results with frame i's index drawn as bits: white square = 1."""
-    for r in results:
-        img = r.frame.image.copy()
-        for b in range(BITS):
-            img[:SQ, b * SQ : (b + 1) * SQ] = 255 if r.frame.index >> b & 1 else 0
-        f = r.frame
-        yield type(r)(Frame(img, f.timestamp, f.index, f.media_time), r.detections, r.stats)
 
 
 def read_segment(path):
@@ -45,9 +33,7 @@ def read_segment(path):
     indices, times = [], []
     with av.open(str(path)) as c:
         for frame in c.decode(video=0):
-            img = frame.to_ndarray(format="bgr24")
-            bits = [img[8 : SQ - 8, b * SQ + 8 : (b + 1) * SQ - 8].mean() > 128 for b in range(BITS)]
-            indices.append(sum(1 << b for b, on in enumerate(bits) if on))
+            indices.append(index_of(frame.to_ndarray(format="bgr24")))
             times.append(float(frame.pts * frame.time_base))
     return indices, times, [k for k, _ in packets], [s for _, s in packets]
 
