@@ -10,7 +10,7 @@ import os
 import statistics
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -340,18 +340,39 @@ class TFLiteDetector:
 
 
 def bench_rungs(
-    detector: TFLiteDetector, image_bgr: np.ndarray, runs: int = 20, rounds: int = 3
+    detector: TFLiteDetector,
+    image_bgr: np.ndarray,
+    runs: int = 20,
+    rounds: int = 3,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> dict[int, float]:
-    """Median invoke-only milliseconds per rung (for `camapp bench`).
+    """Median invoke-only milliseconds per rung, `runs` invokes per rung in each of `rounds`.
 
-    Rounds go over all rungs in turn, so load from other processes falls on every rung alike.
+    Every rung is built before any is timed (a build running beside a timing inflated it), and
+    rounds go over all rungs in turn, so load from other processes falls on every rung alike.
+    `progress(step, steps)` reports each build and timing step; `cancelled()` is checked before
+    each, and a cancel returns what was timed by then.
     """
-    detector.prepare()
-    times: dict[int, list[float]] = {s: [] for s in detector.input_sizes}
+    sizes = list(detector.input_sizes)
+    steps = len(sizes) * (1 + rounds)
+    for n, size in enumerate(sizes):
+        if cancelled():
+            return {}
+        if progress:
+            progress(n, steps)
+        detector.prepare([size])
+    times: dict[int, list[float]] = {}
+    step = len(sizes)
     for _ in range(rounds):
-        for size in detector.input_sizes:
-            times[size] += detector.invoke_times(size, image_bgr, runs)
-    return {size: statistics.median(t) for size, t in times.items()}
+        for size in sizes:
+            if cancelled():
+                return {s: statistics.median(t) for s, t in times.items()}
+            if progress:
+                progress(step, steps)
+            step += 1
+            times.setdefault(size, []).extend(detector.invoke_times(size, image_bgr, runs))
+    return {s: statistics.median(t) for s, t in times.items()}
 
 
 def open_cpu(

@@ -4,7 +4,6 @@ plus the helpers it calls (timing the rungs, finding cameras)."""
 from __future__ import annotations
 
 import queue
-import statistics
 import sys
 import threading
 from collections.abc import Callable
@@ -68,38 +67,20 @@ def measure_rungs(
     cancelled: Callable[[], bool] = lambda: False,
     rounds: int = 3,
 ) -> dict[int, float]:
-    """Median invoke time (ms) of each input size on this machine.
+    """Median invoke time (ms) of each input size on this machine (`bench_rungs`, about
+    `repeats` invokes per rung over `rounds` interleaved rounds).
 
     Runs on a worker before the pipeline starts: the detector's interpreters are not safe to
-    share with a running pipeline. Every rung is built before any is timed (a build running beside
-    a timing inflated it, and the slider's labels came out of order), then the rungs are timed in
-    `rounds` interleaved rounds so a burst of load falls on all of them alike. Checks `cancelled`
-    between steps, so closing the window during start-up returns what was measured by then.
+    share with a running pipeline. Every rung is built before any is timed, so the slider's labels
+    come out in order and later switches are instant. Checks `cancelled` between steps, so closing
+    the window during start-up returns what was measured by then.
     """
+    from camapp.detect.cpu import bench_rungs
+
     if image is None:
         image = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
-    sizes = list(detector.input_sizes)
-    steps = len(sizes) * (1 + rounds)
-    prepare = getattr(detector, "prepare", None)
-    times: dict[int, list[float]] = {}
-    for n, size in enumerate(sizes):
-        if cancelled():
-            return {}
-        if progress:
-            progress(n, steps)
-        if prepare is not None:
-            prepare([size])
     per_round = max(1, -(-repeats // rounds))
-    step = len(sizes)
-    for _ in range(rounds):
-        for size in sizes:
-            if cancelled():
-                return {s: statistics.median(t) for s, t in times.items()}
-            if progress:
-                progress(step, steps)
-            step += 1
-            times.setdefault(size, []).extend(detector.invoke_times(size, image, runs=per_round))
-    return {s: statistics.median(t) for s, t in times.items()}
+    return bench_rungs(detector, image, per_round, rounds, progress=progress, cancelled=cancelled)
 
 
 def list_cameras() -> list[tuple[str, str]]:
