@@ -3,7 +3,9 @@
 For every input size: the raw invoke rate (median of `--invokes` invokes on real frames of the
 clip), the pipeline's throughput on the clip as fast as possible with rendering on, the same with
 recording on, and, at equal threads, the single-thread loop of popular tutorial scripts (read,
-resize, invoke, draw). All four are measured back to back per size and per round (half the invokes
+resize, invoke, draw). The pipeline runs as `camapp run --no-realtime` does: with more than one
+thread, as frame-parallel lanes (`--schedule`); the one-interpreter pipeline is measured beside
+it for comparison. All four are measured back to back per size and per round (half the invokes
 before the pipeline runs, half after the sequential loop), so load from other processes falls on
 all of them alike and each round's ratio to raw compares figures taken seconds apart; each figure
 is the median over `--repeat` rounds.
@@ -25,7 +27,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from camapp.cli.common import positive_int
+from camapp.cli.common import SCHEDULES, lanes_for, positive_int
 from camapp.cli.eval import sizes_list
 from camapp.errors import CamappError, SourceError
 from camapp.pipeline import Pipeline, Result, Stats
@@ -45,6 +47,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--frames", type=positive_int, default=300, help="frames per measurement (default 300)")
     p.add_argument("--repeat", type=positive_int, default=3, help="rounds; figures are medians (default 3)")
     p.add_argument("--threads", type=positive_int, help="CPU threads (default: all cores)")
+    p.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default="auto",
+        help="the pipeline's schedule, as in `camapp run` (default auto: lanes, as --no-realtime runs)",
+    )
     p.add_argument(
         "--invokes", type=positive_int, default=100, help="timed raw invokes per size and round (default 100)"
     )
@@ -145,10 +153,17 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     options = {"input_sizes": args.sizes, "input_size": args.sizes[0]} if args.sizes else {}
     detector = open_detector(args.model, device=args.device, threads=args.threads, **options)
     threads = getattr(detector, "threads", None)
-    keys = ("invoke_ms", "pipeline", "record", "seq", "pipeline_x", "seq_x")
+    lanes = lanes_for(args, realtime=False) if threads else 1
+    keys = ("invoke_ms", "pipeline", "record", "seq", "latency", "pipeline_x", "seq_x", "latency_x")
     rows: dict[int, dict[str, list[float]]] = {}
     before = args.invokes // 2
+    piped: Any = detector
     try:
+        if lanes > 1:
+            from camapp.detect.lanes import Lanes
+
+            piped = Lanes(open_detector(args.model, device=args.device, threads=1, **options), lanes)
+            piped.prepare()
         detector.prepare()
         sizes = list(detector.input_sizes)
         with tempfile.TemporaryDirectory(prefix="camapp-bench-") as tmp:
@@ -156,21 +171,25 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 for size in sizes:
                     row = rows.setdefault(size, {k: [] for k in keys})
                     detector.set_input_size(size)
+                    piped.set_input_size(size)
                     invokes = raw_invoke_ms(detector, size, frames, before) if before else []
-                    pipe = pipeline_fps(path, detector, args.frames, None)
+                    row["pipeline"].append(pipeline_fps(path, piped, args.frames, None))
                     if not args.no_record:
                         clip = Path(tmp) / f"bench-{size}-{r}.mp4"
-                        row["record"].append(pipeline_fps(path, detector, args.frames, clip))
+                        row["record"].append(pipeline_fps(path, piped, args.frames, clip))
                         clip.unlink(missing_ok=True)
-                    seq = sequential_fps(path, detector, args.frames)
+                    if piped is not detector:
+                        row["latency"].append(pipeline_fps(path, detector, args.frames, None))
+                    row["seq"].append(sequential_fps(path, detector, args.frames))
                     invokes += raw_invoke_ms(detector, size, frames, args.invokes - before)
                     invoke_ms = statistics.median(invokes)
                     row["invoke_ms"].append(invoke_ms)
-                    row["pipeline"].append(pipe)
-                    row["seq"].append(seq)
-                    row["pipeline_x"].append(pipe * invoke_ms / 1000.0)  # this round's fps / raw fps
-                    row["seq_x"].append(seq * invoke_ms / 1000.0)
+                    for k in ("pipeline", "seq", "latency"):  # this round's fps / raw fps
+                        if row[k]:
+                            row[f"{k}_x"].append(row[k][-1] * invoke_ms / 1000.0)
     finally:
+        if piped is not detector:
+            piped.close()
         detector.close()
 
     def med(values: list[float], digits: int) -> float | None:
@@ -186,11 +205,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 "sequential_fps": med(row["seq"], 1),
                 "pipeline_x_raw": med(row["pipeline_x"], 2),
                 "sequential_x_raw": med(row["seq_x"], 2),
+                "latency_pipeline_fps": med(row["latency"], 1),
+                "latency_pipeline_x_raw": med(row["latency_x"], 2),
             }
             for size, row in rows.items()
         ],
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
         "threads": threads,
+        "lanes": lanes,
         "cores": os.cpu_count(),
         "frames": args.frames,
         "repeat": args.repeat,
@@ -204,24 +226,30 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
         return 0
+    lanes = report["lanes"]
+    plan = f"{lanes} lanes of 1 thread" if lanes > 1 else "one interpreter"
     print(
         f"{report['source']}, {report['frames']} frames per figure, median of {report['repeat']} rounds, "
-        f"{report['threads']} threads on {report['cores']} cores; x raw = median of each round's "
+        f"{report['threads']} threads on {report['cores']} cores; raw and sequential: one "
+        f"{report['threads']}-thread interpreter; pipeline: {plan}; x raw = median of each round's "
         "fps / raw fps"
     )
+    latency = lanes > 1
+    extra = " one-interpreter pipeline fps | x raw |" if latency else ""
     print(
         "| input | invoke ms | raw fps | pipeline fps | x raw | + record fps | record cost "
-        "| sequential fps | x raw |"
+        f"| sequential fps | x raw |{extra}"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:" * (11 if latency else 9) + "|")
     for row in report["rows"]:
         raw = 1000.0 / row["invoke_ms"]
         rec = row["record_fps"]
         cost = f"{100 * (1 - rec / row['pipeline_fps']):.0f}%" if rec else "-"
+        tail = f" {row['latency_pipeline_fps']:.1f} | {row['latency_pipeline_x_raw']:.2f} |" if latency else ""
         print(
             f"| {row['input_size']} | {row['invoke_ms']:.2f} | {raw:.1f} | {row['pipeline_fps']:.1f} "
             f"| {row['pipeline_x_raw']:.2f} | {rec if rec else '-'} | {cost} | {row['sequential_fps']:.1f} "
-            f"| {row['sequential_x_raw']:.2f} |"
+            f"| {row['sequential_x_raw']:.2f} |{tail}"
         )
     print(f"peak RSS {report['peak_rss_mb']} MB")
     return 0

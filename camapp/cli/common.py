@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from camapp.errors import CamappError
 
 T = TypeVar("T", int, float)
+SCHEDULES = ("auto", "latency", "throughput")
 
 if TYPE_CHECKING:
     from camapp.detect import Detector
@@ -37,8 +39,35 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-detections", type=positive_int, help="raise the model's detection cap")
 
 
-def open_model(args: argparse.Namespace, input_size: int | None, **extra: Any) -> Detector:
-    """The detector the shared model options ask for: one fixed input size, or the whole ladder."""
+def add_schedule_option(g: Any) -> None:
+    g.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default="auto",
+        help="latency: every thread on each frame; throughput: one 1-thread interpreter per thread, "
+        "each on its own frames (more frames/s, each one slower); auto (default): throughput "
+        "for files read with --no-realtime, latency otherwise",
+    )
+
+
+def lanes_for(args: argparse.Namespace, realtime: bool) -> int:
+    """Frame-parallel lanes for `--schedule` (1: one interpreter with every thread).
+
+    Lanes win on throughput but each frame takes a 1-thread invoke, so `auto` uses them only
+    where nothing waits on a single frame: a file read as fast as possible.
+    """
+    schedule = getattr(args, "schedule", "latency")
+    cpu = args.device.split(":", 1)[0] == "cpu"
+    if schedule == "throughput" and not cpu:
+        raise CamappError(f"--schedule throughput runs on the CPU; with --device {args.device} use latency")
+    if schedule == "latency" or not cpu or (schedule == "auto" and realtime):
+        return 1
+    return int(args.threads or os.cpu_count() or 1)
+
+
+def open_model(args: argparse.Namespace, input_size: int | None, lanes: int = 1, **extra: Any) -> Detector:
+    """The detector the shared model options ask for: one fixed input size, or the whole ladder;
+    with `lanes` > 1, that many single-thread detectors (`camapp.detect.lanes.Lanes`)."""
     from camapp.detect import open_detector
 
     detector = open_detector(
@@ -46,7 +75,7 @@ def open_model(args: argparse.Namespace, input_size: int | None, **extra: Any) -
         labels=args.labels,
         device=args.device,
         fallback=not args.no_fallback,
-        threads=args.threads,
+        threads=1 if lanes > 1 else args.threads,
         threshold=args.threshold,
         max_detections=args.max_detections,
         input_size=input_size,
@@ -54,6 +83,14 @@ def open_model(args: argparse.Namespace, input_size: int | None, **extra: Any) -
         **extra,
     )
     detector.classes = frozenset(class_ids(detector.names, args.classes)) if args.classes else None
+    if lanes > 1:
+        from camapp.detect.lanes import Lanes
+
+        try:
+            return Lanes(detector, lanes)  # type: ignore[return-value]
+        except BaseException:
+            detector.close()
+            raise
     return detector
 
 

@@ -18,7 +18,16 @@ import time
 from collections import Counter
 from typing import Any
 
-from camapp.cli.common import add_model_options, class_ids, csv, open_model, positive_float, positive_int
+from camapp.cli.common import (
+    add_model_options,
+    add_schedule_option,
+    class_ids,
+    csv,
+    lanes_for,
+    open_model,
+    positive_float,
+    positive_int,
+)
 from camapp.errors import CamappError
 
 
@@ -66,6 +75,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument(
         "--target-fps", type=positive_float, help="with --input-size auto (default: the source's rate)"
     )
+    add_schedule_option(g)
     add_model_options(p)
     g = p.add_argument_group("output")
     g.add_argument("--record", metavar="FILE", help="record annotated video (.mp4 or .mkv)")
@@ -183,7 +193,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         fixed = args.input_size if isinstance(args.input_size, int) else None
         # build the other rungs only if auto will use them
-        detector = open_model(args, fixed, background=args.input_size == "auto")
+        lanes = lanes_for(args, args.realtime)
+        detector = open_model(args, fixed, lanes, background=args.input_size == "auto")
         consumers = build_consumers(args, detector.names)
     except BaseException:
         source.close()
@@ -191,7 +202,9 @@ def run(args: argparse.Namespace) -> int:
             c.close()
         raise
     say(f"source: {describe_source(source)}")
-    say(f"model: {detector.device}, input {detector.input_size}, ladder {list(detector.input_sizes)}")
+    threads = getattr(detector, "threads", None)
+    plan = f", {lanes} lanes of 1 thread" if lanes > 1 else (f", {threads} threads" if threads else "")
+    say(f"model: {detector.device}{plan}, input {detector.input_size}, ladder {list(detector.input_sizes)}")
     pipeline = Pipeline(
         source, detector, consumers, max_frames=args.max_frames, reconnect_timeout=args.reconnect_timeout
     )

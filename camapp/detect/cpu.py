@@ -94,10 +94,28 @@ class TFLiteDetector:
         self._closed = False
         self._building: int | None = None
         self._waiters = 0  # prepare() calls waiting: build flat out, no pacing
+        self._background = background
         self._interpreters[start] = self._build(start)
         self._current = self._requested = start
         if background:
             self._start_worker()
+
+    def twin(self, threads: int | None = None) -> TFLiteDetector:
+        """A second detector on the same model and settings, with its own interpreters
+        (for frame-parallel lanes: one interpreter must never run two frames at once)."""
+        return TFLiteDetector(
+            self.model,
+            self.names,
+            threads=threads or self.threads,
+            input_size=self._requested,
+            input_sizes=self._sizes,
+            threshold=self.threshold,
+            classes=self.classes,
+            max_detections=self.max_detections,
+            runtime=self.runtime,
+            delegates=self.delegates,
+            background=self._background,
+        )
 
     def _check_resizable(self) -> None:
         if all(s == self.model.native_size for s in self._sizes):

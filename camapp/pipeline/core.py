@@ -8,6 +8,9 @@ the capture thread waits for room instead (backpressure).
 The inference thread only invokes: the capture thread resizes and colour-converts each frame
 into the network's input tensor, and when inference runs on every core the capture and consumer
 threads give way to it (`priority`), so they fill the invoke's idle gaps instead of stalling it.
+
+A detector with `lanes` (`camapp.detect.lanes.Lanes`) gets one inference thread per lane, each
+on its own frames; a `Sequencer` hands the results on in frame order.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import numpy as np
 from camapp.detect.base import Detector
 from camapp.errors import CamappError, SourceError
 from camapp.pipeline.consumer import Consumer, Result
-from camapp.pipeline.handoff import END, FrameQueue, backlog
+from camapp.pipeline.handoff import END, FrameQueue, Sequencer, backlog
 from camapp.pipeline.policy import RungPolicy
 from camapp.pipeline.priority import lower_priority, takes_every_core
 from camapp.pipeline.stats import Stats, StatsMeter
@@ -88,6 +91,12 @@ class Pipeline:
         self._done = threading.Event()
         self._pending: dict[str, Any] = {}
         self._policy: RungPolicy | None = None
+        self._policy_lock = threading.Lock()
+        # one inference thread per lane; tickets keep their results in frame order
+        self._lanes: tuple[Detector, ...] = tuple(getattr(detector, "lanes", None) or (detector,))
+        self._take_lock = threading.Lock()
+        self._sequencer = Sequencer(self._emit, window=2 * len(self._lanes))
+        self._working = len(self._lanes)
         self._threads: list[threading.Thread] = []
         self._stopped = False
         self._source_closed = False
@@ -104,10 +113,12 @@ class Pipeline:
     def start(self) -> None:
         if self._threads:
             raise RuntimeError("a pipeline starts once; build a new one")
-        self._threads = [
-            threading.Thread(target=self._capture_loop, name="camapp-capture", daemon=True),
-            threading.Thread(target=self._inference_loop, name="camapp-inference", daemon=True),
-        ]
+        self._threads = [threading.Thread(target=self._capture_loop, name="camapp-capture", daemon=True)]
+        for i, lane in enumerate(self._lanes):
+            name = "camapp-inference" + (f"-{i}" if i else "")
+            self._threads.append(
+                threading.Thread(target=self._inference_loop, args=(lane,), name=name, daemon=True)
+            )
         for t in self._threads:
             t.start()
         self._maybe_yield()
@@ -124,6 +135,7 @@ class Pipeline:
         self._halt.set()
         self._running.set()
         self._queue.halt()
+        self._sequencer.halt()
         deadline = time.monotonic() + timeout
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
@@ -329,49 +341,77 @@ class Pipeline:
             return True
         return False
 
-    def _inference_loop(self) -> None:
+    def _inference_loop(self, lane: Detector) -> None:
+        """One inference thread: take the next frame with a ticket, detect, hand the result on."""
         try:
             while True:
-                item = self._queue.get()
+                with self._take_lock:  # tickets in the order frames leave the queue
+                    limit = self.max_frames is not None and self._sequencer.issued >= self.max_frames
+                    ticket = None if limit else self._sequencer.ticket()
+                    if ticket is None:
+                        break
+                    item = self._queue.get()
                 if item is END:
+                    self._queue.put(END, force=True)  # for the other lanes
+                    self._sequencer.put(ticket, None)
                     break
-                self._process(item)  # type: ignore[arg-type]
-                if self.max_frames is not None and self._meter.frames >= self.max_frames:
-                    break
-            if self._meter.state != "error":
-                self._set_state("ended", "" if not self._halt.is_set() else "stopped")
+                self._sequencer.put(ticket, self._process(lane, item))  # type: ignore[arg-type]
         except Exception as exc:
             log.exception("inference failed")
             self._set_state("error", f"inference failed: {exc}")
+            self._sequencer.halt()  # the other lanes stop taking frames
         finally:
-            self._halt.set()
-            self._queue.halt()
-            self._done.set()
+            self._lane_done()
+
+    def _lane_done(self) -> None:
+        """The last inference thread out ends the run."""
+        with self._lock:
+            self._working -= 1
+            last = self._working == 0
+        self._halt.set()
+        self._queue.halt()
+        if not last:
+            return
+        self._sequencer.halt()
+        if self._meter.state != "error":
+            self._set_state("ended", "" if not self._stopped else "stopped")
+        self._done.set()
 
     def _input_tensor(self, image: np.ndarray) -> np.ndarray | None:
         """The network input, made on the capture thread so inference does not wait for it."""
         return self.detector.input_tensor(image) if self.prepare_input else None
 
-    def _process(self, item: tuple[Frame, np.ndarray | None]) -> None:
+    def _process(self, lane: Detector, item: tuple[Frame, np.ndarray | None]) -> tuple[Any, ...]:
+        """Detect on one frame with `lane`; settings and the auto rung policy apply here."""
         frame, tensor = item
         self._apply_settings()
-        device = self.detector.device
+        device = lane.device
         t0 = time.perf_counter()
-        detections = self.detector.detect(frame.image, tensor)
+        detections = lane.detect(frame.image, tensor)
         infer_ms = (time.perf_counter() - t0) * 1000.0
-        if not self._yielding and self.detector.device != device:
+        if not self._yielding and lane.device != device:
             self._maybe_yield()  # an Edge TPU fell back to the CPU: inference may now fill the cores
-        size = self.detector.input_size  # the rung this frame really ran at
+        size = lane.input_size  # the rung this frame really ran at
+        with self._policy_lock:
+            if self._policy is not None and infer_ms > 0:
+                self._follow_policy(size, len(self._lanes) * 1000.0 / infer_ms)
+        return frame, detections, infer_ms, size
+
+    def _follow_policy(self, size: int, fps: float) -> None:
+        assert self._policy is not None
+        wanted = self._policy.update(size, fps)
+        if wanted != size:
+            try:
+                self.detector.set_input_size(wanted)
+            except CamappError as exc:  # a rung that failed to build: stay where we are
+                log.warning("input size %s unavailable: %s", wanted, exc)
+                self._policy.reject(wanted, size)
+
+    def _emit(self, processed: tuple[Any, ...]) -> None:
+        """Hand one result to callbacks and consumers (the sequencer calls this in frame order)."""
+        frame, detections, infer_ms, size = processed
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
         self._meter.processed(infer_ms, latency_ms, size)
-        if self._policy is not None and infer_ms > 0:
-            wanted = self._policy.update(size, 1000.0 / infer_ms)
-            if wanted != size:
-                try:
-                    self.detector.set_input_size(wanted)
-                except CamappError as exc:  # a rung that failed to build: stay where we are
-                    log.warning("input size %s unavailable: %s", wanted, exc)
-                    self._policy.reject(wanted, size)
         if self._meter.state in ("starting", "reconnecting"):
             self._set_state("running")
         result = Result(frame, detections, self._meter.snapshot())

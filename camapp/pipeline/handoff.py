@@ -59,3 +59,70 @@ def backlog(consumer: Any) -> int:
     if value is None:
         return 0
     return int(value() if callable(value) else value)
+
+
+class Sequencer:
+    """Hands results on in the order their frames were taken, whatever order workers finish in.
+
+    Frame-parallel inference finishes frames out of order, but recorders and logs need them in
+    order. Each worker `take`s a ticket with its frame and `put`s the result under it; whichever
+    worker completes the next ticket delivers every consecutive ready result, outside the lock,
+    so `emit` calls never overlap. `window` bounds the tickets out at once (in flight or waiting),
+    so memory stays flat when delivery is slow.
+    """
+
+    def __init__(self, emit: Any, window: int) -> None:
+        self._emit = emit
+        self.window = max(1, window)
+        self._cond = threading.Condition()
+        self._issued = 0  # next ticket
+        self._next = 0  # next ticket to deliver
+        self._ready: dict[int, object] = {}
+        self._delivering = False
+        self._halted = False
+
+    def ticket(self) -> int | None:
+        """The next ticket, once fewer than `window` are out; None after `halt()`."""
+        with self._cond:
+            while self._issued - self._next >= self.window and not self._halted:
+                self._cond.wait(0.1)
+            if self._halted:
+                return None
+            self._issued += 1
+            return self._issued - 1
+
+    def put(self, ticket: int, result: object | None) -> None:
+        """The result for `ticket` (None: nothing to deliver, e.g. a frame cut by a frame limit)."""
+        with self._cond:
+            self._ready[ticket] = result
+            if self._delivering:
+                return  # the delivering worker will get to it
+            self._delivering = True
+        while True:
+            with self._cond:
+                if self._next not in self._ready:
+                    self._delivering = False
+                    self._cond.notify_all()
+                    return
+                item = self._ready.pop(self._next)
+                self._next += 1
+                self._cond.notify_all()
+            if item is None:
+                continue
+            try:
+                self._emit(item)
+            except BaseException:
+                with self._cond:
+                    self._delivering = False  # let later results through
+                    self._cond.notify_all()
+                raise
+
+    @property
+    def issued(self) -> int:
+        with self._cond:
+            return self._issued
+
+    def halt(self) -> None:
+        with self._cond:
+            self._halted = True
+            self._cond.notify_all()

@@ -11,7 +11,7 @@ from camapp.cli import main
 def test_bench_json_has_a_measured_row_per_rung(model_store, capsys):
     rc = main(
         ["bench", "--source", str(need(BOTTLE_CLIP)), "--sizes", "300,176", "--frames", "20"]
-        + ["--repeat", "1", "--invokes", "30", "--json"]
+        + ["--repeat", "1", "--invokes", "30", "--threads", "2", "--json"]
     )
     assert rc == 0
     report = json.loads(capsys.readouterr().out)
@@ -25,6 +25,8 @@ def test_bench_json_has_a_measured_row_per_rung(model_store, capsys):
             "sequential_fps",
             "pipeline_x_raw",
             "sequential_x_raw",
+            "latency_pipeline_fps",
+            "latency_pipeline_x_raw",
         }
         assert row["invoke_ms"] > 0 and row["pipeline_fps"] > 0 and row["sequential_fps"] > 0
         assert row["record_fps"] > 0
@@ -32,9 +34,12 @@ def test_bench_json_has_a_measured_row_per_rung(model_store, capsys):
         raw_fps = 1000 / row["invoke_ms"]
         assert row["pipeline_x_raw"] == pytest.approx(row["pipeline_fps"] / raw_fps, abs=0.02)
         assert row["sequential_x_raw"] == pytest.approx(row["sequential_fps"] / raw_fps, abs=0.02)
+        # 2 threads: the pipeline runs 2 one-thread lanes; one 2-thread interpreter is measured beside
+        assert row["latency_pipeline_fps"] > 0
+        assert row["latency_pipeline_x_raw"] == pytest.approx(row["latency_pipeline_fps"] / raw_fps, abs=0.02)
     small, big = report["rows"][1], report["rows"][0]
     assert small["invoke_ms"] < big["invoke_ms"]  # 176x176 is a third of the pixels of 300x300
-    assert report["invokes"] == 30
+    assert report["invokes"] == 30 and report["threads"] == 2 and report["lanes"] == 2
     assert report["peak_rss_mb"] > 50  # the model and OpenCV alone take more than that
 
 
@@ -45,6 +50,16 @@ def test_bench_table(model_store, capsys):
     out = capsys.readouterr().out
     assert rc == 0
     assert "| input | invoke ms |" in out and "| 176 |" in out and "peak RSS" in out
+
+
+def test_bench_with_the_latency_schedule_measures_one_interpreter_only(model_store, capsys):
+    rc = main(
+        ["bench", "--source", str(need(BOTTLE_CLIP)), "--sizes", "176", "--frames", "10", "--repeat", "1"]
+        + ["--invokes", "10", "--threads", "2", "--schedule", "latency", "--no-record", "--json"]
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert rc == 0 and report["lanes"] == 1
+    assert report["rows"][0]["latency_pipeline_fps"] is None and report["rows"][0]["pipeline_fps"] > 0
 
 
 def test_bench_needs_a_readable_video_file(tmp_path, capsys):

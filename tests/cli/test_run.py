@@ -72,6 +72,7 @@ def test_bad_source_exits_2_with_one_line(tmp_path, capsys, source, reason):
         (["--snapshot-every", "2"], "--snapshot-every goes with --snapshot-dir"),
         (["--record", "{tmp}/same.mp4", "--log", "{tmp}/same.mp4"], "must name different files"),
         (["--input-size", "100000"], "too large"),
+        (["--schedule", "throughput", "--device", "edgetpu"], "--schedule throughput runs on the CPU"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(model_store, tmp_path, capsys, extra, reason):
@@ -104,6 +105,23 @@ def test_record_log_and_snapshots_are_wired(model_store, tmp_path, capsys):
     clips = list(events.glob("*.mp4"))
     assert clips and all(count_frames(c) > 0 for c in clips)
     assert f"recording {video}: ok" in out
+
+
+def test_no_realtime_runs_lanes_that_log_what_the_latency_schedule_logs(model_store, tmp_path, capsys):
+    """--no-realtime picks frame-parallel lanes; frame for frame they find the same things."""
+    logs = {}
+    for schedule, plan in (("auto", "2 lanes of 1 thread"), ("latency", "2 threads")):
+        logs[schedule] = tmp_path / f"{schedule}.jsonl"
+        rc = main(
+            ["run", "--headless", "--source", str(need(PERSON_CLIP)), "--no-realtime", "--max-frames", "100"]
+            + ["--threads", "2", "--schedule", schedule, "--log", str(logs[schedule])]
+        )
+        out = capsys.readouterr().out
+        assert rc == 0 and f"model: cpu, {plan}, input 300" in out, out
+    lines = {k: [json.loads(line) for line in p.read_text().splitlines()] for k, p in logs.items()}
+    assert [x["frame"] for x in lines["auto"]] == list(range(100))
+    assert [x["detections"] for x in lines["auto"]] == [x["detections"] for x in lines["latency"]]
+    assert sum(bool(x["detections"]) for x in lines["auto"]) > 30
 
 
 def test_input_size_auto_steps_down_when_the_target_is_out_of_reach(model_store, capsys):
