@@ -245,7 +245,9 @@ def run(args: argparse.Namespace) -> int:
         raw = 1000.0 / row["invoke_ms"]
         rec = row["record_fps"]
         cost = f"{100 * (1 - rec / row['pipeline_fps']):.0f}%" if rec else "-"
-        tail = f" {row['latency_pipeline_fps']:.1f} | {row['latency_pipeline_x_raw']:.2f} |" if latency else ""
+        tail = (
+            f" {row['latency_pipeline_fps']:.1f} | {row['latency_pipeline_x_raw']:.2f} |" if latency else ""
+        )
         print(
             f"| {row['input_size']} | {row['invoke_ms']:.2f} | {raw:.1f} | {row['pipeline_fps']:.1f} "
             f"| {row['pipeline_x_raw']:.2f} | {rec if rec else '-'} | {cost} | {row['sequential_fps']:.1f} "
