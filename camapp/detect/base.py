@@ -60,14 +60,17 @@ def postprocess(
     threshold: float,
     class_filter: Collection[int] | None,
 ) -> Detections:
-    """Normalized (ymin, xmin, ymax, xmax) rows -> xyxy in source pixels, filtered."""
+    """Normalized (ymin, xmin, ymax, xmax) rows -> xyxy in source pixels, filtered.
+
+    Filters first and builds one `Detections`: this runs on the inference thread for every frame.
+    """
     n = max(0, min(int(count), len(scores)))
+    ids = np.rint(classes[:n]).astype(np.int32)
+    keep = scores[:n] >= threshold
+    if class_filter is not None:
+        keep &= np.isin(ids, np.fromiter(class_filter, np.int32, len(class_filter)))
     h, w = image_shape[:2]
-    b = np.clip(boxes[:n].astype(np.float32), 0.0, 1.0)
+    b = np.clip(boxes[:n][keep].astype(np.float32), 0.0, 1.0)
     xyxy = np.stack([b[:, 1] * w, b[:, 0] * h, b[:, 3] * w, b[:, 2] * h], axis=1)
     xyxy[:, 2:] = np.maximum(xyxy[:, 2:], xyxy[:, :2])
-    dets = Detections(xyxy, scores[:n], np.rint(classes[:n]).astype(np.int32), names)
-    keep = dets.scores >= threshold
-    if class_filter is not None:
-        keep &= np.isin(dets.class_ids, np.fromiter(class_filter, np.int32, len(class_filter)))
-    return dets[keep]
+    return Detections(xyxy, scores[:n][keep], ids[keep], names)

@@ -5,7 +5,7 @@ layer, so with every core in one invoke the cores spend part of it waiting for e
 any decode or drawing work that takes a core stalls the whole invoke. Independent single-thread
 interpreters have no such barrier. Measured here (2 cores, input 300): two 1-thread interpreters
 side by side ran 117 invokes/s against 110 for one 2-thread interpreter, and a pipeline on them
-kept 0.90-0.97x the 2-thread raw rate where one 2-thread interpreter kept 0.84-0.89x. Each frame
+kept 0.91-0.98x the 2-thread raw rate where one 2-thread interpreter kept 0.83-0.90x. Each frame
 takes a 1-thread invoke's time, so a single frame waits longer: lanes are the choice for
 throughput (files read as fast as possible), one many-thread interpreter for latency.
 """
@@ -32,7 +32,15 @@ class Lanes:
             raise CamappError(
                 f"the {first.device} detector cannot run frame-parallel lanes; use --schedule latency"
             )
-        self.lanes: tuple[Any, ...] = (first, *(first.twin() for _ in range(count - 1)))
+        lanes = [first]
+        try:
+            while len(lanes) < count:
+                lanes.append(first.twin())
+        except BaseException:
+            for lane in lanes[1:]:  # the caller closes `first`
+                lane.close()
+            raise
+        self.lanes: tuple[Any, ...] = tuple(lanes)
         self.device = first.device
         self.names: tuple[str, ...] = first.names
 
