@@ -153,16 +153,22 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     options = {"input_sizes": args.sizes, "input_size": args.sizes[0]} if args.sizes else {}
     detector = open_detector(args.model, device=args.device, threads=args.threads, **options)
     threads = getattr(detector, "threads", None)
-    lanes = lanes_for(args, realtime=False) if threads else 1
     keys = ("invoke_ms", "pipeline", "record", "seq", "latency", "pipeline_x", "seq_x", "latency_x")
     rows: dict[int, dict[str, list[float]]] = {}
     before = args.invokes // 2
     piped: Any = detector
+    lanes = 1
     try:
+        lanes = lanes_for(args, realtime=False) if threads else 1
         if lanes > 1:
             from camapp.detect.lanes import Lanes
 
-            piped = Lanes(open_detector(args.model, device=args.device, threads=1, **options), lanes)
+            first = open_detector(args.model, device=args.device, threads=1, **options)
+            try:
+                piped = Lanes(first, lanes)
+            except BaseException:
+                first.close()
+                raise
             piped.prepare()
         detector.prepare()
         sizes = list(detector.input_sizes)

@@ -44,9 +44,9 @@ def add_schedule_option(g: Any) -> None:
         "--schedule",
         choices=SCHEDULES,
         default="auto",
-        help="latency: every thread on each frame; throughput: one 1-thread interpreter per thread, "
-        "each on its own frames (more frames/s, each one slower); auto (default): throughput "
-        "for files read with --no-realtime, latency otherwise",
+        help="latency: every thread on each frame; throughput: one 1-thread interpreter per thread "
+        "(at most one per core), each on its own frames (more frames/s, each one slower); "
+        "auto (default): throughput for files read with --no-realtime, latency otherwise",
     )
 
 
@@ -62,7 +62,8 @@ def lanes_for(args: argparse.Namespace, realtime: bool) -> int:
         raise CamappError(f"--schedule throughput runs on the CPU; with --device {args.device} use latency")
     if schedule == "latency" or not cpu or (schedule == "auto" and realtime):
         return 1
-    return int(args.threads or os.cpu_count() or 1)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(int(args.threads or cores), cores))  # a lane more than the cores only costs memory
 
 
 def open_model(args: argparse.Namespace, input_size: int | None, lanes: int = 1, **extra: Any) -> Detector:

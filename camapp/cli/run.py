@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         fixed = args.input_size if isinstance(args.input_size, int) else None
         # build the other rungs only if auto will use them
-        lanes = lanes_for(args, args.realtime)
+        lanes = lanes_for(args, source.realtime)  # a camera or stream is real-time whatever the flag
         detector = open_model(args, fixed, lanes, background=args.input_size == "auto")
         consumers = build_consumers(args, detector.names)
     except BaseException:

@@ -251,16 +251,17 @@ class Pipeline:
         if "threads" in pending:
             det.set_threads(pending["threads"])  # type: ignore[attr-defined]
             self._maybe_yield()
-        if "size" in pending:
-            size = pending["size"]
-            if size == "auto":
-                target = pending.get("target_fps") or getattr(self.source, "fps", None) or DEFAULT_TARGET_FPS
-                self._policy = RungPolicy(det.input_sizes, target, start=det.input_size)
-            else:
-                self._policy = None
-                det.set_input_size(size)
-        elif "target_fps" in pending and self._policy is not None:
-            self._policy.target = float(pending["target_fps"])
+        with self._policy_lock:  # a lane following the policy must not undo the user's choice
+            if "size" in pending:
+                size = pending["size"]
+                if size == "auto":
+                    fps = pending.get("target_fps") or getattr(self.source, "fps", None) or DEFAULT_TARGET_FPS
+                    self._policy = RungPolicy(det.input_sizes, fps, start=det.input_size)
+                else:
+                    self._policy = None
+                    det.set_input_size(size)
+            elif "target_fps" in pending and self._policy is not None:
+                self._policy.target = float(pending["target_fps"])
 
     def _set_state(self, state: str, message: str = "") -> None:
         if self._meter.set_state(state, message):
@@ -412,7 +413,7 @@ class Pipeline:
         frame, detections, infer_ms, size = processed
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
         self._meter.processed(infer_ms, latency_ms, size)
-        if self._meter.state in ("starting", "reconnecting"):
+        if self._meter.state == "starting":  # after a reconnect, _reconnect says "running" itself
             self._set_state("running")
         result = Result(frame, detections, self._meter.snapshot())
         with self._lock:

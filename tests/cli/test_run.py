@@ -171,3 +171,42 @@ def test_duration_stops_a_looping_file(model_store, capsys):
 def test_run_without_headless_points_to_the_app(capsys):
     assert main(["run", "--source", "0"]) == 2
     assert "needs --headless" in capsys.readouterr().err
+
+
+def test_schedule_auto_uses_lanes_only_for_a_file_read_as_fast_as_possible(monkeypatch):
+    from argparse import Namespace
+
+    from camapp.cli.common import lanes_for
+    from camapp.errors import CamappError
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})  # a 2-core machine
+
+    def lanes(realtime, schedule="auto", device="cpu", threads=None):
+        return lanes_for(Namespace(schedule=schedule, device=device, threads=threads), realtime)
+
+    assert lanes(realtime=False) == 2 and lanes(realtime=False, threads=1) == 1
+    assert lanes(realtime=True) == 1  # a camera, a stream or a file at its own rate
+    assert lanes(realtime=False, schedule="latency") == 1
+    assert lanes(realtime=True, schedule="throughput") == 2
+    assert lanes(realtime=False, threads=8) == 2  # never more lanes than cores
+    assert lanes(realtime=False, device="edgetpu") == 1
+    with pytest.raises(CamappError, match="--schedule throughput runs on the CPU"):
+        lanes(realtime=False, schedule="throughput", device="edgetpu:usb:0")
+
+
+def test_a_live_stream_keeps_one_interpreter_even_with_no_realtime(model_store, capsys):
+    """--no-realtime does not make a camera or stream wait: it stays real-time, so auto = latency."""
+    from tests.sources.test_stream import MJPEGServer
+
+    cap = cv2.VideoCapture(str(need(PERSON_CLIP)))
+    frames = [cv2.imencode(".jpg", cap.read()[1])[1].tobytes() for _ in range(10)]
+    cap.release()
+    server = MJPEGServer(frames)
+    server.start()
+    try:
+        rc = main(["run", "--headless", "--source", server.url, "--no-realtime", "--max-frames", "5"])
+    finally:
+        server.stop()
+    out = capsys.readouterr().out
+    assert rc == 0 and "summary: 5 frames" in out
+    assert f"model: cpu, {os.cpu_count()} threads, input 300" in out and "lanes" not in out

@@ -1,5 +1,7 @@
 """The pipeline with frame-parallel lanes, on the real clips with the real model."""
 
+import time
+
 import numpy as np
 import pytest
 from conftest import BOTTLE_CLIP, PERSON_CLIP, need
@@ -77,3 +79,26 @@ def test_a_lane_that_fails_ends_the_run_in_error_without_hanging(lanes):
     assert p.stats.state == "error" and "interpreter crashed" in p.stats.message
     indices = [r.frame.index for r in sink.results]
     assert indices == list(range(len(indices))) and len(indices) < 200
+
+
+def test_a_fixed_size_chosen_while_a_lane_follows_the_auto_policy_wins(model_store, monkeypatch):
+    """Leaving auto for a fixed size must stick even when another lane is inside the policy at
+    that moment. The policy is slowed (and always wants to move) only to widen that window."""
+    from camapp.pipeline import policy
+
+    def restless(self, size, fps):
+        time.sleep(0.05)
+        return 240 if size == 176 else 176
+
+    monkeypatch.setattr(policy.RungPolicy, "update", restless)
+    lanes = Lanes(open_detector(threads=1, background=False, input_sizes=[300, 240, 176]), 2)
+    try:
+        lanes.prepare()
+        p = Pipeline(open_source(str(need(PERSON_CLIP)), realtime=False), lanes, [], max_frames=60)
+        p.set_input_size("auto", target_fps=1000)
+        p.on_result(lambda r: r.frame.index == 10 and (time.sleep(0.02), p.set_input_size(300)))
+        run(p)
+        assert not p.auto and p.stats.state == "ended"
+        assert [lane._requested for lane in lanes.lanes] == [300, 300]
+    finally:
+        lanes.close()
