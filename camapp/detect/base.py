@@ -5,7 +5,7 @@ Raw tensors stop here: backends turn them into `Detections` in source pixels.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Protocol
 
 import cv2
@@ -34,6 +34,10 @@ class Detector(Protocol):
     def input_tensor(self, image_bgr: np.ndarray) -> np.ndarray: ...
 
     def detect(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Detections: ...
+
+    def infer(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Callable[[], Detections]:
+        """`detect` in two steps: invoke now, decode the boxes when the result is called."""
+        ...
 
     def close(self) -> None: ...
 

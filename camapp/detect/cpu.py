@@ -6,6 +6,7 @@ interpreter, built once and cached, so switching rungs live costs nothing at swi
 
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import threading
@@ -327,6 +328,16 @@ class TFLiteDetector:
 
     def detect(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Detections:
         """Detections in `image_bgr`'s pixels; `tensor` is its `input_tensor`, if already made."""
+        return self.infer(image_bgr, tensor)()
+
+    def infer(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Callable[[], Detections]:
+        """Invoke now; the returned call decodes the boxes, on any thread.
+
+        The pipeline decodes off the inference thread: after an invoke has evicted Python from
+        the caches, decoding took 165 µs there (42 µs when repeated at once). The outputs are
+        copies and the settings are those of this frame, so a later invoke or setting cannot
+        change the result.
+        """
         if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
             raise ValueError("detect() needs an HxWx3 BGR image")
         size = self._current = self._rung_for_next_frame()
@@ -334,16 +345,9 @@ class TFLiteDetector:
         if tensor is None or tensor.shape != (1, h, w, 3) or tensor.dtype != self.model.input_dtype:
             tensor = preprocess(image_bgr, (h, w), self.model.input_dtype)
         boxes, classes, scores, count = self.invoke(tensor, size)
-        return postprocess(
-            boxes,
-            classes,
-            scores,
-            int(np.ravel(count)[0]) if np.size(count) else len(scores),
-            image_bgr.shape,
-            self.names,
-            self.threshold,
-            self.classes,
-        )
+        n = int(np.ravel(count)[0]) if np.size(count) else len(scores)
+        args = (boxes, classes, scores, n, image_bgr.shape, self.names, self.threshold, self.classes)
+        return functools.partial(postprocess, *args)
 
     def close(self) -> None:
         with self._cond:

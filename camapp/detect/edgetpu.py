@@ -59,18 +59,18 @@ class EdgeTPUDetector(TFLiteDetector):
         self._cpu_options = {**cpu_options, "runtime": options.get("runtime")}
         self._cpu: TFLiteDetector | None = None
 
-    def detect(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Detections:
+    def infer(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Callable[[], Detections]:
         if self._cpu is None:
             try:
-                return super().detect(image_bgr, tensor)
+                return super().infer(image_bgr, tensor)
             except RuntimeError as exc:  # the delegate failed mid-run; bad input is a ValueError
                 self._switch_to_cpu(exc)
         cpu = self._cpu
         assert cpu is not None
         cpu.threshold, cpu.classes = self.threshold, self.classes  # live settings follow
-        dets = cpu.detect(image_bgr, tensor)
+        decode = cpu.infer(image_bgr, tensor)
         self.last_invoke_ms = cpu.last_invoke_ms
-        return dets
+        return decode
 
     def set_threads(self, threads: int) -> None:
         """After a fallback the CPU twin runs every frame: it is the one to rebuild (the Edge TPU

@@ -12,7 +12,7 @@ throughput (files read as fast as possible), one many-thread interpreter for lat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -100,6 +100,9 @@ class Lanes:
 
     def detect(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Detections:
         return self.first.detect(image_bgr, tensor)  # type: ignore[no-any-return]
+
+    def infer(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Callable[[], Detections]:
+        return self.first.infer(image_bgr, tensor)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         for lane in self.lanes:

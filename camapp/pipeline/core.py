@@ -10,7 +10,8 @@ into the network's input tensor, and when inference runs on every core the captu
 threads give way to it (`priority`), so they fill the invoke's idle gaps instead of stalling it.
 
 A detector with `lanes` (`camapp.detect.lanes.Lanes`) gets one inference thread per lane, each
-on its own frames; a `Sequencer` hands the results on in frame order.
+on its own frames. A `Sequencer` thread decodes the boxes and hands the results on in frame
+order, so an inference thread goes from one invoke to the next.
 """
 
 from __future__ import annotations
@@ -121,6 +122,8 @@ class Pipeline:
             )
         for t in self._threads:
             t.start()
+        self._sequencer.start()
+        self._threads.append(self._sequencer.thread)
         self._maybe_yield()
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -373,7 +376,7 @@ class Pipeline:
         self._queue.halt()
         if not last:
             return
-        self._sequencer.halt()
+        self._sequencer.close()  # every result taken is delivered before the run is over
         if self._meter.state != "error":
             self._set_state("ended", "" if not self._stopped else "stopped")
         self._done.set()
@@ -383,12 +386,12 @@ class Pipeline:
         return self.detector.input_tensor(image) if self.prepare_input else None
 
     def _process(self, lane: Detector, item: tuple[Frame, np.ndarray | None]) -> tuple[Any, ...]:
-        """Detect on one frame with `lane`; settings and the auto rung policy apply here."""
+        """Invoke on one frame with `lane`; settings and the auto rung policy apply here."""
         frame, tensor = item
         self._apply_settings()
         device = lane.device
         t0 = time.perf_counter()
-        detections = lane.detect(frame.image, tensor)
+        decode = lane.infer(frame.image, tensor)
         infer_ms = (time.perf_counter() - t0) * 1000.0
         if not self._yielding and lane.device != device:
             self._maybe_yield()  # an Edge TPU fell back to the CPU: inference may now fill the cores
@@ -396,7 +399,7 @@ class Pipeline:
         with self._policy_lock:
             if self._policy is not None and infer_ms > 0:
                 self._follow_policy(size, len(self._lanes) * 1000.0 / infer_ms)
-        return frame, detections, infer_ms, size
+        return frame, decode, infer_ms, size
 
     def _follow_policy(self, size: int, fps: float) -> None:
         assert self._policy is not None
@@ -409,8 +412,16 @@ class Pipeline:
                 self._policy.reject(wanted, size)
 
     def _emit(self, processed: tuple[Any, ...]) -> None:
-        """Hand one result to callbacks and consumers (the sequencer calls this in frame order)."""
-        frame, detections, infer_ms, size = processed
+        """Decode one result and hand it to callbacks and consumers (the sequencer's thread,
+        in frame order)."""
+        frame, decode, infer_ms, size = processed
+        try:
+            detections = decode()
+        except Exception as exc:
+            log.exception("decoding failed")
+            self._set_state("error", f"inference failed: {exc}")
+            self._sequencer.halt()  # the lanes stop taking frames
+            return
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
         self._meter.processed(infer_ms, latency_ms, size)
         if self._meter.state == "starting":  # after a reconnect, _reconnect says "running" itself
@@ -435,7 +446,7 @@ class Pipeline:
     def _wait_for(self, consumers: list[Consumer]) -> None:
         """Backpressure for files read as fast as possible: no consumer falls more than
         `MAX_BACKLOG` results behind, so a lossless recorder's queue (and memory) stays bounded."""
-        while not self._halt.is_set() and any(backlog(c) > MAX_BACKLOG for c in consumers):
+        while not self._stopped and any(backlog(c) > MAX_BACKLOG for c in consumers):
             time.sleep(0.002)
 
 

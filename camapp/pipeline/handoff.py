@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 END = object()  # end of input, passed through the frame queue
@@ -62,67 +63,75 @@ def backlog(consumer: Any) -> int:
 
 
 class Sequencer:
-    """Hands results on in the order their frames were taken, whatever order workers finish in.
+    """Hands results on in the order their frames were taken, on a delivery thread of its own.
 
-    Frame-parallel inference finishes frames out of order, but recorders and logs need them in
-    order. Each worker `take`s a ticket with its frame and `put`s the result under it; whichever
-    worker completes the next ticket delivers every consecutive ready result, outside the lock,
-    so `emit` calls never overlap. `window` bounds the tickets out at once (in flight or waiting),
-    so memory stays flat when delivery is slow.
+    Lanes finish frames out of order, but recorders and logs need them in order. Each inference
+    thread `ticket`s its frame and `put`s the result under that ticket, then goes straight back
+    to its next frame: decoding and handing on run here, beside the next invoke. `window`
+    bounds the tickets out at once (in flight or waiting), so memory stays flat when delivery
+    is slow.
     """
 
-    def __init__(self, emit: Any, window: int) -> None:
+    def __init__(self, emit: Callable[[Any], None], window: int, name: str = "camapp-deliver") -> None:
         self._emit = emit
         self.window = max(1, window)
         self._cond = threading.Condition()
         self._issued = 0  # next ticket
         self._next = 0  # next ticket to deliver
         self._ready: dict[int, object] = {}
-        self._delivering = False
-        self._halted = False
+        self._closed = False  # no more tickets: deliver what is left, then end
+        self._halted = False  # end now
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
 
     def ticket(self) -> int | None:
-        """The next ticket, once fewer than `window` are out; None after `halt()`."""
+        """The next ticket, once fewer than `window` are out; None after `halt()` or `close()`."""
         with self._cond:
-            while self._issued - self._next >= self.window and not self._halted:
+            while self._issued - self._next >= self.window and not (self._halted or self._closed):
                 self._cond.wait(0.1)
-            if self._halted:
+            if self._halted or self._closed:
                 return None
             self._issued += 1
             return self._issued - 1
-
-    def put(self, ticket: int, result: object | None) -> None:
-        """The result for `ticket` (None: nothing to deliver, e.g. a frame cut by a frame limit)."""
-        with self._cond:
-            self._ready[ticket] = result
-            if self._delivering:
-                return  # the delivering worker will get to it
-            self._delivering = True
-        while True:
-            with self._cond:
-                if self._next not in self._ready:
-                    self._delivering = False
-                    self._cond.notify_all()
-                    return
-                item = self._ready.pop(self._next)
-                self._next += 1
-                self._cond.notify_all()
-            if item is None:
-                continue
-            try:
-                self._emit(item)
-            except BaseException:
-                with self._cond:
-                    self._delivering = False  # let later results through
-                    self._cond.notify_all()
-                raise
 
     @property
     def issued(self) -> int:
         with self._cond:
             return self._issued
 
+    def put(self, ticket: int, result: object | None) -> None:
+        """The result for `ticket` (None: nothing to deliver, e.g. the end of input)."""
+        with self._cond:
+            self._ready[ticket] = result
+            self._cond.notify_all()
+
+    def close(self, timeout: float | None = None) -> None:
+        """No more tickets: deliver every result put, in order, then end the thread."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(timeout)
+
     def halt(self) -> None:
+        """End now; results not yet delivered are dropped."""
         with self._cond:
             self._halted = True
             self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._halted and self._next not in self._ready:
+                    if self._closed and self._next >= self._issued:
+                        return
+                    self._cond.wait(0.1)
+                if self._halted:
+                    return
+                item = self._ready.pop(self._next)
+                self._next += 1
+                self._cond.notify_all()
+            if item is not None:
+                self._emit(item)  # the pipeline's emit logs its own failures

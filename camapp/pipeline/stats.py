@@ -16,7 +16,7 @@ class Stats:
 
     capture_fps: float = 0.0
     inference_fps: float = 0.0
-    infer_ms: float = 0.0  # median time of one detect() call (invoke, post-process; capture pre-processes)
+    infer_ms: float = 0.0  # median time of one invoke step (capture makes the tensor, delivery decodes)
     infer_ms_p95: float = 0.0
     latency_ms: float = 0.0  # median, capture timestamp -> result ready
     dropped: int = 0  # frames dropped as stale before inference

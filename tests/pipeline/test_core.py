@@ -254,13 +254,16 @@ def test_no_realtime_waits_for_a_slow_lossless_consumer_instead_of_queueing_with
 
 
 def test_the_capture_thread_makes_the_input_tensor(detector):
-    """Inference only invokes: every frame reaches detect() with the tensor the capture thread made."""
+    """Inference only invokes: every frame reaches infer() with the tensor the capture thread
+    made, and its boxes are decoded on the delivery thread."""
     seen: list[tuple[str, tuple[int, ...] | None]] = []
-    detect = detector.detect
+    decoded: list[str] = []
+    infer = detector.infer
 
     def spy(image, tensor=None):
         seen.append((threading.current_thread().name, None if tensor is None else tensor.shape))
-        return detect(image, tensor)
+        decode = infer(image, tensor)
+        return lambda: (decoded.append(threading.current_thread().name), decode())[1]
 
     made: list[str] = []
     make = detector.input_tensor
@@ -269,9 +272,10 @@ def test_the_capture_thread_makes_the_input_tensor(detector):
         made.append(threading.current_thread().name)
         return make(image)
 
-    detector.detect, detector.input_tensor = spy, spy_make
+    detector.infer, detector.input_tensor = spy, spy_make
     src = open_source(str(need(PERSON_CLIP)), realtime=False)
     run(Pipeline(src, detector, [], max_frames=20))
     size = detector.input_size
     assert seen == [("camapp-inference", (1, size, size, 3))] * 20
     assert set(made) == {"camapp-capture"} and len(made) >= 20
+    assert decoded == ["camapp-deliver"] * 20

@@ -27,7 +27,7 @@ def test_lanes_deliver_every_frame_once_in_order_with_its_own_detections(lanes, 
     seen: list[int] = []
     p.on_result(lambda r: seen.append(r.frame.index))
     run(p)
-    assert [t.name for t in p._threads[1:]] == ["camapp-inference", "camapp-inference-1"]
+    assert [t.name for t in p._threads[1:]] == ["camapp-inference", "camapp-inference-1", "camapp-deliver"]
     indices = [r.frame.index for r in sink.results]
     assert indices == list(range(90)) and seen == indices
     assert p.stats.frames == 90 and p.stats.dropped == 0 and p.stats.state == "ended"
@@ -62,16 +62,16 @@ def test_a_live_threshold_change_reaches_every_lane(lanes):
 
 def test_a_lane_that_fails_ends_the_run_in_error_without_hanging(lanes):
     broken = lanes.lanes[1]
-    real = broken.detect
+    real = broken.infer
     calls = []
 
-    def detect(image, tensor=None):
+    def infer(image, tensor=None):
         calls.append(1)
         if len(calls) == 10:
             raise RuntimeError("interpreter crashed")
         return real(image, tensor)
 
-    broken.detect = detect  # injected failure in one lane; the other lane and the model are real
+    broken.infer = infer  # injected failure in one lane; the other lane and the model are real
     src = open_source(str(need(PERSON_CLIP)), realtime=False)
     sink = Collect()
     p = Pipeline(src, lanes, [sink])
