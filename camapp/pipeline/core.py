@@ -96,7 +96,7 @@ class Pipeline:
         # one inference thread per lane; tickets keep their results in frame order
         self._lanes: tuple[Detector, ...] = tuple(getattr(detector, "lanes", None) or (detector,))
         self._take_lock = threading.Lock()
-        self._sequencer = Sequencer(self._emit, window=2 * len(self._lanes))
+        self._sequencer = Sequencer(self._emit, window=2 * len(self._lanes), on_error=self._delivery_failed)
         self._working = len(self._lanes)
         self._threads: list[threading.Thread] = []
         self._stopped = False
@@ -114,6 +114,7 @@ class Pipeline:
     def start(self) -> None:
         if self._threads:
             raise RuntimeError("a pipeline starts once; build a new one")
+        self._sequencer.start()  # before any lane can hand it a result
         self._threads = [threading.Thread(target=self._capture_loop, name="camapp-capture", daemon=True)]
         for i, lane in enumerate(self._lanes):
             name = "camapp-inference" + (f"-{i}" if i else "")
@@ -122,7 +123,6 @@ class Pipeline:
             )
         for t in self._threads:
             t.start()
-        self._sequencer.start()
         self._threads.append(self._sequencer.thread)
         self._maybe_yield()
 
@@ -415,13 +415,7 @@ class Pipeline:
         """Decode one result and hand it to callbacks and consumers (the sequencer's thread,
         in frame order)."""
         frame, decode, infer_ms, size = processed
-        try:
-            detections = decode()
-        except Exception as exc:
-            log.exception("decoding failed")
-            self._set_state("error", f"inference failed: {exc}")
-            self._sequencer.halt()  # the lanes stop taking frames
-            return
+        detections = decode()  # a failure here ends the run through _delivery_failed
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
         self._meter.processed(infer_ms, latency_ms, size)
         if self._meter.state == "starting":  # after a reconnect, _reconnect says "running" itself
@@ -442,6 +436,12 @@ class Pipeline:
                 log.exception("consumer %r failed", c)
         if not self.realtime:
             self._wait_for(consumers)
+
+    def _delivery_failed(self, exc: Exception) -> None:
+        """The delivery thread failed (decoding, or a consumer's backlog probe): end in error."""
+        self._set_state("error", f"inference failed: {exc}")
+        self._halt.set()
+        self._queue.halt()
 
     def _wait_for(self, consumers: list[Consumer]) -> None:
         """Backpressure for files read as fast as possible: no consumer falls more than

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 END = object()  # end of input, passed through the frame queue
 
@@ -72,8 +75,15 @@ class Sequencer:
     is slow.
     """
 
-    def __init__(self, emit: Callable[[Any], None], window: int, name: str = "camapp-deliver") -> None:
+    def __init__(
+        self,
+        emit: Callable[[Any], None],
+        window: int,
+        on_error: Callable[[Exception], None] = lambda exc: None,
+        name: str = "camapp-deliver",
+    ) -> None:
         self._emit = emit
+        self._on_error = on_error
         self.window = max(1, window)
         self._cond = threading.Condition()
         self._issued = 0  # next ticket
@@ -133,5 +143,12 @@ class Sequencer:
                 item = self._ready.pop(self._next)
                 self._next += 1
                 self._cond.notify_all()
-            if item is not None:
-                self._emit(item)  # the pipeline's emit logs its own failures
+            if item is None:
+                continue
+            try:
+                self._emit(item)
+            except Exception as exc:  # never die silently: the lanes would wait for tickets for ever
+                log.exception("delivering a result failed")
+                self.halt()
+                self._on_error(exc)
+                return

@@ -279,3 +279,41 @@ def test_the_capture_thread_makes_the_input_tensor(detector):
     assert seen == [("camapp-inference", (1, size, size, 3))] * 20
     assert set(made) == {"camapp-capture"} and len(made) >= 20
     assert decoded == ["camapp-deliver"] * 20
+
+
+def test_a_failure_on_the_delivery_thread_ends_the_run_in_error_not_a_hang(detector):
+    """Decoding and handing on run on the delivery thread; if they fail, the run must end."""
+
+    class BrokenProbe:  # a consumer whose backlog probe fails (a foreign consumer's bug)
+        def submit(self, result):
+            pass
+
+        def close(self):
+            pass
+
+        @property
+        def backlog(self):
+            raise RuntimeError("backlog probe failed")
+
+    p = Pipeline(open_source(str(need(PERSON_CLIP)), realtime=False), detector, [BrokenProbe()])
+    run(p, timeout=30)
+    assert p.stats.state == "error" and "backlog probe failed" in p.stats.message
+    assert not any(t.is_alive() for t in p._threads)
+
+
+def test_a_decoding_failure_keeps_the_results_before_it_in_order(detector):
+    infer, calls = detector.infer, []
+
+    def failing_infer(image, tensor=None):  # injected failure in the decode step of frame 12
+        decode = infer(image, tensor)
+        calls.append(1)
+        if len(calls) == 13:
+            return lambda: (_ for _ in ()).throw(ValueError("corrupt output tensor"))
+        return decode
+
+    detector.infer = failing_infer
+    sink = Collect()
+    p = Pipeline(open_source(str(need(PERSON_CLIP)), realtime=False), detector, [sink])
+    run(p, timeout=30)
+    assert p.stats.state == "error" and "corrupt output tensor" in p.stats.message
+    assert [r.frame.index for r in sink.results] == list(range(12))

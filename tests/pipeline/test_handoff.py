@@ -82,3 +82,24 @@ def test_halt_releases_a_lane_waiting_for_a_ticket_and_ends_the_thread():
     t.join(5)
     seq.thread.join(5)
     assert got == [None] and not seq.thread.is_alive()
+
+
+def test_a_failing_delivery_reports_the_error_and_releases_waiting_lanes():
+    errors: list[Exception] = []
+
+    def emit(item: str) -> None:
+        if item == "bad":
+            raise RuntimeError("consumer broke")
+
+    seq = Sequencer(emit, window=1, on_error=errors.append)
+    seq.start()
+    first = seq.ticket()
+    got: list[int | None] = []
+    t = threading.Thread(target=lambda: got.append(seq.ticket()))  # a lane waiting for the window
+    t.start()
+    seq.put(first, "bad")
+    t.join(5)
+    seq.thread.join(5)
+    assert [str(e) for e in errors] == ["consumer broke"] and not seq.thread.is_alive()
+    assert got in ([None], [1])  # released either way, never left waiting
+    assert seq.ticket() is None

@@ -1,7 +1,5 @@
 """The pipeline with frame-parallel lanes, on the real clips with the real model."""
 
-import time
-
 import numpy as np
 import pytest
 from conftest import BOTTLE_CLIP, PERSON_CLIP, need
@@ -81,24 +79,43 @@ def test_a_lane_that_fails_ends_the_run_in_error_without_hanging(lanes):
     assert indices == list(range(len(indices))) and len(indices) < 200
 
 
-def test_a_fixed_size_chosen_while_a_lane_follows_the_auto_policy_wins(model_store, monkeypatch):
-    """Leaving auto for a fixed size must stick even when another lane is inside the policy at
-    that moment. The policy is slowed (and always wants to move) only to widen that window."""
-    from camapp.pipeline import policy
+def test_a_fixed_size_chosen_while_a_lane_follows_the_auto_policy_wins(lanes):
+    """Leaving auto for a fixed size must stick even when another lane is inside the auto policy
+    at that moment: that lane must not switch the rung afterwards. The interleaving is forced:
+    lane A is held inside the policy while lane B applies the user's choice."""
+    import threading
 
-    def restless(self, size, fps):
-        time.sleep(0.05)
-        return 240 if size == 176 else 176
+    lanes.set_input_size(300)
+    p = Pipeline(open_source(str(need(PERSON_CLIP)), realtime=False), lanes, [])
+    p.set_input_size("auto", target_fps=1000)
+    p._apply_settings()
+    assert p.auto and p._policy is not None
+    entered, proceed = threading.Event(), threading.Event()
 
-    monkeypatch.setattr(policy.RungPolicy, "update", restless)
-    lanes = Lanes(open_detector(threads=1, background=False, input_sizes=[300, 240, 176]), 2)
-    try:
-        lanes.prepare()
-        p = Pipeline(open_source(str(need(PERSON_CLIP)), realtime=False), lanes, [], max_frames=60)
-        p.set_input_size("auto", target_fps=1000)
-        p.on_result(lambda r: r.frame.index == 10 and (time.sleep(0.02), p.set_input_size(300)))
-        run(p)
-        assert not p.auto and p.stats.state == "ended"
-        assert [lane._requested for lane in lanes.lanes] == [300, 300]
-    finally:
-        lanes.close()
+    def held_update(size, fps):  # the policy wants 240, but first holds lane A inside it
+        entered.set()
+        proceed.wait(5)
+        return 240
+
+    p._policy.update = held_update
+
+    def lane_a():
+        with p._policy_lock:
+            p._follow_policy(300, 50.0)
+
+    def lane_b():
+        p.set_input_size(300)  # the user's click...
+        p._apply_settings()  # ...taken up by lane B at its next frame
+
+    a = threading.Thread(target=lane_a)
+    a.start()
+    assert entered.wait(5)
+    b = threading.Thread(target=lane_b)
+    b.start()
+    b.join(0.3)
+    proceed.set()
+    a.join(5)
+    b.join(5)
+    assert not p.auto
+    assert [lane._requested for lane in lanes.lanes] == [300, 300]
+    p.source.close()

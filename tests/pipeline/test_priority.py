@@ -49,13 +49,20 @@ def run_probed(detector, **options) -> tuple[list, set, set, set]:
     source = NiceSource(open_source(str(need(PERSON_CLIP)), realtime=False))
     early, late = Probe(), Probe()
     inference: set[int | None] = set()
+    infer = detector.infer
+
+    def probed_infer(image, tensor=None):  # the niceness of the thread that invokes
+        inference.add(thread_nice())
+        return infer(image, tensor)
+
+    detector.infer = probed_infer
     p = Pipeline(source, detector, [early], max_frames=40, **options)
-    p.on_result(lambda r: inference.add(thread_nice()))
     p.start()
     p.add_consumer(late)
     assert p.wait(120)
     p.stop()
     late.close()
+    del detector.infer
     return source.nice, early.nice, late.nice, inference
 
 
