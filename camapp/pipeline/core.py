@@ -25,18 +25,17 @@ from typing import Any
 import numpy as np
 
 from camapp.detect.base import Detector
-from camapp.errors import CamappError, SourceError
+from camapp.errors import SourceError
 from camapp.pipeline.consumer import Consumer, Result
 from camapp.pipeline.handoff import END, FrameQueue, Sequencer, backlog
-from camapp.pipeline.policy import RungPolicy
 from camapp.pipeline.priority import lower_priority, takes_every_core
+from camapp.pipeline.settings import LiveSettings
 from camapp.pipeline.stats import Stats, StatsMeter
 from camapp.sources.base import Source, SourceLost
 from camapp.types import Frame
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TARGET_FPS = 15.0
 MAX_BACKLOG = 8  # results a consumer may lag behind when nothing may be dropped
 
 
@@ -90,9 +89,7 @@ class Pipeline:
         self._running = threading.Event()  # cleared while paused
         self._running.set()
         self._done = threading.Event()
-        self._pending: dict[str, Any] = {}
-        self._policy: RungPolicy | None = None
-        self._policy_lock = threading.Lock()
+        self._settings = LiveSettings(detector, lambda: getattr(source, "fps", None))
         # one inference thread per lane; tickets keep their results in frame order
         self._lanes: tuple[Detector, ...] = tuple(getattr(detector, "lanes", None) or (detector,))
         self._take_lock = threading.Lock()
@@ -109,7 +106,7 @@ class Pipeline:
 
     @property
     def auto(self) -> bool:
-        return self._policy is not None or self._pending.get("size") == "auto"
+        return self._settings.auto
 
     def start(self) -> None:
         if self._threads:
@@ -179,29 +176,16 @@ class Pipeline:
 
     def set_input_size(self, size: int | str, target_fps: float | None = None) -> None:
         """A ladder rung, or "auto" to hold `target_fps` (default: the source's rate, else 15)."""
-        if size != "auto" and (not isinstance(size, int) or size not in self.detector.input_sizes):
-            sizes = ", ".join(map(str, self.detector.input_sizes))
-            raise CamappError(f"input size {size} is not available; choose one of {sizes} or auto")
-        if target_fps is not None and target_fps <= 0:
-            raise CamappError("target fps must be positive")
-        self._settle(size=size, target_fps=target_fps)
+        self._settings.set_input_size(size, target_fps)
 
     def set_threshold(self, threshold: float) -> None:
-        if not 0.0 <= threshold <= 1.0:
-            raise CamappError(f"threshold {threshold} must be between 0 and 1")
-        self._settle(threshold=float(threshold))
+        self._settings.set_threshold(threshold)
 
     def set_classes(self, classes: set[int] | frozenset[int] | None) -> None:
-        self._settle(classes=None if classes is None else frozenset(classes))
+        self._settings.set_classes(classes)
 
     def set_threads(self, threads: int) -> None:
-        if threads < 1:
-            raise CamappError("threads must be at least 1")
-        if not callable(getattr(self.detector, "set_threads", None)):
-            raise CamappError(
-                f"the {self.detector.device} detector cannot change its thread count while running"
-            )
-        self._settle(threads=int(threads))
+        self._settings.set_threads(threads)
 
     def pause(self) -> None:
         if self._done.is_set():
@@ -236,35 +220,6 @@ class Pipeline:
             _lower_consumer(c)
         # the capture thread lowers itself, after opening its source: decoder threads the
         # source starts inherit their creator's niceness and do best at normal priority
-
-    def _settle(self, **settings: Any) -> None:
-        with self._lock:
-            self._pending.update(settings)
-
-    def _apply_settings(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, {}
-        if not pending:
-            return
-        det = self.detector
-        if "threshold" in pending:
-            det.threshold = pending["threshold"]
-        if "classes" in pending:
-            det.classes = pending["classes"]
-        if "threads" in pending:
-            det.set_threads(pending["threads"])  # type: ignore[attr-defined]
-            self._maybe_yield()
-        with self._policy_lock:  # a lane following the policy must not undo the user's choice
-            if "size" in pending:
-                size = pending["size"]
-                if size == "auto":
-                    fps = pending.get("target_fps") or getattr(self.source, "fps", None) or DEFAULT_TARGET_FPS
-                    self._policy = RungPolicy(det.input_sizes, fps, start=det.input_size)
-                else:
-                    self._policy = None
-                    det.set_input_size(size)
-            elif "target_fps" in pending and self._policy is not None:
-                self._policy.target = float(pending["target_fps"])
 
     def _set_state(self, state: str, message: str = "") -> None:
         if self._meter.set_state(state, message):
@@ -388,7 +343,8 @@ class Pipeline:
     def _process(self, lane: Detector, item: tuple[Frame, np.ndarray | None]) -> tuple[Any, ...]:
         """Invoke on one frame with `lane`; settings and the auto rung policy apply here."""
         frame, tensor = item
-        self._apply_settings()
+        if self._settings.apply():
+            self._maybe_yield()  # threads changed: inference may now fill the cores
         device = lane.device
         t0 = time.perf_counter()
         decode = lane.infer(frame.image, tensor)
@@ -396,20 +352,9 @@ class Pipeline:
         if not self._yielding and lane.device != device:
             self._maybe_yield()  # an Edge TPU fell back to the CPU: inference may now fill the cores
         size = lane.input_size  # the rung this frame really ran at
-        with self._policy_lock:
-            if self._policy is not None and infer_ms > 0:
-                self._follow_policy(size, len(self._lanes) * 1000.0 / infer_ms)
+        if infer_ms > 0:
+            self._settings.follow_policy(size, len(self._lanes) * 1000.0 / infer_ms)
         return frame, decode, infer_ms, size
-
-    def _follow_policy(self, size: int, fps: float) -> None:
-        assert self._policy is not None
-        wanted = self._policy.update(size, fps)
-        if wanted != size:
-            try:
-                self.detector.set_input_size(wanted)
-            except CamappError as exc:  # a rung that failed to build: stay where we are
-                log.warning("input size %s unavailable: %s", wanted, exc)
-                self._policy.reject(wanted, size)
 
     def _emit(self, processed: tuple[Any, ...]) -> None:
         """Decode one result and hand it to callbacks and consumers (the sequencer's thread,
