@@ -163,12 +163,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         if lanes > 1:
             from camapp.detect.lanes import Lanes
 
-            first = open_detector(args.model, device=args.device, threads=1, **options)
-            try:
-                piped = Lanes(first, lanes)
-            except BaseException:
-                first.close()
-                raise
+            piped = Lanes(open_detector(args.model, device=args.device, threads=1, **options), lanes)
             piped.prepare()
         detector.prepare()
         sizes = list(detector.input_sizes)

@@ -87,11 +87,7 @@ def open_model(args: argparse.Namespace, input_size: int | None, lanes: int = 1,
     if lanes > 1:
         from camapp.detect.lanes import Lanes
 
-        try:
-            return Lanes(detector, lanes)  # type: ignore[return-value]
-        except BaseException:
-            detector.close()
-            raise
+        return Lanes(detector, lanes)  # type: ignore[return-value]
     return detector
 
 

@@ -101,13 +101,13 @@ class TFLiteDetector:
         if background:
             self._start_worker()
 
-    def twin(self, threads: int | None = None) -> TFLiteDetector:
+    def twin(self) -> TFLiteDetector:
         """A second detector on the same model and settings, with its own interpreters
         (for frame-parallel lanes: one interpreter must never run two frames at once)."""
         return TFLiteDetector(
             self.model,
             self.names,
-            threads=threads or self.threads,
+            threads=self.threads,
             input_size=self._requested,
             input_sizes=self._sizes,
             threshold=self.threshold,

@@ -23,21 +23,24 @@ from camapp.types import Detections
 
 class Lanes:
     """`count` detectors on one model that share their settings; the pipeline runs one
-    inference thread per lane. Outside a pipeline it detects with its first lane."""
+    inference thread per lane. Outside a pipeline it detects with its first lane.
+
+    Lanes own `first` from the call on: `close()` closes it, and so does a failure here.
+    """
 
     def __init__(self, first: Any, count: int) -> None:
-        if count < 1:
-            raise CamappError("lanes must be at least 1")
-        if not callable(getattr(first, "twin", None)):
-            raise CamappError(
-                f"the {first.device} detector cannot run frame-parallel lanes; use --schedule latency"
-            )
         lanes = [first]
         try:
+            if count < 1:
+                raise CamappError("lanes must be at least 1")
+            if not callable(getattr(first, "twin", None)):
+                raise CamappError(
+                    f"the {first.device} detector cannot run frame-parallel lanes; use --schedule latency"
+                )
             while len(lanes) < count:
                 lanes.append(first.twin())
         except BaseException:
-            for lane in lanes[1:]:  # the caller closes `first`
+            for lane in lanes:
                 lane.close()
             raise
         self.lanes: tuple[Any, ...] = tuple(lanes)

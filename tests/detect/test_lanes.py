@@ -48,6 +48,12 @@ def test_settings_reach_every_lane(lanes, image):
 def test_a_detector_that_cannot_be_twinned_is_refused_with_the_way_out():
     class OneDevice:  # an accelerator: one device, so no second interpreter on it
         device = "edgetpu"
+        closed = False
 
+        def close(self):
+            self.closed = True
+
+    device = OneDevice()
     with pytest.raises(CamappError, match="--schedule latency"):
-        Lanes(OneDevice(), 2)
+        Lanes(device, 2)
+    assert device.closed  # lanes own the detector they were given, also when they fail
