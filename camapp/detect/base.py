@@ -66,7 +66,8 @@ def postprocess(
 ) -> Detections:
     """Normalized (ymin, xmin, ymax, xmax) rows -> xyxy in source pixels, filtered.
 
-    Filters first and builds one `Detections`: this runs on the inference thread for every frame.
+    Filters first and builds one `Detections`: this runs for every frame (on the pipeline's
+    delivery thread).
     """
     n = max(0, min(int(count), len(scores)))
     ids = np.rint(classes[:n]).astype(np.int32)

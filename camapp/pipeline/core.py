@@ -93,7 +93,7 @@ class Pipeline:
         # one inference thread per lane; tickets keep their results in frame order
         self._lanes: tuple[Detector, ...] = tuple(getattr(detector, "lanes", None) or (detector,))
         self._take_lock = threading.Lock()
-        self._sequencer = Sequencer(self._emit, window=2 * len(self._lanes), on_error=self._delivery_failed)
+        self._sequencer = Sequencer(self._emit, window=2 * len(self._lanes), on_error=self._fail)
         self._working = len(self._lanes)
         self._threads: list[threading.Thread] = []
         self._stopped = False
@@ -317,8 +317,7 @@ class Pipeline:
                 self._sequencer.put(ticket, self._process(lane, item))  # type: ignore[arg-type]
         except Exception as exc:
             log.exception("inference failed")
-            self._set_state("error", f"inference failed: {exc}")
-            self._sequencer.halt()  # the other lanes stop taking frames
+            self._fail(exc)
         finally:
             self._lane_done()
 
@@ -360,7 +359,7 @@ class Pipeline:
         """Decode one result and hand it to callbacks and consumers (the sequencer's thread,
         in frame order)."""
         frame, decode, infer_ms, size = processed
-        detections = decode()  # a failure here ends the run through _delivery_failed
+        detections = decode()  # a failure here ends the run through _fail
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
         self._meter.processed(infer_ms, latency_ms, size)
         if self._meter.state == "starting":  # after a reconnect, _reconnect says "running" itself
@@ -382,9 +381,11 @@ class Pipeline:
         if not self.realtime:
             self._wait_for(consumers)
 
-    def _delivery_failed(self, exc: Exception) -> None:
-        """The delivery thread failed (decoding, or a consumer's backlog probe): end in error."""
+    def _fail(self, exc: Exception) -> None:
+        """A lane or the delivery thread (decoding, a consumer's backlog probe) failed: end in
+        error; capture, the other lanes and delivery stop."""
         self._set_state("error", f"inference failed: {exc}")
+        self._sequencer.halt()
         self._halt.set()
         self._queue.halt()
 

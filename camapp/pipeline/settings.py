@@ -97,7 +97,7 @@ class LiveSettings:
         """In auto mode, feed one frame's rate at `size` (all lanes together) to the policy."""
         with self.policy_lock:
             policy = self.policy
-            if policy is None or fps <= 0:
+            if policy is None:
                 return
             wanted = policy.update(size, fps)
             if wanted == size:
