@@ -1,0 +1,153 @@
+"""The main window's recording controls beyond the Record button: event clips, the detection
+log, segments with a disk cap (`RecordingPanel`), and what the Device box says after a fallback.
+
+A mixin of `MainWindow` (kept apart so the window stays readable); it only turns the panel's
+choices into session commands and session events into labels.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from PyQt6.QtCore import Qt
+from PyQt6.QtWidgets import QFileDialog, QVBoxLayout
+
+from camapp.gui.recording_panel import RecordingPanel
+from camapp.session import DetectorInfo, EventSpec, LogSpec
+
+MB_PER_GB = 1024
+
+
+class OutputControls:
+    """Needs `settings`, `side`, `session`, `state_label` and `output_dir()` from the window."""
+
+    settings: Any
+    side: Any
+    session: Any
+    state_label: Any
+
+    def output_dir(self) -> Path:  # pragma: no cover - the window's
+        raise NotImplementedError
+
+    def _build_outputs(self) -> None:
+        """The panel goes right under the Output box."""
+        choices = self.settings.outputs
+        self.recording = RecordingPanel(choices)
+        column = self.side.widget().layout()
+        assert isinstance(column, QVBoxLayout)
+        output_box = next(
+            i for i in range(column.count()) if column.itemAt(i).widget() is self.side.record.parentWidget()
+        )
+        column.insertWidget(output_box + 1, self.recording)
+        self.recording.set_events_folder(str(self.events_dir()))
+        rec = self.recording
+        rec.events_toggled.connect(self._events_toggled)
+        rec.log_toggled.connect(self._log_toggled)
+        rec.changed.connect(self._outputs_changed)
+        rec.choose_events_folder.connect(self._choose_events_folder)
+        self.session.output_started.connect(self._on_output_started)
+        self.session.output_stopped.connect(self._on_output_stopped)
+
+    def _arm_outputs(self) -> None:
+        """Events and the log, if left on last time, start with the first frame."""
+        self.recording.set_events_folder(str(self.events_dir()))
+        if self.recording.events.isChecked():
+            self._events_toggled(True)
+        if self.recording.log.isChecked():
+            self._log_toggled(True)
+
+    def events_dir(self) -> Path:
+        chosen = self.settings.outputs.events_dir
+        return Path(chosen) if chosen else self.output_dir() / "events"
+
+    def _outputs_changed(self) -> None:
+        self.settings.outputs = self.recording.choices(self.settings.outputs.events_dir)
+
+    # --- commands -----------------------------------------------------------------------------
+    def _start_recording(self) -> None:
+        c = self.settings.outputs
+        segment_s = c.segment_min * 60.0 if c.segment_min else None
+        keep_mb = c.keep_gb * MB_PER_GB if c.keep_gb else None
+        self.session.start_recording(self.output_dir(), segment_s, keep_mb)
+
+    def _events_toggled(self, on: bool) -> None:
+        self._outputs_changed()
+        core = self.session.core
+        if not on:
+            core.stop_events()
+            self.recording.events_info.setText("")
+            return
+        rec = self.recording
+        classes = rec.class_names()
+        if not classes:
+            self._output_failed("events", "Name at least one class, e.g. person")
+            return
+        spec = EventSpec(str(self.events_dir()), classes, rec.pre_roll.value(), rec.post_roll.value())
+        core.start_events(spec)  # with no source yet it is armed: clips start with the first frame
+
+    def _log_toggled(self, on: bool) -> None:
+        self._outputs_changed()
+        core = self.session.core
+        if not on:
+            core.stop_output("log")
+            return
+        path = self.output_dir() / time.strftime("camapp-%Y%m%d-%H%M%S.jsonl")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self._output_failed("log", f"Cannot log into {path.parent}: {exc}")
+            return
+        core.start_output(LogSpec(str(path)))
+
+    def _choose_events_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for event clips", str(self.events_dir()))  # type: ignore[arg-type]
+        if folder:
+            self.settings.outputs = self.recording.choices(folder)
+            self.recording.set_events_folder(folder)
+            if self.recording.events.isChecked():  # the next clips go there
+                self.session.core.stop_events()
+                self._events_toggled(True)
+
+    # --- session events -----------------------------------------------------------------------
+    def _on_output_started(self, slot: str, path: str) -> None:
+        if slot == "events":
+            self.recording.events_info.setText(f"Watching for {', '.join(self.recording.class_names())}")
+        elif slot == "log":
+            self.recording.log_info.setText(f"Logging to {path}")
+
+    def _on_output_stopped(self, slot: str, path: str, frames: int) -> None:
+        if slot == "events":
+            clips = getattr(self.session.core.reports.get("events"), "events", [])
+            self.recording.events_info.setText(f"{len(clips)} clip(s) saved in {path}")
+        elif slot == "log":
+            self.recording.log_info.setText(f"Logged {frames} frames:\n{path}")
+
+    def _output_failed(self, kind: str, text: str) -> bool:
+        """Event and log failures belong to the panel, not the video view; True if handled."""
+        rec = self.recording
+        if kind == "events":
+            rec.uncheck(rec.events)
+            rec.events_info.setText(text)
+        elif kind == "log":
+            rec.uncheck(rec.log)
+            rec.log_info.setText(text)
+        else:
+            return False
+        self._outputs_changed()
+        self.state_label.setText(text)
+        return True
+
+    def _show_device(self, info: DetectorInfo) -> None:
+        """After a fallback the Device box says CPU, and its tooltip gives the whole reason."""
+        box = self.side.device
+        i = box.findData(info.device)
+        if i < 0:
+            return
+        fell_back = info.running_on == "cpu" and info.device != "cpu"
+        label = box.itemText(i).split(" → ")[0]
+        box.setItemText(i, f"{label} → CPU" if fell_back else label)
+        reason = "\n".join(info.warnings) if fell_back else ""
+        box.setItemData(i, reason or None, Qt.ItemDataRole.ToolTipRole)
+        box.setToolTip(reason or "Where inference runs")
