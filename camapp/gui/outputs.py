@@ -27,6 +27,8 @@ class OutputControls:
     side: Any
     session: Any
     state_label: Any
+    recording_path: str | None
+    _rec_started: float
 
     def output_dir(self) -> Path:  # pragma: no cover - the window's
         raise NotImplementedError
@@ -110,6 +112,41 @@ class OutputControls:
                 self.session.core.stop_events()
                 self._events_toggled(True)
 
+    # --- the Record button and the output folder -----------------------------------------------
+    def _record_toggled(self, on: bool) -> None:
+        if on:
+            self._start_recording()
+            self.side.record.setText("Stop recording  (R)")
+        else:
+            self.session.core.stop_recording()
+            self.side.record.setText("Record  (R)")
+
+    def _on_recording_started(self, path: str) -> None:
+        self.recording_path = path
+        self._rec_started = time.monotonic()
+        self.state_label.setText(f"Recording to {path}")
+
+    def _on_recording_stopped(self, path: str, frames: int) -> None:
+        if self.recording_path is None:  # ended by an error, already shown
+            return
+        self.recording_path = None
+        self.side.record_info.setText(f"Saved {frames} frames:\n{path}")
+        self.state_label.setText(f"Saved recording: {path}")
+        if self.side.record.isChecked():
+            self.side.record.blockSignals(True)
+            self.side.record.setChecked(False)
+            self.side.record.setText("Record  (R)")
+            self.side.record.blockSignals(False)
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Output folder", str(self.settings.output_dir))
+        if folder:
+            self.settings.output_dir = folder
+            self._update_folder()
+
+    def _update_folder(self) -> None:
+        self.side.folder.setText(f"Saving to {self.settings.output_dir}")
+
     # --- session events -----------------------------------------------------------------------
     def _on_output_started(self, slot: str, path: str) -> None:
         if slot == "events":
@@ -125,9 +162,14 @@ class OutputControls:
             self.recording.log_info.setText(f"Logged {frames} frames:\n{path}")
 
     def _output_failed(self, kind: str, text: str) -> bool:
-        """Event and log failures belong to the panel, not the video view; True if handled."""
+        """Recording, event and log failures belong to the side bar, not the video view."""
         rec = self.recording
-        if kind == "events":
+        if kind == "record":
+            rec.uncheck(self.side.record)
+            self.side.record.setText("Record  (R)")
+            self.recording_path = None
+            self.side.record_info.setText(text)
+        elif kind == "events":
             rec.uncheck(rec.events)
             rec.events_info.setText(text)
         elif kind == "log":

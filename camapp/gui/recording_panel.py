@@ -17,7 +17,6 @@ from PyQt6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -89,8 +88,9 @@ class RecordingPanel(QGroupBox):
         col.addWidget(self.log_info)
 
         form = QFormLayout()
-        self.segment_min = QSpinBox()
-        self.segment_min.setRange(0, 24 * 60)
+        self.segment_min = QDoubleSpinBox()
+        self.segment_min.setRange(0.0, 24 * 60.0)
+        self.segment_min.setDecimals(1)
         self.segment_min.setSuffix(" min")
         self.segment_min.setSpecialValueText("one file")
         self.segment_min.setToolTip("Cut recordings into files of this length, without losing a frame")
@@ -152,6 +152,6 @@ class RecordingPanel(QGroupBox):
         box.setChecked(False)
         box.blockSignals(False)
 
-    def _segments_changed(self, minutes: int) -> None:
+    def _segments_changed(self, minutes: float) -> None:
         self.keep_gb.setEnabled(minutes > 0)
         self.changed.emit()

@@ -26,7 +26,7 @@ class OutputChoices:
     post_roll: float = 5.0  # seconds after the last
     events_dir: str = ""  # "" = the output folder's "events" subfolder
     log: bool = False  # write detections as JSON Lines beside the recordings
-    segment_min: int = 0  # cut long recordings every N minutes; 0 = one file
+    segment_min: float = 0.0  # cut long recordings every N minutes; 0 = one file
     keep_gb: float = 0.0  # with segments, delete the oldest beyond this; 0 = keep all
 
 

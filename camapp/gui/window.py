@@ -254,9 +254,8 @@ class MainWindow(OutputControls, QMainWindow):
         if kind == "snapshot":
             self.state_label.setText(text)
             return
-        if kind != "record":
-            self.view.clear_frame()
-            self._set_streaming(False)
+        self.view.clear_frame()
+        self._set_streaming(False)
         if kind == "no-camera":
             self.view.set_message(NO_CAMERA, "Use “Open video file…”, “Stream URL…” or drop a file here.")
             self.state_label.setText("No camera found")
@@ -265,14 +264,6 @@ class MainWindow(OutputControls, QMainWindow):
                 text, "Run  camapp models fetch  in a terminal, or press “Fetch model” below."
             )
             self.state_label.setText(f"{text}: run 'camapp models fetch'")
-        elif kind == "record":
-            self.side.record.blockSignals(True)
-            self.side.record.setChecked(False)
-            self.side.record.setText("Record  (R)")
-            self.side.record.blockSignals(False)
-            self.recording_path = None
-            self.side.record_info.setText(text)
-            self.state_label.setText(text)
         else:
             self.view.set_message("Cannot start", text)
             self.state_label.setText(text)
@@ -365,31 +356,6 @@ class MainWindow(OutputControls, QMainWindow):
         icon = QStyle.StandardPixmap.SP_MediaPlay if on else QStyle.StandardPixmap.SP_MediaPause
         self.side.pause.setIcon(self.style().standardIcon(icon))
 
-    def _record_toggled(self, on: bool) -> None:
-        if on:
-            self._start_recording()
-            self.side.record.setText("Stop recording  (R)")
-        else:
-            self.session.core.stop_recording()
-            self.side.record.setText("Record  (R)")
-
-    def _on_recording_started(self, path: str) -> None:
-        self.recording_path = path
-        self._rec_started = time.monotonic()
-        self.state_label.setText(f"Recording to {path}")
-
-    def _on_recording_stopped(self, path: str, frames: int) -> None:
-        if self.recording_path is None:  # ended by an error, already shown
-            return
-        self.recording_path = None
-        self.side.record_info.setText(f"Saved {frames} frames:\n{path}")
-        self.state_label.setText(f"Saved recording: {path}")
-        if self.side.record.isChecked():
-            self.side.record.blockSignals(True)
-            self.side.record.setChecked(False)
-            self.side.record.setText("Record  (R)")
-            self.side.record.blockSignals(False)
-
     def snapshot(self) -> None:
         if self.latest is None:
             self.state_label.setText("Nothing to snapshot yet")
@@ -398,15 +364,6 @@ class MainWindow(OutputControls, QMainWindow):
 
     def output_dir(self) -> Path:
         return self.output_override or self.settings.output_dir
-
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Output folder", str(self.settings.output_dir))
-        if folder:
-            self.settings.output_dir = folder
-            self._update_folder()
-
-    def _update_folder(self) -> None:
-        self.side.folder.setText(f"Saving to {self.settings.output_dir}")
 
     def _fetch_model(self) -> None:
         self.fetch_button.setEnabled(False)

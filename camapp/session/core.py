@@ -99,7 +99,9 @@ class Session(Outputs):
         self._start(spec, source, consumers)
 
     def _source_failed(self, spec: SourceSpec, model: ModelSpec, exc: SourceError) -> None:
-        cameras = list_cameras() if is_camera_spec(spec.spec) else None
+        # a camera index with no camera at all; picam keeps its own advice (install picamera2)
+        plain = is_camera_spec(spec.spec) and not spec.spec.startswith("picam")
+        cameras = list_cameras() if plain else None
         if cameras == []:
             self.emit("cameras", cameras=cameras)
             kind, text = "no-camera", "No camera found"
