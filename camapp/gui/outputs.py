@@ -150,9 +150,19 @@ class OutputControls:
     # --- session events -----------------------------------------------------------------------
     def _on_output_started(self, slot: str, path: str) -> None:
         if slot == "events":
-            self.recording.events_info.setText(f"Watching for {', '.join(self.recording.class_names())}")
+            self._tick_outputs()
         elif slot == "log":
             self.recording.log_info.setText(f"Logging to {path}")
+
+    def _tick_outputs(self) -> None:
+        """Four times a second: say when an event clip is being written, and how many are done."""
+        events = self.session.core.outputs.get("events")
+        if events is None:
+            return
+        active, done = getattr(events, "active", None), len(getattr(events, "events", ()))
+        names = ", ".join(active.classes if active else self.recording.class_names())
+        what = "Recording a clip" if active else "Watching for"
+        self.recording.events_info.setText(f"{what}: {names} · {done} clip(s) saved")
 
     def _on_output_stopped(self, slot: str, path: str, frames: int) -> None:
         if slot == "events":

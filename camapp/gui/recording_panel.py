@@ -73,11 +73,17 @@ class RecordingPanel(QGroupBox):
         self.events_info = QLabel("")
         self.events_info.setWordWrap(True)
         self.events_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # the details show only while Events is on, so the Detection box below stays in view
+        self.event_details = QWidget()
+        details = QVBoxLayout(self.event_details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.setSpacing(3)
+        details.addWidget(self.event_classes)
+        details.addLayout(rolls)
+        details.addLayout(frow)
+        details.addWidget(self.events_info)
         col.addWidget(self.events)
-        col.addWidget(self.event_classes)
-        col.addLayout(rolls)
-        col.addLayout(frow)
-        col.addWidget(self.events_info)
+        col.addWidget(self.event_details)
 
         self.log = QCheckBox("Log detections (JSON Lines)")
         self.log.setToolTip("One line per frame with every box, written to the output folder")
@@ -105,6 +111,7 @@ class RecordingPanel(QGroupBox):
         col.addLayout(form)
         self.set_choices(choices)
 
+        self.events.toggled.connect(self.event_details.setVisible)
         self.events.toggled.connect(self.events_toggled)
         self.log.toggled.connect(self.log_toggled)
         self.change_events_folder.clicked.connect(self.choose_events_folder)
@@ -125,6 +132,7 @@ class RecordingPanel(QGroupBox):
         self.segment_min.setValue(c.segment_min)
         self.keep_gb.setValue(c.keep_gb)
         self.keep_gb.setEnabled(c.segment_min > 0)
+        self.event_details.setVisible(c.events)
         for w in (self.events, self.log, self.segment_min, self.keep_gb):
             w.blockSignals(False)
 

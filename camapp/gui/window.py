@@ -327,6 +327,7 @@ class MainWindow(OutputControls, QMainWindow):
             self.side.record_info.setText(f"{self.status.show_recording(elapsed)}\n{self.recording_path}")
         else:
             self.status.show_recording(None)
+        self._tick_outputs()
 
     # --- live controls ------------------------------------------------------------------------
     def _rung_chosen(self, size: int) -> None:

@@ -43,6 +43,10 @@ def test_panel_round_trips_choices_and_persists(qtbot, tmp_path):
     assert panel.keep_gb.isEnabled()
     panel.segment_min.setValue(0)
     assert not panel.keep_gb.isEnabled()  # a cap only means something with segments
+    panel.show()
+    assert panel.event_details.isVisible()
+    panel.events.setChecked(False)
+    assert not panel.event_details.isVisible()  # folded away while unused
     s = Settings()
     s.outputs = c
     s.sync()
@@ -58,7 +62,7 @@ def test_event_clip_written_when_a_person_walks_in(qtbot, model_store, tmp_path)
     rec.post_roll.setValue(1.0)
     with qtbot.waitSignal(w.session.output_started, timeout=WAIT) as started:
         rec.events.setChecked(True)
-    assert started.args[0] == "events" and "Watching for person" in rec.events_info.text()
+    assert started.args[0] == "events" and "Watching for: person · 0 clip(s) saved" in rec.events_info.text()
     qtbot.waitUntil(
         lambda: (
             w.latest is not None and w.latest.frame.index >= 80 and "person" in w.latest.detections.labels
