@@ -85,10 +85,11 @@ def check_output(
             raise OutputError(f"{what} {shown} is an input of this run: choose another file name")
     if p.is_dir():
         raise OutputError(f"{what} {p} is a folder: give a file name")
-    if os.path.lexists(p) and not overwrite:
-        if locked(p):
+    if os.path.lexists(p):
+        if locked(p):  # even with --overwrite: another run's file is never cut
             raise OutputError(f"{what} {p} is being written by another run: choose another file name")
-        raise OutputError(f"{what} {p} already exists: choose another name, or pass --overwrite")
+        if not overwrite:
+            raise OutputError(f"{what} {p} already exists: choose another name, or pass --overwrite")
     return p
 
 
@@ -194,4 +195,3 @@ def write_new(path: PathLike, data: bytes) -> Path:
             p.unlink()
         raise
     return p
-

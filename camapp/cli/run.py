@@ -10,9 +10,10 @@ segments, paused on a full disk and resumed later. Detection went on, but the fo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
-import os
 import signal
+import sys
 import threading
 import time
 from collections import Counter
@@ -22,13 +23,14 @@ from camapp.cli.common import (
     add_model_options,
     add_schedule_option,
     class_ids,
-    csv,
+    class_list,
     lanes_for,
     open_model,
     positive_float,
     positive_int,
 )
 from camapp.errors import CamappError
+from camapp.outputs import check_distinct, check_output, input_path
 
 
 def input_size(text: str) -> int | str:
@@ -97,11 +99,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="MB",
         help="with segments: delete the oldest FILE-*.mp4 while they total more than MB",
     )
-    g.add_argument("--record-on", type=csv, metavar="CLASSES", help="record a clip while these are seen")
+    g.add_argument(
+        "--record-on", type=class_list, metavar="CLASSES", help="record a clip while these are seen"
+    )
     g.add_argument("--record-dir", metavar="DIR", help="where --record-on clips go (default: recordings)")
     g.add_argument("--log", metavar="FILE", help="write detections as JSON Lines")
     g.add_argument("--snapshot-dir", metavar="DIR", help="save annotated snapshots here")
     g.add_argument("--snapshot-every", type=positive_float, metavar="S", help="seconds (default 10)")
+    g.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --record or --log FILE (never an input of the run; see docs/reliability.md)",
+    )
     g = p.add_argument_group("run")
     g.add_argument("--max-frames", type=positive_int, metavar="N", help="stop after N processed frames")
     g.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds")
@@ -118,9 +127,16 @@ def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[An
     """The recorders the flags ask for; a bad path or class fails here, before the run starts."""
     from camapp.record import DetectionLog, EventRecorder, SnapshotWriter, VideoRecorder
 
-    outputs = [p for p in (args.record, args.log) if p]
-    if len({os.path.realpath(p) for p in outputs}) < len(outputs):
-        raise CamappError("--record and --log must name different files")
+    # the output rule (camapp.outputs): never an input, an existing file only with --overwrite
+    check_distinct({"--record": args.record, "--log": args.log})
+    inputs = run_inputs(args)
+    overwrite = {"overwrite": bool(getattr(args, "overwrite", False))}
+    for what, path in (
+        ("--record", None if args.record_segment or args.record_segment_mb else args.record),
+        ("--log", args.log),
+    ):
+        if path:
+            check_output(path, inputs=inputs, what=what, **overwrite)
     consumers: list[Any] = []
     # --no-realtime promises every frame: recorders then queue without bound instead of dropping
     lossless: dict[str, Any] = {} if args.realtime else {"queue_size": 0}
@@ -130,14 +146,17 @@ def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[An
     rec_log.addFilter(_reject_all)
     try:
         if args.record:
-            consumers.append(VideoRecorder(args.record, segments=segments(args), **lossless))
+            cut = segments(args, inputs)
+            consumers.append(
+                VideoRecorder(args.record, segments=cut, **lossless, **({} if cut else overwrite))
+            )
         if args.record_on:
             class_ids(names, args.record_on)  # unknown labels are a user error
             consumers.append(EventRecorder(args.record_dir or "recordings", args.record_on, **lossless))
         elif args.record_dir:
             raise CamappError("--record-dir goes with --record-on CLASSES")
         if args.log:
-            consumers.append(DetectionLog(args.log, **lossless))
+            consumers.append(DetectionLog(args.log, **lossless, **overwrite))
         if args.snapshot_dir:
             consumers.append(SnapshotWriter(args.snapshot_dir, every=args.snapshot_every or 10.0))
         elif args.snapshot_every:
@@ -154,7 +173,17 @@ def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[An
     return consumers
 
 
-def segments(args: argparse.Namespace) -> Any:
+def run_inputs(args: argparse.Namespace) -> list[Any]:
+    """The files this run reads (source, model, labels): no output may replace one of them."""
+    from camapp.store import resolve_model
+
+    found: list[Any] = [input_path(args.source)]
+    with contextlib.suppress(CamappError):  # unresolved: the run stops on that before writing
+        found.extend(resolve_model(args.model, args.labels))
+    return [p for p in found if p is not None]
+
+
+def segments(args: argparse.Namespace, inputs: list[Any] | None = None) -> Any:
     """The `Segments` policy the --record-segment* options ask for, or None for one file."""
     from camapp.record import Segments
 
@@ -164,7 +193,9 @@ def segments(args: argparse.Namespace) -> Any:
         if args.record_keep_mb:
             raise CamappError("--record-keep-mb goes with --record-segment S or --record-segment-mb MB")
         return None
-    return Segments(args.record, args.record_segment, args.record_segment_mb, args.record_keep_mb)
+    return Segments(
+        args.record, args.record_segment, args.record_segment_mb, args.record_keep_mb, tuple(inputs or ())
+    )
 
 
 def _reject_all(_record: logging.LogRecord) -> bool:
@@ -212,7 +243,7 @@ def run(args: argparse.Namespace) -> int:
         pipeline.set_input_size("auto", target_fps=args.target_fps)
     seen: Counter[str] = Counter()
     pipeline.on_result(lambda r: seen.update(set(r.detections.labels)))
-    pipeline.on_state(lambda s: s.state in ("reconnecting", "error") and say(f"{s.state}: {s.message}"))
+    pipeline.on_state(lambda s: s.state in ("reconnecting", "error") and warn(f"{s.state}: {s.message}"))
     try:
         return drive(pipeline, args, seen, consumers)
     finally:
@@ -252,9 +283,12 @@ def drive(pipeline: Any, args: argparse.Namespace, seen: Counter[str], consumers
             signal.signal(s, handler)
     elapsed = time.monotonic() - started
     stats = pipeline.stats
+    if stats.state == "error" and why["reason"] == "end of input":
+        lost = " lost: " in (stats.message or "")  # reconnect gave up (--reconnect-timeout)
+        why["reason"] = "source lost" if lost else "an error"
     summarize(stats, elapsed, why["reason"], seen, consumers)
     if stats.state == "error":
-        say(f"camapp: {stats.message}")
+        warn(f"camapp: {stats.message}")
         return 1
     return 1 if any(c.error or getattr(c, "pauses", 0) for c in consumers) else 0
 
@@ -290,3 +324,8 @@ def describe_source(source: Any) -> str:
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+def warn(text: str) -> None:
+    """Losses and errors go to stderr, so a script reading stdout still sees them apart."""
+    print(text, file=sys.stderr, flush=True)

@@ -137,15 +137,12 @@ class EventRecorder(Worker):
     def _begin(self, t: float, seen: set[str]) -> None:
         classes = tuple(sorted(seen))
         name = event_name(dt.datetime.now(), classes, self.ext)
-        path = self.directory / name
-        n = 1
-        while path.exists():
-            n += 1
-            path = path.with_name(f"{Path(name).stem}-{n}{self.ext}")
+        # a taken name (two events in one second, another run's clip) becomes name-2.ext
+        self._writer = ClipWriter(self.directory / name, self._encoder, auto_name=True)
+        path = self._writer.path
         start = self._ring[0][0] if self._ring else t
         self.active = Event(path, classes, trigger_t=t, start_t=start, last_seen_t=t, end_t=t, seen=set(seen))
         log.info("camapp: event %s started (%s)", path.name, ", ".join(classes))
-        self._writer = ClipWriter(path, self._encoder)
         self._writer.write(p for _, p in self._ring)
 
     def _end(self) -> None:
