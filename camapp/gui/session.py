@@ -272,13 +272,15 @@ class Session(QObject):
         if self.pipeline is None or self.recorder is not None:
             return
         try:
+            from camapp.outputs import fresh
             from camapp.record import VideoRecorder
         except ImportError as exc:
             self._emit(self.failed, "record", f"Recording is not available: {exc}")
             return
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / time.strftime("camapp-%Y%m%d-%H%M%S.mp4")
+            # camapp names it: a taken name (two recordings in one second) becomes name-2.mp4
+            path = fresh(folder / time.strftime("camapp-%Y%m%d-%H%M%S.mp4"))
             rec = VideoRecorder(path, on_error=self._recording_failed)
         except (OSError, CamappError) as exc:
             self._emit(self.failed, "record", f"Cannot record into {folder}: {exc}")
