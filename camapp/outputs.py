@@ -189,7 +189,9 @@ def write_new(path: PathLike, data: bytes) -> Path:
     file, p = create(path, auto_name=True)
     try:
         with file:
-            file.write(data)
+            view = memoryview(data)
+            while view:  # a raw write may stop short (disk or file-size limit): the next one says why
+                view = view[file.write(view) :]
     except BaseException:
         with contextlib.suppress(OSError):
             p.unlink()
