@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -45,6 +46,16 @@ def identity(path: PathLike) -> tuple[int, int] | None:
     except (OSError, ValueError):
         return None
     return st.st_dev, st.st_ino
+
+
+def is_stream(path: PathLike) -> bool:
+    """A device, FIFO or socket (`/dev/stdout`, `/dev/null`, a named pipe): writing there replaces
+    no stored data, so the rule's "exists" and locking parts do not apply."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def same_file(a: PathLike, b: PathLike) -> bool:
@@ -85,7 +96,7 @@ def check_output(
             raise OutputError(f"{what} {shown} is an input of this run: choose another file name")
     if p.is_dir():
         raise OutputError(f"{what} {p} is a folder: give a file name")
-    if os.path.lexists(p):
+    if os.path.lexists(p) and not is_stream(p):
         if locked(p):  # even with --overwrite: another run's file is never cut
             raise OutputError(f"{what} {p} is being written by another run: choose another file name")
         if not overwrite:
@@ -156,6 +167,10 @@ def create(
     Returns the open file (unbuffered when binary) and the path actually used.
     """
     p = Path(path)
+    if is_stream(p) and not auto_name:  # --log /dev/stdout: no exclusivity, nothing to truncate
+        if binary:
+            return open(p, "wb", buffering=0), p  # noqa: SIM115 - the caller closes it
+        return open(p, "w", encoding="utf-8"), p  # noqa: SIM115
     base = p
     flags = os.O_WRONLY | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
     for n in range(1, FRESH_TRIES + 1):

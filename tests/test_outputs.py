@@ -121,3 +121,15 @@ def test_a_second_process_cannot_cut_a_file_another_run_writes(tmp_path):
         holder.wait()
     time.sleep(0.05)
     assert not locked(target)  # the lock dies with the process: a crashed run blocks nothing
+
+
+def test_devices_and_pipes_are_not_files_to_protect(tmp_path):
+    assert check_output("/dev/null") == Path("/dev/null")  # --log /dev/stdout or /dev/null just works
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert check_output(fifo) == fifo
+    f, path = create("/dev/null")
+    with f:
+        f.write(b"x")
+    f2, _ = create("/dev/null")  # no lock: two runs may both log to /dev/null
+    f2.close()
