@@ -90,6 +90,13 @@ def check_output(
 ) -> Path:
     """Apply rules 1 and 2 to a file the user named; returns it as a Path, raises `OutputError`."""
     p = Path(path).expanduser()
+    try:
+        return _check(p, inputs, overwrite, what)
+    except OSError as exc:  # a name too long, a loop of symlinks, a folder we may not look into
+        raise OutputError(f"{what} {p}: {exc.strerror or exc}") from None
+
+
+def _check(p: Path, inputs: Iterable[PathLike | None], overwrite: bool, what: str) -> Path:
     for src in inputs:
         if src is not None and same_file(p, src):
             shown = f"{p}" if str(p) == str(src) else f"{p} (the same file as {src})"

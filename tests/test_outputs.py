@@ -133,3 +133,8 @@ def test_devices_and_pipes_are_not_files_to_protect(tmp_path):
         f.write(b"x")
     f2, _ = create("/dev/null")  # no lock: two runs may both log to /dev/null
     f2.close()
+
+
+def test_a_name_the_os_refuses_is_one_output_error_not_a_traceback(tmp_path):
+    with pytest.raises(OutputError, match="File name too long"):
+        check_output(tmp_path / ("a" * 300 + ".mp4"), what="--record")
