@@ -26,6 +26,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def read_image(path: str):
     p = Path(path)
+    if p.is_dir():
+        raise CamappError(f"{p} is a folder: give image files (e.g. {p}/*.jpg)")
     if not p.is_file():
         raise CamappError(f"image not found: {p}")
     with captured_stderr() as said:  # libjpeg/libpng warnings become part of our one line

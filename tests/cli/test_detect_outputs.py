@@ -73,3 +73,9 @@ def test_a_png_that_makes_libpng_warn_gives_one_line(model_store, tmp_path, capf
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "CRC error" in lines[0] and "libpng warning" not in err, lines
     assert "dog" in out
+
+
+def test_a_folder_given_as_an_image_says_it_is_a_folder(tmp_path, capsys):
+    assert main(["detect", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is a folder: give image files" in err[0]
