@@ -75,7 +75,13 @@ def expect_exit(case: str, args: list[str], code: int, words: str, w: Path, env,
     err = [ln for ln in done.stderr.strip().splitlines() if ln.strip()]
     intact = all(sha(p) == h for p, h in before.items())
     one = len(err) == 1 if code else True
-    ok = done.returncode == code and words in (done.stderr + done.stdout) and intact and one and "Traceback" not in done.stderr
+    ok = (
+        done.returncode == code
+        and words in (done.stderr + done.stdout)
+        and intact
+        and one
+        and "Traceback" not in done.stderr
+    )
     got = f"exit {done.returncode}: {short(last(done.stderr) or last(done.stdout))}"
     if keep:
         got += "; input intact" if intact else "; INPUT CHANGED"
@@ -107,48 +113,172 @@ def main() -> int:
     src = ["--source", "clip.mp4"]
 
     # -- outputs that would destroy an input ------------------------------------------------------
-    expect_exit("--record onto the source", [*run, *src, "--record", "clip.mp4"], 2, "is an input", w, env, [clip])
+    expect_exit(
+        "--record onto the source", [*run, *src, "--record", "clip.mp4"], 2, "is an input", w, env, [clip]
+    )
     expect_exit("--log onto the source", [*run, *src, "--log", "clip.mp4"], 2, "is an input", w, env, [clip])
-    expect_exit("--record ./source --overwrite", [*run, *src, "--record", "./clip.mp4", "--overwrite"], 2, "is an input", w, env, [clip])
-    expect_exit("--record sub/../source", [*run, *src, "--record", "sub/../clip.mp4"], 2, "is an input", w, env, [clip])
-    expect_exit("--record symlink to the source", [*run, *src, "--record", "link.mp4", "--overwrite"], 2, "is an input", w, env, [clip])
-    expect_exit("--log hard link to the source", [*run, *src, "--log", "hard.mp4", "--overwrite"], 2, "is an input", w, env, [clip])
-    expect_exit("--log onto the label file", [*run, *src, "--log", str(labels), "--overwrite"], 2, "is an input", w, env, [labels])
-    expect_exit("--log onto --model FILE", [*run, *src, "--model", str(model), "--log", str(model), "--overwrite"], 2, "is an input", w, env, [model])
-    expect_exit("--source file://clip.mp4 --record clip.mp4", [*run, "--source", f"file://{clip}", "--record", "clip.mp4"], 2, "is an input", w, env, [clip])
+    expect_exit(
+        "--record ./source --overwrite",
+        [*run, *src, "--record", "./clip.mp4", "--overwrite"],
+        2,
+        "is an input",
+        w,
+        env,
+        [clip],
+    )
+    expect_exit(
+        "--record sub/../source",
+        [*run, *src, "--record", "sub/../clip.mp4"],
+        2,
+        "is an input",
+        w,
+        env,
+        [clip],
+    )
+    expect_exit(
+        "--record symlink to the source",
+        [*run, *src, "--record", "link.mp4", "--overwrite"],
+        2,
+        "is an input",
+        w,
+        env,
+        [clip],
+    )
+    expect_exit(
+        "--log hard link to the source",
+        [*run, *src, "--log", "hard.mp4", "--overwrite"],
+        2,
+        "is an input",
+        w,
+        env,
+        [clip],
+    )
+    expect_exit(
+        "--log onto the label file",
+        [*run, *src, "--log", str(labels), "--overwrite"],
+        2,
+        "is an input",
+        w,
+        env,
+        [labels],
+    )
+    expect_exit(
+        "--log onto --model FILE",
+        [*run, *src, "--model", str(model), "--log", str(model), "--overwrite"],
+        2,
+        "is an input",
+        w,
+        env,
+        [model],
+    )
+    expect_exit(
+        "--source file://clip.mp4 --record clip.mp4",
+        [*run, "--source", f"file://{clip}", "--record", "clip.mp4"],
+        2,
+        "is an input",
+        w,
+        env,
+        [clip],
+    )
 
     # -- outputs that exist, collide, or are odd ---------------------------------------------------
     old = w / "old.mp4"
     old.write_bytes(b"last week")
-    expect_exit("--record an existing file", [*run, *src, "--record", "old.mp4"], 2, "already exists", w, env, [old])
+    expect_exit(
+        "--record an existing file", [*run, *src, "--record", "old.mp4"], 2, "already exists", w, env, [old]
+    )
     oldlog = w / "old.jsonl"
     oldlog.write_text("keep\n")
-    expect_exit("--log an existing file", [*run, *src, "--log", "old.jsonl"], 2, "already exists", w, env, [oldlog])
+    expect_exit(
+        "--log an existing file", [*run, *src, "--log", "old.jsonl"], 2, "already exists", w, env, [oldlog]
+    )
     d = camapp(*run, *src, "--record", "old.mp4", "--overwrite", cwd=w, env=env)
-    row("--record an existing file --overwrite", "exit 0, replaced, 5 frames", f"exit {d.returncode}, {frames(old)} frames", d.returncode == 0 and frames(old) == 5)
-    expect_exit("--record x --log ./x", [*run, *src, "--record", "x.mp4", "--log", "./x.mp4"], 2, "must name different files", w, env)
+    row(
+        "--record an existing file --overwrite",
+        "exit 0, replaced, 5 frames",
+        f"exit {d.returncode}, {frames(old)} frames",
+        d.returncode == 0 and frames(old) == 5,
+    )
+    expect_exit(
+        "--record x --log ./x",
+        [*run, *src, "--record", "x.mp4", "--log", "./x.mp4"],
+        2,
+        "must name different files",
+        w,
+        env,
+    )
     expect_exit("--record a folder", [*run, *src, "--record", "sub"], 2, "", w, env)
     (w / "sub.mp4").mkdir()
-    expect_exit("--record sub.mp4 that is a folder", [*run, *src, "--record", "sub.mp4"], 2, "is a folder", w, env)
-    expect_exit("--record in a missing folder", [*run, *src, "--record", "nodir/x.mp4"], 2, "cannot write", w, env)
+    expect_exit(
+        "--record sub.mp4 that is a folder", [*run, *src, "--record", "sub.mp4"], 2, "is a folder", w, env
+    )
+    expect_exit(
+        "--record in a missing folder", [*run, *src, "--record", "nodir/x.mp4"], 2, "cannot write", w, env
+    )
     expect_exit("--record .avi", [*run, *src, "--record", "x.avi"], 2, ".mp4", w, env)
-    expect_exit("--record name of 300 characters", [*run, *src, "--record", "a" * 300 + ".mp4"], 2, "File name too long", w, env)
+    expect_exit(
+        "--record name of 300 characters",
+        [*run, *src, "--record", "a" * 300 + ".mp4"],
+        2,
+        "File name too long",
+        w,
+        env,
+    )
     d = camapp(*run, *src, "--record", "my ü clip.MP4", cwd=w, env=env)
-    row("--record with spaces, ü and .MP4", "exit 0, 5 frames", f"exit {d.returncode}, {frames(w / 'my ü clip.MP4')} frames", d.returncode == 0 and frames(w / "my ü clip.MP4") == 5)
+    row(
+        "--record with spaces, ü and .MP4",
+        "exit 0, 5 frames",
+        f"exit {d.returncode}, {frames(w / 'my ü clip.MP4')} frames",
+        d.returncode == 0 and frames(w / "my ü clip.MP4") == 5,
+    )
     d = camapp(*run, *src, "--log", "/dev/stdout", cwd=w, env=env)
     n = sum(1 for ln in d.stdout.splitlines() if ln.startswith('{"frame"'))
-    row("--log /dev/stdout", "exit 0, 5 JSON lines on stdout", f"exit {d.returncode}, {n} JSON lines", d.returncode == 0 and n == 5)
-    expect_exit("--log /dev/full (a full disk)", [*run, *src, "--log", "/dev/full"], 1, "No space left on device", w, env)
-    expect_exit("--record /proc/version.mp4 (unwritable)", [*run, *src, "--record", "/proc/x.mp4"], 2, "cannot write", w, env)
+    row(
+        "--log /dev/stdout",
+        "exit 0, 5 JSON lines on stdout",
+        f"exit {d.returncode}, {n} JSON lines",
+        d.returncode == 0 and n == 5,
+    )
+    expect_exit(
+        "--log /dev/full (a full disk)",
+        [*run, *src, "--log", "/dev/full"],
+        1,
+        "No space left on device",
+        w,
+        env,
+    )
+    expect_exit(
+        "--record /proc/version.mp4 (unwritable)",
+        [*run, *src, "--record", "/proc/x.mp4"],
+        2,
+        "cannot write",
+        w,
+        env,
+    )
     (w / "afile").write_text("x")
-    expect_exit("--snapshot-dir is a file", [*run, *src, "--snapshot-dir", "afile"], 2, "cannot write", w, env)
-    expect_exit("--record-dir is a file", [*run, *src, "--record-on", "bottle", "--record-dir", "afile"], 2, "cannot write", w, env)
+    expect_exit(
+        "--snapshot-dir is a file", [*run, *src, "--snapshot-dir", "afile"], 2, "cannot write", w, env
+    )
+    expect_exit(
+        "--record-dir is a file",
+        [*run, *src, "--record-on", "bottle", "--record-dir", "afile"],
+        2,
+        "cannot write",
+        w,
+        env,
+    )
 
     # two runs at once
-    def two_runs(case: str, first: list[str], second: list[str], code: int, check: Callable[[], tuple[str, bool]]):
+    def two_runs(
+        case: str, first: list[str], second: list[str], code: int, check: Callable[[], tuple[str, bool]]
+    ):
         p = subprocess.Popen(
             [PY, "-m", "camapp", "run", "--headless", *src, "--loop", "--duration", "60", *first],
-            cwd=w, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=w,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         t0 = time.monotonic()
         while time.monotonic() - t0 < 60 and "model:" not in (p.stdout.readline() or "model:"):
@@ -159,7 +289,12 @@ def main() -> int:
         out, err = p.communicate(timeout=60)
         extra, fine = check()
         ok = d.returncode == code and p.returncode == 0 and fine
-        row(case, f"second exit {code}, first run's file intact", f"second exit {d.returncode}: {short(last(d.stderr) or last(d.stdout), 70)}; first exit {p.returncode}; {extra}", ok)
+        row(
+            case,
+            f"second exit {code}, first run's file intact",
+            f"second exit {d.returncode}: {short(last(d.stderr) or last(d.stdout), 70)}; first exit {p.returncode}; {extra}",
+            ok,
+        )
 
     def whole(path: Path, log: Path | None = None):
         def check():
@@ -169,30 +304,98 @@ def main() -> int:
 
         return check
 
-    two_runs("two runs, same --record", ["--record", "same.mp4", "--log", "same.jsonl"], ["--record", "same.mp4"], 2, whole(w / "same.mp4", w / "same.jsonl"))
-    two_runs("two runs, same --record, second --overwrite", ["--record", "same2.mp4"], ["--record", "same2.mp4", "--overwrite"], 2, whole(w / "same2.mp4"))
-    two_runs("two runs, same --log --overwrite", ["--log", "same3.jsonl"], ["--log", "same3.jsonl", "--overwrite"], 2, lambda: ("log kept", (w / "same3.jsonl").stat().st_size > 0))
-    two_runs("two runs, same --snapshot-dir", ["--snapshot-dir", "snaps", "--snapshot-every", "0.2"], ["--snapshot-dir", "snaps", "--snapshot-every", "0.2"], 0,
-             lambda: (f"{len(list((w / 'snaps').iterdir()))} distinct snapshots", len(list((w / "snaps").iterdir())) > 2))
-    two_runs("two runs, same --record-on dir", ["--record-on", "bottle", "--record-dir", "ev"], ["--record-on", "bottle", "--record-dir", "ev"], 0,
-             lambda: (f"{len(list((w / 'ev').glob('*.mp4')))} clips, all play", all(frames(p) > 0 for p in (w / "ev").glob("*.mp4")) and len(list((w / "ev").glob("*.mp4"))) >= 2))
-    two_runs("two runs, same segment base", ["--record", "seg.mp4", "--record-segment", "1"], ["--record", "seg.mp4", "--record-segment", "1"], 0,
-             lambda: (f"{len(list(w.glob('seg-*.mp4')))} segments, all play", all(frames(p) > 0 for p in w.glob("seg-*.mp4"))))
+    two_runs(
+        "two runs, same --record",
+        ["--record", "same.mp4", "--log", "same.jsonl"],
+        ["--record", "same.mp4"],
+        2,
+        whole(w / "same.mp4", w / "same.jsonl"),
+    )
+    two_runs(
+        "two runs, same --record, second --overwrite",
+        ["--record", "same2.mp4"],
+        ["--record", "same2.mp4", "--overwrite"],
+        2,
+        whole(w / "same2.mp4"),
+    )
+    two_runs(
+        "two runs, same --log --overwrite",
+        ["--log", "same3.jsonl"],
+        ["--log", "same3.jsonl", "--overwrite"],
+        2,
+        lambda: ("log kept", (w / "same3.jsonl").stat().st_size > 0),
+    )
+    two_runs(
+        "two runs, same --snapshot-dir",
+        ["--snapshot-dir", "snaps", "--snapshot-every", "0.2"],
+        ["--snapshot-dir", "snaps", "--snapshot-every", "0.2"],
+        0,
+        lambda: (
+            f"{len(list((w / 'snaps').iterdir()))} distinct snapshots",
+            len(list((w / "snaps").iterdir())) > 2,
+        ),
+    )
+    two_runs(
+        "two runs, same --record-on dir",
+        ["--record-on", "bottle", "--record-dir", "ev"],
+        ["--record-on", "bottle", "--record-dir", "ev"],
+        0,
+        lambda: (
+            f"{len(list((w / 'ev').glob('*.mp4')))} clips, all play",
+            all(frames(p) > 0 for p in (w / "ev").glob("*.mp4")) and len(list((w / "ev").glob("*.mp4"))) >= 2,
+        ),
+    )
+    two_runs(
+        "two runs, same segment base",
+        ["--record", "seg.mp4", "--record-segment", "1"],
+        ["--record", "seg.mp4", "--record-segment", "1"],
+        0,
+        lambda: (
+            f"{len(list(w.glob('seg-*.mp4')))} segments, all play",
+            all(frames(p) > 0 for p in w.glob("seg-*.mp4")),
+        ),
+    )
 
     # segments never prune the input
     segsrc = w / "cam-20200101-000000.mp4"
     shutil.copyfile(clip, segsrc)
     os.utime(segsrc, (1, 1))
-    d = camapp("run", "--headless", "--no-realtime", "--source", segsrc.name, "--record", "cam.mp4", "--record-segment", "0.5", "--record-keep-mb", "0.2", cwd=w, env=env)
-    row("segments with --record-keep-mb; the source matches their pattern", "source never pruned", f"exit {d.returncode}; source {'kept' if segsrc.exists() else 'DELETED'}", segsrc.exists())
+    d = camapp(
+        "run",
+        "--headless",
+        "--no-realtime",
+        "--source",
+        segsrc.name,
+        "--record",
+        "cam.mp4",
+        "--record-segment",
+        "0.5",
+        "--record-keep-mb",
+        "0.2",
+        cwd=w,
+        env=env,
+    )
+    row(
+        "segments with --record-keep-mb; the source matches their pattern",
+        "source never pruned",
+        f"exit {d.returncode}; source {'kept' if segsrc.exists() else 'DELETED'}",
+        segsrc.exists(),
+    )
 
     # -- detect ---------------------------------------------------------------------------------
     (w / "dd").mkdir()
     shutil.copyfile(photo, w / "dd" / "pets.jpg")
     h = sha(w / "dd" / "pets.jpg")
     d = camapp("detect", "pets.jpg", "--out", ".", cwd=w / "dd", env=env)
-    row("detect pets.jpg --out . (the photo's folder)", "photo kept, copy as pets-2.jpg", f"exit {d.returncode}; photo {'kept' if sha(w / 'dd' / 'pets.jpg') == h else 'REPLACED'}; {sorted(p.name for p in (w / 'dd').iterdir())}", sha(w / "dd" / "pets.jpg") == h and (w / "dd" / "pets-2.jpg").exists())
-    expect_exit("detect --out is a file", ["detect", "pets.jpg", "--out", "afile"], 2, "cannot create", w, env)
+    row(
+        "detect pets.jpg --out . (the photo's folder)",
+        "photo kept, copy as pets-2.jpg",
+        f"exit {d.returncode}; photo {'kept' if sha(w / 'dd' / 'pets.jpg') == h else 'REPLACED'}; {sorted(p.name for p in (w / 'dd').iterdir())}",
+        sha(w / "dd" / "pets.jpg") == h and (w / "dd" / "pets-2.jpg").exists(),
+    )
+    expect_exit(
+        "detect --out is a file", ["detect", "pets.jpg", "--out", "afile"], 2, "cannot create", w, env
+    )
     data = photo.read_bytes()
     (w / "cut.jpg").write_bytes(data[: len(data) * 3 // 4])
     d = expect_exit("detect a truncated JPEG (decodes)", ["detect", "cut.jpg"], 0, "damaged", w, env)
@@ -208,8 +411,16 @@ def main() -> int:
 
     png = cv2.imencode(".png", cv2.imread(str(photo)))[1].tobytes()
     body = b"tEXtComment\x00hello"
-    (w / "crc.png").write_bytes(png[:33] + struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body) ^ 1) + png[33:])
-    expect_exit("detect a PNG with a bad-CRC chunk (libpng warns)", ["detect", "crc.png"], 0, "CRC error", w, env)
+    (w / "crc.png").write_bytes(
+        png[:33]
+        + struct.pack(">I", len(body) - 4)
+        + body
+        + struct.pack(">I", zlib.crc32(body) ^ 1)
+        + png[33:]
+    )
+    expect_exit(
+        "detect a PNG with a bad-CRC chunk (libpng warns)", ["detect", "crc.png"], 0, "CRC error", w, env
+    )
     (w / "half.png").write_bytes(png[: len(png) // 2])
     expect_exit("detect a PNG cut in half", ["detect", "half.png"], 2, "cannot read", w, env)
     expect_exit("detect a folder", ["detect", "sub"], 2, "is a folder", w, env)
@@ -217,23 +428,63 @@ def main() -> int:
     # -- text inputs ----------------------------------------------------------------------------
     text = labels.read_text()
     (w / "bom.txt").write_bytes("\ufeff".encode() + text.replace("\n", "  \r\n").encode() + b"\r\n\r\n")
-    expect_exit("--labels with BOM, CRLF, trailing blanks", ["detect", "pets.jpg", "--model", str(model), "--labels", "bom.txt"], 0, "dog", w, env)
+    expect_exit(
+        "--labels with BOM, CRLF, trailing blanks",
+        ["detect", "pets.jpg", "--model", str(model), "--labels", "bom.txt"],
+        0,
+        "dog",
+        w,
+        env,
+    )
     (w / "nobg.txt").write_bytes("\ufeff".encode() + "\n".join(text.splitlines()[1:]).encode())
     d = camapp("detect", "pets.jpg", "--model", str(model), "--labels", "nobg.txt", "--json", cwd=w, env=env)
     clean = "ufeff" not in d.stdout and BOM not in d.stdout and '"label": "dog"' in d.stdout
-    row("--labels with BOM, no ??? line", "labels read clean (no BOM), dog found", f"exit {d.returncode}; {'clean, dog' if clean else 'BOM in labels'}", d.returncode == 0 and clean)
+    row(
+        "--labels with BOM, no ??? line",
+        "labels read clean (no BOM), dog found",
+        f"exit {d.returncode}; {'clean, dog' if clean else 'BOM in labels'}",
+        d.returncode == 0 and clean,
+    )
     (w / "latin1.txt").write_bytes(text.replace("person", "persön").encode("latin-1"))
-    expect_exit("--labels in Latin-1", ["detect", "pets.jpg", "--model", str(model), "--labels", "latin1.txt"], 2, "not UTF-8", w, env)
+    expect_exit(
+        "--labels in Latin-1",
+        ["detect", "pets.jpg", "--model", str(model), "--labels", "latin1.txt"],
+        2,
+        "not UTF-8",
+        w,
+        env,
+    )
     (w / "empty.txt").write_text("\n\n")
-    expect_exit("--labels empty", ["detect", "pets.jpg", "--model", str(model), "--labels", "empty.txt"], 2, "empty", w, env)
-    expect_exit("--labels is a folder", ["detect", "pets.jpg", "--model", str(model), "--labels", "sub"], 2, "label", w, env)
-    expect_exit("--record-on \"\"", [*run, *src, "--record-on", ""], 2, "names no class", w, env)
-    expect_exit("--record-on \",,\"", [*run, *src, "--record-on", ",,"], 2, "names no class", w, env)
-    expect_exit("--classes \"\"", [*run, *src, "--classes", ""], 2, "names no class", w, env)
-    expect_exit("--classes \" bottle , person \"", [*run, *src, "--classes", " bottle , person "], 0, "bottle", w, env)
+    expect_exit(
+        "--labels empty",
+        ["detect", "pets.jpg", "--model", str(model), "--labels", "empty.txt"],
+        2,
+        "empty",
+        w,
+        env,
+    )
+    expect_exit(
+        "--labels is a folder",
+        ["detect", "pets.jpg", "--model", str(model), "--labels", "sub"],
+        2,
+        "label",
+        w,
+        env,
+    )
+    expect_exit('--record-on ""', [*run, *src, "--record-on", ""], 2, "names no class", w, env)
+    expect_exit('--record-on ",,"', [*run, *src, "--record-on", ",,"], 2, "names no class", w, env)
+    expect_exit('--classes ""', [*run, *src, "--classes", ""], 2, "names no class", w, env)
+    expect_exit(
+        '--classes " bottle , person "', [*run, *src, "--classes", " bottle , person "], 0, "bottle", w, env
+    )
     env_cr = {**env, "CAMAPP_MODEL_DIR": env["CAMAPP_MODEL_DIR"] + "\r"}
     d = camapp("models", "list", cwd=w, env=env_cr)
-    row("CAMAPP_MODEL_DIR with a trailing \\r (CRLF env file)", "the store is found", f"exit {d.returncode}; {'installed' if 'MB' in d.stdout else 'not found'}", "MB" in d.stdout)
+    row(
+        "CAMAPP_MODEL_DIR with a trailing \\r (CRLF env file)",
+        "the store is found",
+        f"exit {d.returncode}; {'installed' if 'MB' in d.stdout else 'not found'}",
+        "MB" in d.stdout,
+    )
 
     # -- sources --------------------------------------------------------------------------------
     for name, make, code, words in [
@@ -246,37 +497,85 @@ def main() -> int:
     ]:
         expect_exit(name, ["run", "--headless", "--max-frames", "3", "--source", make()], code, words, w, env)
     (w / "half.mp4").write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
-    expect_exit("--source a plain MP4 cut in half (index at the end, lost)", ["run", "--headless", "--source", "half.mp4"], 2, "cannot read", w, env)
+    expect_exit(
+        "--source a plain MP4 cut in half (index at the end, lost)",
+        ["run", "--headless", "--source", "half.mp4"],
+        2,
+        "cannot read",
+        w,
+        env,
+    )
     camapp("run", "--headless", "--no-realtime", *src, "--record", "frag.mp4", cwd=w, env=env)
     (w / "fraghalf.mp4").write_bytes((w / "frag.mp4").read_bytes()[: (w / "frag.mp4").stat().st_size // 2])
     d = camapp("run", "--headless", "--no-realtime", "--source", "fraghalf.mp4", cwd=w, env=env)
-    row("--source camapp's own recording cut in half", "plays what is there, exit 0", f"exit {d.returncode}: {short(last(d.stdout), 60)}", d.returncode == 0 and "end of input" in d.stdout)
+    row(
+        "--source camapp's own recording cut in half",
+        "plays what is there, exit 0",
+        f"exit {d.returncode}: {short(last(d.stdout), 60)}",
+        d.returncode == 0 and "end of input" in d.stdout,
+    )
     d = camapp("run", "--headless", "--source", "pets.jpg", "--loop", "--max-frames", "6", cwd=w, env=env)
-    row("--source an image --loop", "6 frames, exit 0", f"exit {d.returncode}: {short([ln for ln in d.stdout.splitlines() if ln.startswith('summary')][0][:40])}", d.returncode == 0 and "summary: 6 frames" in d.stdout)
+    row(
+        "--source an image --loop",
+        "6 frames, exit 0",
+        f"exit {d.returncode}: {short([ln for ln in d.stdout.splitlines() if ln.startswith('summary')][0][:40])}",
+        d.returncode == 0 and "summary: 6 frames" in d.stdout,
+    )
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     os.environ["CAMAPP_SHARED"] = str(shared)
     from conftest import make_vfr_clip
 
     times = make_vfr_clip(w / "vfr.mp4", [40, 360], person)
-    d = camapp("run", "--headless", "--no-realtime", "--source", "vfr.mp4", "--log", "vfr.jsonl", cwd=w, env=env)
+    d = camapp(
+        "run", "--headless", "--no-realtime", "--source", "vfr.mp4", "--log", "vfr.jsonl", cwd=w, env=env
+    )
     import json
 
     logged = [json.loads(ln)["t"] for ln in (w / "vfr.jsonl").read_text().splitlines()]
     err_max = max(abs(a - b) for a, b in zip(logged, times))
-    row("variable-frame-rate clip, log t", "t = each frame's own time", f"exit {d.returncode}; max |t - pts| {err_max * 1000:.1f} ms over {len(times)} frames", err_max < 0.002)
+    row(
+        "variable-frame-rate clip, log t",
+        "t = each frame's own time",
+        f"exit {d.returncode}; max |t - pts| {err_max * 1000:.1f} ms over {len(times)} frames",
+        err_max < 0.002,
+    )
 
     # -- signals and kills ----------------------------------------------------------------------
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
         out = w / f"sig{sig.value}.mp4"
-        p = subprocess.Popen([PY, "-m", "camapp", "run", "--headless", *src, "--loop", "--record", out.name], cwd=w, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = subprocess.Popen(
+            [PY, "-m", "camapp", "run", "--headless", *src, "--loop", "--record", out.name],
+            cwd=w,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(6)
         p.send_signal(sig)
         o, e = p.communicate(timeout=60)
         n = frames(out)
         want = 0 if sig != signal.SIGKILL else -9
-        row(f"{sig.name} while recording", f"exit {want}, file plays", f"exit {p.returncode}; {n} frames decode", p.returncode == want and n > 0 and "Traceback" not in e)
-    d = subprocess.run(f"{PY} -m camapp run --headless --no-realtime --source clip.mp4 --log /dev/stdout | head -1", shell=True, cwd=w, env=env, capture_output=True, text=True)
-    row("stdout closed early (| head -1)", "no traceback", f"exit {d.returncode}; {'traceback' if 'Traceback' in d.stderr else 'no traceback'}", "Traceback" not in d.stderr)
+        row(
+            f"{sig.name} while recording",
+            f"exit {want}, file plays",
+            f"exit {p.returncode}; {n} frames decode",
+            p.returncode == want and n > 0 and "Traceback" not in e,
+        )
+    d = subprocess.run(
+        f"{PY} -m camapp run --headless --no-realtime --source clip.mp4 --log /dev/stdout | head -1",
+        shell=True,
+        cwd=w,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    row(
+        "stdout closed early (| head -1)",
+        "no traceback",
+        f"exit {d.returncode}; {'traceback' if 'Traceback' in d.stderr else 'no traceback'}",
+        "Traceback" not in d.stderr,
+    )
 
     # -- option values --------------------------------------------------------------------------
     for name, extra, words in [
@@ -296,10 +595,29 @@ def main() -> int:
     env2 = {**env, "CAMAPP_MODEL_DIR": str(w / "store2")}
     d = camapp("models", "fetch", "--from", "big.zip", "--quiet", cwd=w, env=env2)
     left = sorted(os.listdir(w / "store2")) if (w / "store2").exists() else []
-    row("models fetch --from a zip whose member is larger than the catalog says", "exit 2, store empty", f"exit {d.returncode}: {short(last(d.stderr), 70)}; store {left}", d.returncode == 2 and left == [])
-    expect_exit("models fetch --from a missing path", ["models", "fetch", "--from", "nope", "--quiet"], 2, "no such file", w, env2)
+    row(
+        "models fetch --from a zip whose member is larger than the catalog says",
+        "exit 2, store empty",
+        f"exit {d.returncode}: {short(last(d.stderr), 70)}; store {left}",
+        d.returncode == 2 and left == [],
+    )
+    expect_exit(
+        "models fetch --from a missing path",
+        ["models", "fetch", "--from", "nope", "--quiet"],
+        2,
+        "no such file",
+        w,
+        env2,
+    )
     (w / "bad.zip").write_text("not a zip")
-    expect_exit("models fetch --from a text file named .zip", ["models", "fetch", "--from", "bad.zip", "--quiet"], 2, "not a valid zip", w, env2)
+    expect_exit(
+        "models fetch --from a text file named .zip",
+        ["models", "fetch", "--from", "bad.zip", "--quiet"],
+        2,
+        "not a valid zip",
+        w,
+        env2,
+    )
 
     ok = sum(r[3] for r in ROWS)
     print(f"{ok} of {len(ROWS)} cases as expected\n")
