@@ -405,9 +405,10 @@ def main() -> int:
     expect_exit("detect an empty .jpg", ["detect", "empty.jpg"], 2, "cannot read", w, env)
     (w / "text.png").write_text("hello")
     expect_exit("detect a text file named .png", ["detect", "text.png"], 2, "cannot read", w, env)
-    import cv2
     import struct
     import zlib
+
+    import cv2
 
     png = cv2.imencode(".png", cv2.imread(str(photo)))[1].tobytes()
     body = b"tEXtComment\x00hello"
