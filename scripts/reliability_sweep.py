@@ -620,6 +620,18 @@ def main() -> int:
         env2,
     )
 
+    inside = model.parent / "mine.zip"
+    shutil.copyfile(big, inside)
+    expect_exit(
+        "models fetch --from a zip inside the installed model's folder",
+        ["models", "fetch", "--from", str(inside), "--quiet"],
+        2,
+        "move it elsewhere first",
+        w,
+        env,
+        [inside],
+    )
+
     ok = sum(r[3] for r in ROWS)
     print(f"{ok} of {len(ROWS)} cases as expected\n")
     print("| # | case | expected | got |")

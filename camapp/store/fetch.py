@@ -226,6 +226,12 @@ def _terminate_as_interrupt() -> Iterator[None]:
 def _install(
     entry: ModelEntry, source: str | Path | None, store: Path, progress: bool, say: Callable[[str], None]
 ) -> Path:
+    if source is not None:
+        src, final = Path(source).expanduser().resolve(), entry.install_dir.resolve()
+        if src == final or final in src.parents:  # the install replaces that folder: it would go too
+            raise CamappError(
+                f"--from {source} is inside {final}, which this fetch replaces: move it elsewhere first"
+            )
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{entry.name}-", dir=store))
     except OSError as exc:

@@ -132,3 +132,15 @@ def test_an_interrupted_download_leaves_no_temporary_data(store, entry, tmp_path
         assert os.listdir(store)
         fetch(entry, SHARED_MODEL, progress=False, say=lambda _: None)
         assert sorted(os.listdir(store)) == [entry.name]
+
+
+def test_a_source_inside_the_folder_being_replaced_is_refused_and_kept(store, entry, tmp_path):
+    fetch(entry, SHARED_MODEL, progress=False, say=lambda _: None)
+    mine = entry.install_dir / "mine.zip"
+    with zipfile.ZipFile(mine, "w") as zf:
+        zf.write(SHARED_MODEL / "detect.tflite", "detect.tflite")
+        zf.write(SHARED_MODEL / "labelmap.txt", "labelmap.txt")
+    for source in (mine, entry.install_dir):
+        with pytest.raises(CamappError, match="which this fetch replaces: move it elsewhere first"):
+            fetch(entry, source, progress=False, say=lambda _: None)
+    assert mine.exists() and entry.installed  # the user's zip was not deleted with the old install
