@@ -542,7 +542,7 @@ def main() -> int:
     )
 
     # -- signals and kills ----------------------------------------------------------------------
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGKILL):
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL):
         out = w / f"sig{sig.value}.mp4"
         p = subprocess.Popen(
             [PY, "-m", "camapp", "run", "--headless", *src, "--loop", "--record", out.name],

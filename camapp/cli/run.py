@@ -1,7 +1,7 @@
 """`camapp run --headless --source SRC`: live detection without a window, with recording and logs.
 
 Prints a stats line every few seconds and a summary at the end. Exits 0 at the end of the input
-or after SIGINT/SIGTERM (recordings are finalized first), 2 for a user mistake, 1 when the
+or after SIGINT/SIGTERM/SIGHUP (recordings are finalized first), 2 for a user mistake, 1 when the
 source is lost for good (`--reconnect-timeout`), the pipeline fails, or a recording or log
 lost frames to a write error: it stopped (unwritable folder, full disk without segments) or, with
 segments, paused on a full disk and resumed later. Detection went on, but the footage is incomplete.
@@ -259,7 +259,9 @@ def drive(pipeline: Any, args: argparse.Namespace, seen: Counter[str], consumers
         why["reason"] = signal.Signals(signum).name
         stop.set()
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    # SIGHUP: the terminal or SSH session closed; it finalizes like the other two
+    stops = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {s: signal.signal(s, on_signal) for s in stops}
     started = time.monotonic()
     next_line = started + args.stats_every
     pipeline.start()

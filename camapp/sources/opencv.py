@@ -210,11 +210,11 @@ class OpenCVSource:
         own = pos - self._pos0
         if not math.isfinite(own) or own < 0 or (n and own <= self._last_t):
             own = None  # no usable time from the container: count, or step on from the last frame
-        if counted is not None and (own is None or abs(own - counted) <= CONSTANT_RATE_TOLERANCE_S):
-            t = counted
-        elif own is not None:
+        if own is not None and (counted is None or abs(own - counted) > CONSTANT_RATE_TOLERANCE_S):
             t = own
-        else:
+        elif counted is not None and (n == 0 or counted > self._last_t):
+            t = counted
+        else:  # times that jump back (joined clips): step on, time never runs backwards
             t = self._last_t + (self._step or 1 / 30) if n else 0.0
         if n:
             self._step = t - self._last_t
