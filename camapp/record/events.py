@@ -12,6 +12,7 @@ import collections
 import datetime as dt
 import logging
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,9 +97,10 @@ class EventRecorder(Worker):
         self._writer: ClipWriter | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            probe = self.directory / ".camapp-write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
+            # a unique probe: a fixed name would clobber a user's file of that name, and two runs
+            # starting together would delete each other's probe
+            with tempfile.NamedTemporaryFile(dir=self.directory, prefix=".camapp-write-test-"):
+                pass
         except OSError as exc:
             self.fail(f"cannot write to {self.directory}: {describe(exc)}")
             return

@@ -54,3 +54,14 @@ def test_pruning_spares_the_input_and_a_file_another_run_writes(tmp_path):
     assert source.exists() and other.exists()
     # the others go, oldest first; the two spared still count towards the cap, so all three go
     assert [p.name for p in removed] == names[2:]
+
+
+def test_event_recorder_write_probe_leaves_a_users_file_of_that_name_alone(tmp_path):
+    from camapp.record import EventRecorder
+
+    mine = tmp_path / ".camapp-write-test"
+    mine.write_text("my notes")
+    rec = EventRecorder(tmp_path, ["person"])
+    rec.close()
+    assert rec.error is None and mine.read_text() == "my notes"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".camapp-write-test"]
