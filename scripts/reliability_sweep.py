@@ -588,6 +588,63 @@ def main() -> int:
     ]:
         expect_exit(name, ["run", "--headless", *src, *extra], 2, words, w, env)
 
+    # -- permissions (as user nobody: root writes anywhere) -----------------------------------
+    if os.geteuid() == 0 and shutil.which("setpriv"):
+        for p in [w, *w.rglob("*")]:
+            if not p.is_symlink():
+                p.chmod(p.stat().st_mode | 0o755 if p.is_dir() else p.stat().st_mode | 0o444)
+        (w / "ro").mkdir(mode=0o555)
+        (w / "ro").chmod(0o555)
+        (w / "rw").mkdir()
+        (w / "rw").chmod(0o777)
+        (w / "rw" / "ro.jsonl").write_text("keep\n")
+        (w / "rw" / "ro.jsonl").chmod(0o444)
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PY, "-m", "camapp"]
+        for name, extra, words, keep in [
+            ("--record into a read-only folder", ["--record", "ro/x.mp4"], "Permission denied", []),
+            (
+                "--log onto a read-only file --overwrite",
+                ["--log", "rw/ro.jsonl", "--overwrite"],
+                "Permission denied",
+                [w / "rw" / "ro.jsonl"],
+            ),
+            (
+                "--snapshot-dir under a read-only folder",
+                ["--snapshot-dir", "ro/snaps"],
+                "Permission denied",
+                [],
+            ),
+            (
+                "--record-dir read-only",
+                ["--record-on", "bottle", "--record-dir", "ro"],
+                "Permission denied",
+                [],
+            ),
+            (
+                "segments into a read-only folder",
+                ["--record", "ro/x.mp4", "--record-segment", "1"],
+                "Permission denied",
+                [],
+            ),
+        ]:
+            before = {k: sha(k) for k in keep}
+            d = subprocess.run(
+                [*nobody, *run, *src, *extra], cwd=w, env=env, capture_output=True, text=True, timeout=120
+            )
+            err = d.stderr.strip().splitlines()
+            ok = (
+                d.returncode == 2
+                and len(err) == 1
+                and words in err[0]
+                and all(sha(k) == h for k, h in before.items())
+            )
+            row(
+                f"as nobody: {name}",
+                "exit 2, one line" + (", file intact" if keep else ""),
+                f"exit {d.returncode}: {short(last(d.stderr))}",
+                ok,
+            )
+
     # -- model store ----------------------------------------------------------------------------
     big = w / "big.zip"
     with zipfile.ZipFile(big, "w") as zf:
