@@ -3,6 +3,7 @@ clip) is timed by each frame's own presentation time; constant-rate files keep c
 
 from __future__ import annotations
 
+import statistics
 import time
 
 import pytest
@@ -53,7 +54,9 @@ def test_realtime_pacing_follows_the_frames_own_times(tmp_path):
         src.close()
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
     short, long = gaps[0::2], gaps[1::2]  # 40 ms, then 360 ms, as in the file
-    assert max(short) < 0.2 and min(long) > 0.25, gaps
+    # medians: one decode stall on a loaded machine delays a frame, and the next one catches up;
+    # count / fps pacing would space every frame 159 ms apart
+    assert statistics.median(short) < 0.12 and statistics.median(long) > 0.25, gaps
 
 
 def test_loop_continues_a_variable_rate_file_after_its_last_frame(tmp_path):
