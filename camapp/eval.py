@@ -19,6 +19,7 @@ from typing import Any
 import cv2
 
 from camapp.errors import CamappError
+from camapp.text import read_text
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def load_dataset(path: str | Path) -> Dataset:
     if not images_dir.is_dir():
         raise CamappError(f"no images/ folder in {root}")
     try:
-        annotations = json.loads(ann_path.read_text(encoding="utf-8"))
+        annotations = json.loads(read_text(ann_path))  # a BOM or CRLF is fine
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CamappError(f"cannot read {ann_path}: {exc}") from None
     if not isinstance(annotations, dict) or not all(

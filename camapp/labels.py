@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from camapp.errors import ModelError
+from camapp.text import read_lines
 
 
 def load_labels(path: str | Path) -> tuple[str, ...]:
@@ -14,14 +15,12 @@ def load_labels(path: str | Path) -> tuple[str, ...]:
     Files without a background line (no leading `???`) are taken as id k = line k.
     """
     p = Path(path)
-    try:
-        lines = [ln.strip() for ln in p.read_text(encoding="utf-8").splitlines()]
+    try:  # as users save it: a UTF-8 byte-order mark, CRLF, trailing blanks are all fine
+        lines = read_lines(p)
     except OSError as exc:
         raise ModelError(f"cannot read label file {p}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ModelError(f"label file {p} is not UTF-8 text") from None
-    while lines and not lines[-1]:
-        lines.pop()
     if not lines:
         raise ModelError(f"label file {p} is empty")
     if lines[0] == "???":

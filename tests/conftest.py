@@ -129,3 +129,31 @@ def small_disk(tmp_path: Path):
     yield mount
     for mnt in mounted:
         subprocess.run(["umount", str(mnt)], check=True)
+
+
+def make_vfr_clip(out: Path, gaps_ms: list[int], source: Path = PERSON_CLIP) -> list[float]:
+    """A variable-frame-rate H.264 MP4 made with PyAV from a shared clip's frames, as a phone or an
+    IP camera writes one: each frame's time is its own (ms time base), the gaps follow `gaps_ms`
+    in turn. Returns the frames' presentation times in seconds."""
+    from fractions import Fraction
+
+    import av
+    import cv2
+
+    need(source)
+    times, t = [], 0
+    with av.open(str(source)) as src, av.open(str(out), "w") as dst:
+        stream = dst.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = 384, 216, "yuv420p"
+        stream.time_base = stream.codec_context.time_base = Fraction(1, 1000)
+        for i, frame in enumerate(src.decode(video=0)):
+            if i >= 4 * len(gaps_ms):
+                break
+            image = cv2.resize(frame.to_ndarray(format="bgr24"), (384, 216))
+            vf = av.VideoFrame.from_ndarray(image, format="bgr24")
+            vf.pts, vf.time_base = t, Fraction(1, 1000)
+            times.append(t / 1000)
+            dst.mux(stream.encode(vf))
+            t += gaps_ms[i % len(gaps_ms)]
+        dst.mux(stream.encode(None))
+    return times

@@ -32,7 +32,7 @@ def add_model_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--threads", type=positive_int, help="CPU threads (default: all cores)")
     g.add_argument("--threshold", type=score, default=0.5, help="minimum score, 0-1 (default 0.5)")
-    g.add_argument("--classes", type=csv, help="only these labels, e.g. person,car")
+    g.add_argument("--classes", type=class_list, help="only these labels, e.g. person,car")
     g.add_argument("--max-detections", type=positive_int, help="raise the model's detection cap")
 
 
@@ -110,3 +110,11 @@ def score(text: str) -> float:
 
 def csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def class_list(text: str) -> list[str]:
+    """`person,dog` for --classes / --record-on: an empty list ("" or ",,") is a usage error."""
+    names = csv(text)
+    if not names:
+        raise argparse.ArgumentTypeError(f"{text!r} names no class: give labels such as person,dog")
+    return names

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import cv2
 
 from camapp.cli.common import add_model_options, open_model, positive_int
 from camapp.errors import CamappError
+from camapp.outputs import write_new
+from camapp.quiet import captured_stderr, library_note
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -23,11 +26,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def read_image(path: str):
     p = Path(path)
+    if p.is_dir():
+        raise CamappError(f"{p} is a folder: give image files (e.g. {p}/*.jpg)")
     if not p.is_file():
         raise CamappError(f"image not found: {p}")
-    image = cv2.imread(str(p), cv2.IMREAD_COLOR)
+    with captured_stderr() as said:  # libjpeg/libpng warnings become part of our one line
+        image = cv2.imread(str(p), cv2.IMREAD_COLOR)
+    note = library_note(said)
     if image is None:
-        raise CamappError(f"cannot read {p}: not an image OpenCV can decode")
+        why = f" ({note})" if note else ""
+        raise CamappError(f"cannot read {p}: not an image OpenCV can decode{why}")
+    if note:
+        print(f"camapp: warning: {p} is damaged ({note}); detecting on what decoded", file=sys.stderr)
     return image
 
 
@@ -48,9 +58,18 @@ def run(args: argparse.Namespace) -> int:
         if out_dir:
             from camapp.render import draw_detections
 
-            target = out_dir / (Path(path).stem + ".jpg")
-            if not cv2.imwrite(str(target), draw_detections(image, dets)):
-                raise CamappError(f"cannot write {target}")
+            # camapp names the copy: never over an input or any existing file (camapp.outputs)
+            wanted = out_dir / (Path(path).stem + ".jpg")
+            ok, data = cv2.imencode(".jpg", draw_detections(image, dets))
+            if not ok:
+                raise CamappError(f"cannot encode {wanted}")
+            try:
+                target = write_new(wanted, data.tobytes())
+            except OSError as exc:
+                raise CamappError(f"cannot write {wanted}: {exc.strerror or exc}") from None
+            results[-1]["annotated"] = str(target)
+            if target != wanted and not args.json:
+                print(f"{wanted} exists: annotated copy written to {target}")
         if not args.json:
             print(f"{path}: {len(dets)} detection(s)")
             for d in dets.to_list():

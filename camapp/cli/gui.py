@@ -50,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from camapp.gui.paths import reset_settings
 
         print(f"camapp: settings reset ({reset_settings()})")
+    if args.screenshot:  # a test aid that rewrites its own PNG, but never an input (camapp.outputs)
+        from camapp.outputs import check_output, input_path
+
+        check_output(args.screenshot, inputs=[input_path(args.source)], overwrite=True, what="--screenshot")
     if not have_pyqt6():
         raise CamappError(PYQT_MISSING)
     from camapp.gui.app import run

@@ -1,7 +1,7 @@
 """`camapp run --headless --source SRC`: live detection without a window, with recording and logs.
 
 Prints a stats line every few seconds and a summary at the end. Exits 0 at the end of the input
-or after SIGINT/SIGTERM (recordings are finalized first), 2 for a user mistake, 1 when the
+or after SIGINT/SIGTERM/SIGHUP (recordings are finalized first), 2 for a user mistake, 1 when the
 source is lost for good (`--reconnect-timeout`), the pipeline fails, or a recording or log
 lost frames to a write error: it stopped (unwritable folder, full disk without segments) or, with
 segments, paused on a full disk and resumed later. Detection went on, but the footage is incomplete.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import signal
+import sys
 import threading
 import time
 from collections import Counter
@@ -20,7 +21,7 @@ from typing import Any
 from camapp.cli.common import (
     add_model_options,
     add_schedule_option,
-    csv,
+    class_list,
     model_spec,
     positive_float,
     positive_int,
@@ -94,11 +95,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="MB",
         help="with segments: delete the oldest FILE-*.mp4 while they total more than MB",
     )
-    g.add_argument("--record-on", type=csv, metavar="CLASSES", help="record a clip while these are seen")
+    g.add_argument(
+        "--record-on", type=class_list, metavar="CLASSES", help="record a clip while these are seen"
+    )
     g.add_argument("--record-dir", metavar="DIR", help="where --record-on clips go (default: recordings)")
     g.add_argument("--log", metavar="FILE", help="write detections as JSON Lines")
     g.add_argument("--snapshot-dir", metavar="DIR", help="save annotated snapshots here")
     g.add_argument("--snapshot-every", type=positive_float, metavar="S", help="seconds (default 10)")
+    g.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --record or --log FILE (never an input of the run; see docs/reliability.md)",
+    )
     g = p.add_argument_group("run")
     g.add_argument("--max-frames", type=positive_int, metavar="N", help="stop after N processed frames")
     g.add_argument("--duration", type=positive_float, metavar="S", help="stop after S seconds")
@@ -123,7 +131,7 @@ def outputs(args: argparse.Namespace) -> list[Any]:
     elif args.record_dir:
         raise CamappError("--record-dir goes with --record-on CLASSES")
     if args.log:
-        specs.append(LogSpec(args.log))
+        specs.append(LogSpec(args.log, overwrite=args.overwrite))
     if args.snapshot_dir:
         specs.append(SnapshotSpec(args.snapshot_dir, every=args.snapshot_every or 10.0))
     elif args.snapshot_every:
@@ -137,7 +145,13 @@ def video(args: argparse.Namespace) -> Any:
 
     if not args.record and (args.record_segment or args.record_segment_mb or args.record_keep_mb):
         raise CamappError("--record-segment, --record-segment-mb and --record-keep-mb go with --record FILE")
-    spec = VideoSpec(args.record or "x.mp4", args.record_segment, args.record_segment_mb, args.record_keep_mb)
+    spec = VideoSpec(
+        args.record or "x.mp4",
+        args.record_segment,
+        args.record_segment_mb,
+        args.record_keep_mb,
+        overwrite=bool(getattr(args, "overwrite", False)),
+    )
     spec.segments()  # option mistakes are reported before the camera opens and the model loads
     return spec
 
@@ -193,9 +207,9 @@ def on_event(name: str, event: dict[str, Any], seen: Counter[str]) -> None:
     if name == "result":
         seen.update(set(event["result"].detections.labels))
     elif name == "state" and event["state"] == "reconnecting":
-        say(f"reconnecting: {event['text']}")
+        warn(f"reconnecting: {event['text']}")
     elif name == "state" and event["state"] == "failed" and event["kind"] == "pipeline":
-        say(f"error: {event['text']}")  # the source was lost for good, or inference failed
+        warn(f"error: {event['text']}")  # the source was lost for good, or inference failed
 
 
 def drive(session: Any, args: argparse.Namespace, seen: Counter[str]) -> int:
@@ -209,7 +223,9 @@ def drive(session: Any, args: argparse.Namespace, seen: Counter[str]) -> int:
         why["reason"] = signal.Signals(signum).name
         stop.set()
 
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    # SIGHUP: the terminal or SSH session closed; it finalizes like the other two
+    stops = [signal.SIGINT, signal.SIGTERM] + ([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])
+    previous = {s: signal.signal(s, on_signal) for s in stops}
     started = time.monotonic()
     next_line = started + args.stats_every
     try:
@@ -232,10 +248,13 @@ def drive(session: Any, args: argparse.Namespace, seen: Counter[str]) -> int:
             signal.signal(s, handler)
     elapsed = time.monotonic() - started
     status = session.status()
-    summarize(status, elapsed, why["reason"], seen)
     stats = status["stats"]
+    if stats["state"] == "error" and why["reason"] == "end of input":
+        lost = " lost: " in (stats["message"] or "")  # reconnect gave up (--reconnect-timeout)
+        why["reason"] = "source lost" if lost else "an error"
+    summarize(status, elapsed, why["reason"], seen)
     if stats["state"] == "error":
-        say(f"camapp: {stats['message']}")
+        warn(f"camapp: {stats['message']}")
         return 1
     return 1 if any(o["error"] or o["pauses"] for o in status["outputs"]) else 0
 
@@ -266,3 +285,8 @@ def summarize(status: dict[str, Any], elapsed: float, reason: str, seen: Counter
 
 def say(text: str) -> None:
     print(text, flush=True)
+
+
+def warn(text: str) -> None:
+    """Losses and errors go to stderr, so a script reading stdout still sees them apart."""
+    print(text, file=sys.stderr, flush=True)

@@ -196,11 +196,15 @@ class SessionBridge(QObject):
         self, folder: Path, segment_s: float | None = None, keep_mb: float | None = None
     ) -> None:
         """Record into `folder`: one time-stamped file, or segments of `segment_s` seconds."""
+        from camapp.outputs import fresh
         from camapp.session import VideoSpec
 
-        name = "camapp.mp4" if segment_s else time.strftime("camapp-%Y%m%d-%H%M%S.mp4")
+        # camapp names it, so a taken name (two recordings in one second) becomes name-2.mp4
+        path = (
+            folder / "camapp.mp4" if segment_s else fresh(folder / time.strftime("camapp-%Y%m%d-%H%M%S.mp4"))
+        )
         keep = keep_mb if segment_s else None
-        self.core.start_recording(VideoSpec(str(folder / name), segment_s, keep_mb=keep, make_folder=True))
+        self.core.start_recording(VideoSpec(str(path), segment_s, keep_mb=keep, make_folder=True))
 
     def shutdown(self, timeout: float = 5.0) -> bool:
         """Finalize any recording and stop every thread; True if all finished in time."""

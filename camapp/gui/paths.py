@@ -12,7 +12,7 @@ FILE_NAME = "gui.ini"
 
 def config_dir() -> Path:
     """`CAMAPP_CONFIG_DIR`, else the platform's per-user config folder."""
-    env = os.environ.get("CAMAPP_CONFIG_DIR")
+    env = os.environ.get("CAMAPP_CONFIG_DIR", "").strip()  # a CRLF env file leaves a "\r"
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_config_dir("camapp", appauthor=False))

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from camapp.outputs import OutputError, create
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import frame_time
 
@@ -29,7 +30,8 @@ def log_line(result: Result, t: float) -> dict[str, Any]:
 
 
 class DetectionLog(Worker):
-    """Append one JSON line per submitted result to `path` (truncated at start).
+    """Write one JSON line per submitted result to a new `path` (an existing one only with
+    `overwrite`, as `VideoRecorder`).
 
     `t` is the file position in seconds (`media_time`) when the source has one, else seconds since
     the first logged frame. Boxes are xyxy in source pixels. Lines are flushed to the OS at least
@@ -44,6 +46,7 @@ class DetectionLog(Worker):
         flush_every: float = 0.5,
         queue_size: int = 1000,
         on_error: ErrorCallback | None = None,
+        overwrite: bool = False,
     ) -> None:
         self.path = Path(path)
         super().__init__(f"detection log {self.path}", queue_size, on_error, name="camapp-detlog")
@@ -52,8 +55,10 @@ class DetectionLog(Worker):
         self._t0: float | None = None
         self._flushed = time.monotonic()
         self._file: IO[str] | None = None
-        try:
-            self._file = open(self.path, "w", encoding="utf-8")  # noqa: SIM115 - closed in _finish
+        try:  # created exclusively and locked while written (camapp.outputs)
+            self._file = create(self.path, overwrite=overwrite, binary=False)[0]
+        except OutputError:
+            raise
         except OSError as exc:
             self.fail(f"cannot write {self.path}: {describe(exc)}")
             return

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from camapp.errors import CamappError
+from camapp.outputs import create
 from camapp.types import Frame
 
 log = logging.getLogger("camapp.record")
@@ -221,7 +222,9 @@ def _detach(packet: Any) -> Packet:
 class ClipWriter:
     """One output file fed with packets from an `Encoder`; the first packet must be a keyframe.
 
-    The file is opened at construction, so an unwritable path fails here, at once. Timestamps are
+    The file is opened at construction, so an unwritable path fails here, at once; it is created
+    exclusively and locked until `close()` (`camapp.outputs.create`): an existing file is refused
+    unless `overwrite`, and with `auto_name` a taken name becomes `name-2.ext`. Timestamps are
     shifted so each file starts at 0.
 
     camapp opens the file itself (unbuffered: each packet still reaches the OS at once) and hands
@@ -230,13 +233,16 @@ class ClipWriter:
     file is deleted, its disk space. Write errors surface as OSError with the OS's errno.
     """
 
-    def __init__(self, path: str | Path, encoder: Encoder) -> None:
+    def __init__(
+        self, path: str | Path, encoder: Encoder, *, overwrite: bool = False, auto_name: bool = False
+    ) -> None:
         import av
 
-        self.path = Path(path)
-        fmt, options = container_for(self.path)
+        fmt, options = container_for(Path(path))
         self._encoder = encoder
-        self._file: Any = open(self.path, "wb", buffering=0)  # noqa: SIM115 (closed in close())
+        # created exclusively and locked while written (camapp.outputs: the output rule)
+        self._file: Any
+        self._file, self.path = create(path, overwrite=overwrite, auto_name=auto_name)
         try:
             self._container: Any = av.open(self._file, "w", format=fmt, options=options)
         except BaseException:

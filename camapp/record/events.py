@@ -12,6 +12,7 @@ import collections
 import datetime as dt
 import logging
 import re
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,9 +97,10 @@ class EventRecorder(Worker):
         self._writer: ClipWriter | None = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            probe = self.directory / ".camapp-write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
+            # a unique probe: a fixed name would clobber a user's file of that name, and two runs
+            # starting together would delete each other's probe
+            with tempfile.NamedTemporaryFile(dir=self.directory, prefix=".camapp-write-test-"):
+                pass
         except OSError as exc:
             self.fail(f"cannot write to {self.directory}: {describe(exc)}")
             return
@@ -137,15 +139,12 @@ class EventRecorder(Worker):
     def _begin(self, t: float, seen: set[str]) -> None:
         classes = tuple(sorted(seen))
         name = event_name(dt.datetime.now(), classes, self.ext)
-        path = self.directory / name
-        n = 1
-        while path.exists():
-            n += 1
-            path = path.with_name(f"{Path(name).stem}-{n}{self.ext}")
+        # a taken name (two events in one second, another run's clip) becomes name-2.ext
+        self._writer = ClipWriter(self.directory / name, self._encoder, auto_name=True)
+        path = self._writer.path
         start = self._ring[0][0] if self._ring else t
         self.active = Event(path, classes, trigger_t=t, start_t=start, last_seen_t=t, end_t=t, seen=set(seen))
         log.info("camapp: event %s started (%s)", path.name, ", ".join(classes))
-        self._writer = ClipWriter(path, self._encoder)
         self._writer.write(p for _, p in self._ring)
 
     def _end(self) -> None:

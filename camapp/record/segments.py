@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from camapp.errors import CamappError
+from camapp.outputs import locked, same_file
 from camapp.record.encode import container_for
 
 log = logging.getLogger("camapp.record")
@@ -45,6 +46,7 @@ class Segments:
     seconds: float | None = None
     max_mb: float | None = None
     keep_mb: float | None = None
+    protect: tuple[Path, ...] = ()  # the run's inputs: pruning never deletes them
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "base", Path(self.base))
@@ -127,6 +129,8 @@ class Segments:
         for p in files:
             if total <= limit and len(removed) >= at_least and _free(self.base.parent) >= room:
                 break
+            if locked(p) or any(same_file(p, x) for x in self.protect):
+                continue  # another run's file being written, or this run's input: never pruned
             try:
                 p.unlink()
             except FileNotFoundError:

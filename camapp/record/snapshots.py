@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import cv2
 
 from camapp.errors import CamappError
+from camapp.outputs import write_new
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import frame_time
 from camapp.render import annotate
@@ -108,12 +109,11 @@ class SnapshotWriter(Worker):
         if not ok:
             raise RuntimeError(f"OpenCV could not encode {self.ext}")
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")[:-3]
-        path = self.directory / f"snapshot-{stamp}-f{result.frame.index:06d}{self.ext}"
-        try:
-            path.write_bytes(data.tobytes())  # OSError carries the reason (ENOSPC, EACCES, EFBIG)
-        except OSError:
-            path.unlink(missing_ok=True)  # no half-written image left behind
-            raise
+        # a fresh name, never replacing a file; OSError carries the reason (ENOSPC, EACCES, EFBIG)
+        # and no half-written image is left behind
+        path = write_new(
+            self.directory / f"snapshot-{stamp}-f{result.frame.index:06d}{self.ext}", data.tobytes()
+        )
         self.saved.append(path)
         return path
 

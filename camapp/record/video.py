@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from camapp.outputs import OutputError
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, container_for
 from camapp.record.segments import EPS, Segments
@@ -44,6 +45,9 @@ class VideoRecorder(Worker):
     unwritable path; a later write error (full disk) also lands in `error`, is logged as one line
     and passed to `on_error(message)` (called on the recorder thread), and the caller goes on.
 
+    An existing `path` is refused (`OutputError`) unless `overwrite`; the file is locked while
+    written, so a second recorder on it fails at once and the first file stays intact.
+
     `queue_size=0` keeps every frame (unbounded queue) for files processed faster than real time.
 
     `close()` is idempotent; it encodes what is still queued (at most `queue_size` frames: 3 ms
@@ -72,6 +76,7 @@ class VideoRecorder(Worker):
         queue_size: int = 16,
         on_error: ErrorCallback | None = None,
         segments: Segments | None = None,
+        overwrite: bool = False,
     ) -> None:
         self.path = Path(path)
         self.segments = segments
@@ -93,10 +98,12 @@ class VideoRecorder(Worker):
         self._largest = 0  # bytes of the largest segment so far: the room a retry makes
         try:
             if segments is None:
-                self._writer = ClipWriter(self.path, self._encoder)
+                self._writer = ClipWriter(self.path, self._encoder, overwrite=overwrite)
                 self.files.append(self.path)
             else:
                 segments.check_writable()  # the first file is named when its first frame comes
+        except OutputError:
+            raise  # exists, or another run writes it: the caller's one-line error (exit 2)
         except Exception as exc:
             self.fail(f"cannot write {shown}: {describe(exc)}")
             return
@@ -162,10 +169,9 @@ class VideoRecorder(Worker):
         # before opening, room for a file as big as the largest yet: with a cap, a disk smaller than
         # the cap loops like a dashcam; after a full disk the oldest file goes in any case
         self.segments.prune(at_least=int(make_room), room=self._largest)
-        path = self.segments.path_for(dt.datetime.now())
-        self._writer = ClipWriter(path, self._encoder)
-        self.files.append(path)
-        log.info("camapp: recording to %s", path)
+        self._writer = ClipWriter(self.segments.path_for(dt.datetime.now()), self._encoder, auto_name=True)
+        self.files.append(self._writer.path)
+        log.info("camapp: recording to %s", self._writer.path)
 
     def _pause(self, exc: OSError, t: float, at_end: bool = False) -> None:
         """Out of room: close the broken file and drop frames until the next segment's time."""

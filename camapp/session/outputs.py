@@ -21,6 +21,7 @@ from camapp.session.specs import (
     VideoSpec,
     build_output,
     check_distinct,
+    run_inputs,
 )
 from camapp.session.status import frames_of, output_path
 
@@ -78,12 +79,13 @@ class Outputs(SessionBase):
         check_distinct(specs)
         lossless = self.source is not None and not self.source.realtime
         names = tuple(self.detector.names) if self.detector is not None else ()
+        inputs = run_inputs(self.source.spec if self.source else None, self.model)
         built: dict[str, Any] = {}
         try:
             for spec in specs:
                 slot = SLOTS[type(spec)]
                 built[slot] = build_output(
-                    spec, names, lossless, on_error=lambda m, s=slot: self._broke(s, m)
+                    spec, names, lossless, on_error=lambda m, s=slot: self._broke(s, m), inputs=inputs
                 )
         except BaseException:
             for rec in built.values():

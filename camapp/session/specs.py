@@ -6,8 +6,8 @@ The session owns every detector, source and recorder; a front-end only ever hand
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from camapp import outputs
 from camapp.errors import CamappError, ModelError
 
 ErrorCallback = Callable[[str], None]
@@ -68,16 +69,18 @@ class VideoSpec:
     segment_mb: float | None = None
     keep_mb: float | None = None
     make_folder: bool = False  # create the file's folder first (the desktop app's output folder)
+    overwrite: bool = False  # an existing file may be replaced (never an input, nor a locked file)
 
-    def segments(self) -> Any:
-        """The `Segments` policy, or None for one file; a bad combination is a `CamappError`."""
+    def segments(self, inputs: tuple[Path, ...] = ()) -> Any:
+        """The `Segments` policy, or None for one file; a bad combination is a `CamappError`.
+        `inputs` are the run's input files: pruning never deletes them."""
         from camapp.record import Segments
 
         if not (self.segment_s or self.segment_mb):
             if self.keep_mb:
                 raise CamappError("--record-keep-mb goes with --record-segment S or --record-segment-mb MB")
             return None
-        return Segments(Path(self.path), self.segment_s, self.segment_mb, self.keep_mb)
+        return Segments(Path(self.path), self.segment_s, self.segment_mb, self.keep_mb, inputs)
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ class LogSpec:
     make_folder: bool = False  # create the file's folder first
     stamped: bool = False  # write PATH-YYYYmmdd-HHMMSS.jsonl: a log that follows the session to a
     # new source starts a new file instead of truncating the last one
+    overwrite: bool = False  # an existing file may be replaced (never an input, nor a locked file)
 
 
 @dataclass(frozen=True)
@@ -171,17 +175,37 @@ def class_ids(names: tuple[str, ...], wanted: list[str] | tuple[str, ...] | None
 
 
 def check_distinct(specs: list[OutputSpec]) -> None:
-    """Two outputs writing one file would corrupt both."""
-    files = [s.path for s in specs if isinstance(s, (VideoSpec, LogSpec))]
-    if len({os.path.realpath(p) for p in files}) < len(files):
-        raise CamappError("--record and --log must name different files")
+    """Two outputs writing one file would corrupt both (compared by identity: camapp.outputs)."""
+    named = {
+        "--record" if isinstance(s, VideoSpec) else "--log": s.path
+        for s in specs
+        if isinstance(s, (VideoSpec, LogSpec))
+    }
+    outputs.check_distinct(named)
+
+
+def run_inputs(source: str | None, model: ModelSpec | None) -> tuple[Path, ...]:
+    """The files a run reads (source, model, labels): no output may replace or prune one."""
+    from camapp.store import resolve_model
+
+    found: list[Path | None] = [outputs.input_path(source)]
+    if model is not None:
+        with contextlib.suppress(CamappError):  # unresolved: the open fails on that first
+            found.extend(Path(p) for p in resolve_model(model.model, model.labels) if p)
+    return tuple(p for p in found if p is not None)
 
 
 def build_output(
-    spec: OutputSpec, names: tuple[str, ...], lossless: bool, on_error: ErrorCallback | None = None
+    spec: OutputSpec,
+    names: tuple[str, ...],
+    lossless: bool,
+    on_error: ErrorCallback | None = None,
+    inputs: tuple[Path, ...] = (),
 ) -> Any:
-    """The recorder `spec` describes. A recorder that cannot open its file raises `CamappError`
-    here (its own log line is held back: the caller reports the error once)."""
+    """The recorder `spec` describes, under the output rule (`camapp.outputs`): a file the user
+    named never replaces an input, nor an existing file without `overwrite`. A recorder that
+    cannot open its file raises `CamappError` here (its own log line is held back: the caller
+    reports the error once)."""
     from camapp.record import DetectionLog, EventRecorder, SnapshotWriter, VideoRecorder
 
     queue: dict[str, Any] = {"queue_size": 0} if lossless else {}  # every frame: queue without bound
@@ -193,15 +217,23 @@ def build_output(
             except OSError as exc:
                 raise CamappError(f"Cannot write into {folder}: {exc}") from None
         if isinstance(spec, VideoSpec):
-            out = VideoRecorder(spec.path, segments=spec.segments(), on_error=on_error, **queue)
+            cut = spec.segments(inputs)
+            if cut is None:
+                outputs.check_output(spec.path, inputs=inputs, what="--record", overwrite=spec.overwrite)
+            overwrite = {} if cut else {"overwrite": spec.overwrite}
+            out = VideoRecorder(spec.path, segments=cut, on_error=on_error, **queue, **overwrite)
         elif isinstance(spec, EventSpec):
             class_ids(names, list(spec.classes))  # unknown labels are a user error
             out = EventRecorder(
                 spec.folder, spec.classes, spec.pre_roll, spec.post_roll, on_error=on_error, **queue
             )
         elif isinstance(spec, LogSpec):
-            path = stamped(Path(spec.path)) if spec.stamped else spec.path
-            out = DetectionLog(path, on_error=on_error, **queue)
+            if spec.stamped:
+                path, overwrite = stamped(Path(spec.path)), False
+            else:
+                path = outputs.check_output(spec.path, inputs=inputs, what="--log", overwrite=spec.overwrite)
+                overwrite = spec.overwrite
+            out = DetectionLog(path, on_error=on_error, overwrite=overwrite, **queue)
         else:
             out = SnapshotWriter(spec.folder, every=spec.every, on_error=on_error)
     if out.error:
@@ -211,13 +243,8 @@ def build_output(
 
 
 def stamped(base: Path) -> Path:
-    """`base` with the local time before its suffix, and `_2`, `_3` if that name is taken."""
-    path = base.with_name(f"{base.stem}-{time.strftime('%Y%m%d-%H%M%S')}{base.suffix}")
-    n = 1
-    while path.exists():
-        n += 1
-        path = base.with_name(f"{base.stem}-{time.strftime('%Y%m%d-%H%M%S')}_{n}{base.suffix}")
-    return path
+    """`base` with the local time before its suffix; a taken name becomes `name-2.ext`."""
+    return outputs.fresh(base.with_name(f"{base.stem}-{time.strftime('%Y%m%d-%H%M%S')}{base.suffix}"))
 
 
 @contextmanager

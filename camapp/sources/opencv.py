@@ -27,6 +27,9 @@ URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 EMPTY_FRAMES_TOLERATED = 5
 # A realtime file this far behind its schedule (after a pause or a stall) re-anchors instead of rushing.
 CATCH_UP_LIMIT_S = 0.25
+# A frame's own time within this of frame count / fps is a constant-rate frame: count / fps is kept,
+# exactly as before frames' own times were read (a 1/1000 time base rounds 1/30 s by up to 0.5 ms).
+CONSTANT_RATE_TOLERANCE_S = 0.002
 
 
 def classify(spec: str) -> str:
@@ -73,6 +76,9 @@ class OpenCVSource:
         self._index = 0  # running frame index, kept across reconnects and loops
         self._pass_frames = 0  # frames read in this pass over a file
         self._loop_offset = 0.0  # media time at which the current pass started
+        self._pos0: float | None = None  # the first frame's own time in this pass (s)
+        self._last_t = 0.0  # media time of the frame just read, within the pass
+        self._step = 0.0  # the last interval between two frames (s)
         self._anchor: float | None = None
         if self.kind == "camera":
             self.name = f"camera {self.spec}" if self.spec.isdigit() else self.spec
@@ -143,7 +149,7 @@ class OpenCVSource:
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self.frame_count = count if count > 0 else None
         self._pending = image
-        self._pass_frames = 0
+        self._pass_frames, self._pos0 = 0, None
         return cap
 
     # -- reading -------------------------------------------------------------------------------
@@ -168,9 +174,13 @@ class OpenCVSource:
         image = self._next_image()
         if image is None and self.loop and self._pass_frames:
             self._loop_offset += self._pass_duration()
+            self._pass_frames, self._pos0 = 0, None
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
-            self._pass_frames = 0
             image = self._next_image()
+            if image is None:  # a 1-frame file or an image does not seek back: open it again
+                self._cap.release()
+                self._cap = cv2.VideoCapture(str(self.path))
+                image = self._next_image()
         if image is None:
             return None
         media_time = self._loop_offset + self._media_time()
@@ -188,14 +198,34 @@ class OpenCVSource:
         return image if ok and image is not None and image.size else None
 
     def _media_time(self) -> float:
-        """Seconds into the file of the frame just read (frame count at the container's rate)."""
-        if self.fps:
-            return self._pass_frames / self.fps
+        """Seconds into the file of the frame just read: its own presentation time, so a
+        variable-rate file (phones, IP cameras) is timed right; frame count / fps when that agrees
+        within `CONSTANT_RATE_TOLERANCE_S`, or when the container gives no usable time."""
         assert self._cap is not None
-        return max(0.0, float(self._cap.get(cv2.CAP_PROP_POS_MSEC) or 0.0) / 1000.0)
+        n = self._pass_frames
+        counted = n / self.fps if self.fps else None
+        pos = float(self._cap.get(cv2.CAP_PROP_POS_MSEC) or 0.0) / 1000.0
+        if self._pos0 is None:
+            self._pos0 = pos if math.isfinite(pos) and pos >= 0 else 0.0
+        own = pos - self._pos0
+        if not math.isfinite(own) or own < 0 or (n and own <= self._last_t):
+            own = None  # no usable time from the container: count, or step on from the last frame
+        if own is not None and (counted is None or abs(own - counted) > CONSTANT_RATE_TOLERANCE_S):
+            t = own
+        elif counted is not None and (n == 0 or counted > self._last_t):
+            t = counted
+        else:  # times that jump back (joined clips): step on, time never runs backwards
+            t = self._last_t + (self._step or 1 / 30) if n else 0.0
+        if n:
+            self._step = t - self._last_t
+        self._last_t = t
+        return t
 
     def _pass_duration(self) -> float:
-        return self._pass_frames / self.fps if self.fps else self._media_time()
+        """Length of the pass just played: its last frame's time plus one frame interval."""
+        if self.fps and abs(self._last_t - (self._pass_frames - 1) / self.fps) <= CONSTANT_RATE_TOLERANCE_S:
+            return self._pass_frames / self.fps
+        return self._last_t + (self._step or (1 / self.fps if self.fps else 1 / 30))
 
     def _pace(self, media_time: float) -> None:
         """Sleep until the frame is due on the wall clock; never rush to catch up after a stall."""

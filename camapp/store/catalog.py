@@ -8,6 +8,7 @@ from pathlib import Path
 
 from camapp.errors import CamappError
 from camapp.store.paths import catalog_dir, model_dir
+from camapp.text import read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -20,6 +21,7 @@ class FileSpec:
     name: str
     sha256: str | None = None  # None: not pinned; the TFLite signature is checked instead
     url: str | None = None  # per-file download, for models not shipped in an archive
+    size: int | None = None  # bytes; a larger file is refused before it is written out in full
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,8 @@ class Catalog:
 def load_catalog(path: Path | None = None) -> Catalog:
     path = path or catalog_dir() / "catalog.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomllib.loads(read_text(path))  # as users save it: a BOM or CRLF is fine
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CamappError(f"cannot read model catalog {path}: {exc}") from None
     known = {f for f in ModelEntry.__dataclass_fields__ if f not in ("name", "files", "extra")}
     models = {}

@@ -6,15 +6,24 @@ every file verified, so an interrupted or corrupt fetch never leaves a half-writ
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+import signal
 import tempfile
+import threading
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no store lock
+    fcntl = None  # type: ignore[assignment]
 
 from tqdm import tqdm
 
@@ -23,6 +32,23 @@ from camapp.store.catalog import FileSpec, ModelEntry
 from camapp.store.paths import model_dir
 
 CHUNK = 1 << 16
+# A file whose size the catalog does not pin may be at most this big: a model, not a disk filler.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+TMP_PREFIX = ".fetch-"  # temporaries in the store; a fetch killed with -9 leaves one, the next removes it
+
+
+def _limit(spec: FileSpec | None) -> int:
+    return spec.size if spec is not None and spec.size else MAX_FILE_BYTES
+
+
+def copy_capped(src: IO[bytes], out: IO[bytes], limit: int, what: str) -> None:
+    """Copy at most `limit` bytes; more is refused (ModelError) before it is all written out."""
+    written = 0
+    for block in iter(lambda: src.read(CHUNK), b""):
+        written += len(block)
+        if written > limit:
+            raise ModelError(f"{what} is larger than the catalog says ({limit} bytes): refused")
+        out.write(block)
 
 
 def sha256_file(path: Path) -> str:
@@ -33,11 +59,15 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def download(url: str, dest: Path, progress: bool = True, timeout: float = 30.0) -> None:
+def download(
+    url: str, dest: Path, progress: bool = True, timeout: float = 30.0, limit: int = MAX_FILE_BYTES
+) -> None:
     """Stream `url` to `dest` with a progress bar; a clear error if the network says no."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp, open(dest, "wb") as out:
             total = int(resp.headers.get("Content-Length") or 0) or None
+            if total and total > limit:
+                raise ModelError(f"{url} is {total} bytes, more than the {limit} expected: refused")
             with tqdm(
                 total=total,
                 unit="B",
@@ -47,7 +77,11 @@ def download(url: str, dest: Path, progress: bool = True, timeout: float = 30.0)
                 disable=not progress,
                 leave=False,
             ) as bar:
+                got = 0
                 for block in iter(lambda: resp.read(CHUNK), b""):
+                    got += len(block)
+                    if got > limit:
+                        raise ModelError(f"{url} is larger than the {limit} bytes expected: refused")
                     out.write(block)
                     bar.update(len(block))
     except (urllib.error.URLError, OSError, ValueError) as exc:
@@ -65,6 +99,7 @@ def safe_member(info: zipfile.ZipInfo, wanted: set[str]) -> str | None:
 
 def extract_zip(archive: Path, files: tuple[FileSpec, ...], dest: Path) -> None:
     wanted = {f.name for f in files}
+    specs = {f.name: f for f in files}
     try:
         with zipfile.ZipFile(archive) as zf:
             found = {}
@@ -76,8 +111,14 @@ def extract_zip(archive: Path, files: tuple[FileSpec, ...], dest: Path) -> None:
             if missing:
                 raise ModelError(f"{archive} lacks {', '.join(sorted(missing))}")
             for name, info in found.items():
+                limit = _limit(specs[name])
+                if info.file_size > limit:  # the header says so: refused before a byte is written
+                    raise ModelError(
+                        f"{name} in {archive.name} is {info.file_size} bytes, more than the "
+                        f"{limit} the catalog says: refused"
+                    )
                 with zf.open(info) as src, open(dest / name, "wb") as out:
-                    shutil.copyfileobj(src, out, CHUNK)
+                    copy_capped(src, out, limit, f"{name} in {archive.name}")  # headers can lie
     except zipfile.BadZipFile:
         raise ModelError(f"{archive} is not a valid zip archive") from None
 
@@ -90,13 +131,15 @@ def _gather(entry: ModelEntry, source: Path | None, tmp: Path, progress: bool) -
             for f in entry.files:
                 if not (source / f.name).is_file():
                     raise ModelError(f"{source} has no {f.name} (needed by {entry.name})")
-                shutil.copyfile(source / f.name, tmp / f.name)
+                with open(source / f.name, "rb") as src, open(tmp / f.name, "wb") as out:
+                    copy_capped(src, out, _limit(f), str(source / f.name))
         else:
             extract_zip(source, entry.files, tmp)
         return
     if entry.url:
         archive = tmp / ".download"
-        download(entry.url, archive, progress)
+        single = entry.archive != "zip" and len(entry.files) == 1
+        download(entry.url, archive, progress, limit=_limit(entry.files[0]) if single else MAX_FILE_BYTES)
         if entry.archive == "zip":
             extract_zip(archive, entry.files, tmp)
             archive.unlink()
@@ -106,7 +149,7 @@ def _gather(entry: ModelEntry, source: Path | None, tmp: Path, progress: bool) -
         if not (tmp / f.name).exists():
             if not f.url:
                 raise CamappError(f"catalog entry {entry.name} has no download URL for {f.name}")
-            download(f.url, tmp / f.name, progress)
+            download(f.url, tmp / f.name, progress, limit=_limit(f))
 
 
 def verify(entry: ModelEntry, folder: Path, say: Callable[[str], None]) -> None:
@@ -135,7 +178,62 @@ def fetch(
     store = model_dir()
     try:
         store.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}-", dir=store))
+        lock = lock_store(store)
+    except OSError as exc:
+        raise CamappError(f"cannot write to the model store {store}: {exc.strerror or exc}") from None
+    try:
+        with _terminate_as_interrupt():
+            return _install(entry, source, store, progress, say)
+    finally:
+        os.close(lock)
+
+
+def lock_store(store: Path) -> int:
+    """Hold the store's lock (flock on the folder itself: no lock file) and remove temporaries
+    that a killed fetch left; a second fetch at the same time gets one line, exit 2."""
+    fd = os.open(store, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise CamappError(
+                f"another camapp is installing into the model store {store}: try again"
+            ) from None
+    for p in store.iterdir():
+        if p.name.startswith((TMP_PREFIX, ".old-")):
+            shutil.rmtree(p, ignore_errors=True)
+    return fd
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (kill, systemd stop) unwinds like Ctrl-C, so the temporary folder is removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def raise_interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _install(
+    entry: ModelEntry, source: str | Path | None, store: Path, progress: bool, say: Callable[[str], None]
+) -> Path:
+    if source is not None:
+        src, final = Path(source).expanduser().resolve(), entry.install_dir.resolve()
+        if src == final or final in src.parents:  # the install replaces that folder: it would go too
+            raise CamappError(
+                f"--from {source} is inside {final}, which this fetch replaces: move it elsewhere first"
+            )
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{entry.name}-", dir=store))
     except OSError as exc:
         raise CamappError(f"cannot write to the model store {store}: {exc.strerror or exc}") from None
     old = None

@@ -10,7 +10,7 @@ import platformdirs
 
 def model_dir() -> Path:
     """Installed models: `CAMAPP_MODEL_DIR`, else the platform's user data dir."""
-    env = os.environ.get("CAMAPP_MODEL_DIR")
+    env = os.environ.get("CAMAPP_MODEL_DIR", "").strip()  # a CRLF env file leaves a "\r"
     if env:
         return Path(env).expanduser()
     return Path(platformdirs.user_data_dir("camapp", appauthor=False)) / "models"

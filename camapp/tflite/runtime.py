@@ -52,7 +52,7 @@ _cache: dict[str, Runtime] = {}
 
 def get_runtime(name: str | None = None) -> Runtime:
     """The requested runtime, or the first importable one; a clear error if none is."""
-    name = name or os.environ.get("CAMAPP_RUNTIME") or None
+    name = name or os.environ.get("CAMAPP_RUNTIME", "").strip().lower() or None  # as an env file sets it
     if name is not None and name not in _LOADERS:
         raise CamappError(f"unknown runtime {name!r}: use one of {', '.join(RUNTIMES)}")
     for candidate in [name] if name else list(RUNTIMES):

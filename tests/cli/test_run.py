@@ -136,7 +136,7 @@ def test_input_size_auto_steps_down_when_the_target_is_out_of_reach(model_store,
     assert final < 300
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_signal_stops_cleanly_and_finalizes_the_recording(model_store, tmp_path, sig):
     video = tmp_path / "live.mp4"
     proc = subprocess.Popen(
