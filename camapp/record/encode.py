@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from camapp.errors import CamappError
+from camapp.record.finalize import lock_writer
 from camapp.types import Frame
 
 log = logging.getLogger("camapp.record")
@@ -237,6 +238,7 @@ class ClipWriter:
         fmt, options = container_for(self.path)
         self._encoder = encoder
         self._file: Any = open(self.path, "wb", buffering=0)  # noqa: SIM115 (closed in close())
+        lock_writer(self._file)  # `camapp record finalize` leaves it alone while it is written
         try:
             self._container: Any = av.open(self._file, "w", format=fmt, options=options)
         except BaseException:
