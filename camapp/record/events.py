@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from camapp.errors import CamappError
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, Packet, container_for
-from camapp.record.finalize import Finalizer, scan_folder, warn_unfinalized
+from camapp.record.finalizer import Finalizer, scan_folder, warn_unfinalized
 from camapp.render import annotate
 
 if TYPE_CHECKING:

@@ -1,8 +1,10 @@
 """Turn a fragmented MP4 recording into a regular one that every player can seek.
 
 Why: recordings are written as fragmented MP4 (see `camapp.record.encode`) so that a crash leaves a
-playable file, but a fragmented file's movie header holds no duration and no index: Chromium reports
-1 s and seeks to 0, and so do several desktop and phone players. When a recording ends cleanly it
+playable file, but a fragmented file's movie header holds no duration and no index: a player must
+walk every fragment to learn them. Chromium does that only when the server answers range requests;
+over one that does not (Python's http.server) it reports the first few seconds as the length and
+cannot seek, and players that read only the header fare the same. When a recording ends cleanly it
 is *finalized*: its packets are copied (no re-encode) into a regular MP4 with the index in front
 ("faststart"), in a temporary file beside it, checked (same frames, same duration), synced to disk,
 then renamed over the original. A crash at any moment leaves the complete fragmented file or the
@@ -15,14 +17,11 @@ finalizing refuses a file another run is still recording.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
-import queue
 import shutil
 import struct
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -34,7 +33,6 @@ try:
 except ImportError:  # Windows: no advisory locks; the busy check is skipped there
     fcntl = None  # type: ignore[assignment]
 
-log = logging.getLogger("camapp.record")
 
 # Test hook (the crash tests use it, users never need it): `mid` pauses after half the packets are
 # in the temporary file, `rename` just before the rename; the process prints a line to stderr and
@@ -104,50 +102,6 @@ def mp4_kind(path: str | Path) -> str:
         return "other" if first else "fragmented"  # ftyp but no moov yet: killed at the start
 
 
-def unfinalized(paths: Iterable[Path]) -> list[Path]:
-    """The fragmented MP4s among `paths` that no running recorder holds: leftovers of a crash."""
-    found = []
-    for p in paths:
-        try:
-            if p.suffix.lower() == ".mp4" and p.is_file() and mp4_kind(p) == "fragmented" and not _busy(p):
-                found.append(p)
-        except OSError:
-            continue
-    return found
-
-
-def scan_folder(folder: Path, limit: int = 2000) -> list[Path]:
-    """Unfinalized recordings in `folder` (its first `limit` .mp4 files by name)."""
-    try:
-        names = sorted(
-            p for p in folder.iterdir() if p.suffix.lower() == ".mp4" and not p.name.startswith(".")
-        )
-    except OSError:
-        return []
-    return unfinalized(names[:limit])
-
-
-def fix_command(paths: Iterable[Path]) -> str:
-    """The command that finalizes `paths`, quoted for a POSIX shell."""
-    import shlex
-
-    return "camapp record finalize " + " ".join(shlex.quote(str(p)) for p in paths)
-
-
-def warn_unfinalized(paths: list[Path], why: str) -> None:
-    """One log line naming the files and the exact command that fixes them."""
-    if paths:
-        n = "1 recording" if len(paths) == 1 else f"{len(paths)} recordings"
-        log.warning(
-            "camapp: %s %s not finalized (%s); browsers cannot seek %s. Fix: %s",
-            n,
-            "is" if len(paths) == 1 else "are",
-            why,
-            "it" if len(paths) == 1 else "them",
-            fix_command(paths),
-        )
-
-
 # --- locking ------------------------------------------------------------------------------------
 
 
@@ -158,7 +112,8 @@ def lock_writer(file: Any) -> None:
             fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
-def _busy(path: Path) -> bool:
+def is_busy(path: Path) -> bool:
+    """True while a recorder (any process) holds `path` open for writing."""
     if fcntl is None:
         return False
     with open(path, "rb") as f:
@@ -294,7 +249,7 @@ def check(path: Path) -> None:
         raise FinalizeError(f"{path}: not an MP4 file (only .mp4 recordings need finalizing)")
     if kind == "regular":
         raise AlreadyFinal(f"{path}: already finalized (a regular MP4)")
-    if _busy(path):
+    if is_busy(path):
         raise FinalizeError(f"{path}: being recorded by a running camapp; it finalizes it when it stops")
 
 
@@ -363,83 +318,3 @@ def finalize(path: str | Path, expect_frames: int | None = None, reserve: int = 
             raise
     _fsync_dir(path.parent)
     return Finalized(path, copied, got, time.perf_counter() - t0, path.stat().st_size)
-
-
-# --- in the background --------------------------------------------------------------------------
-
-_STOP = object()
-
-
-class Finalizer:
-    """Finalizes finished recordings one at a time on its own thread, started by the recorder's
-    thread (so it inherits its lowered priority), while the recorder goes on with the next file.
-
-    `busy` holds the files queued or in progress (segment pruning leaves them alone); `done` and
-    `failed` what became of them. A failure leaves the fragmented file, which still plays, and logs
-    the command that finishes it later.
-    """
-
-    def __init__(self, on_done: Callable[[Finalized], None] | None = None) -> None:
-        self._queue: queue.Queue[Any] = queue.Queue()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self.busy: set[Path] = set()
-        self.done: list[Finalized] = []
-        self.failed: list[tuple[Path, str]] = []
-        self.on_done = on_done
-
-    def submit(self, path: Path, frames: int | None = None, reserve: int = 0) -> None:
-        with self._lock:
-            self.busy.add(path)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="camapp-finalize", daemon=True)
-                self._thread.start()
-        self._queue.put((path, frames, reserve))
-
-    def run_now(self, path: Path, frames: int | None = None, reserve: int = 0) -> Finalized | None:
-        """Finalize on the calling thread (the recorder's, at its end); never raises."""
-        with self._lock:
-            self.busy.add(path)
-        try:
-            result = finalize(path, frames, reserve)
-        except FinalizeError as exc:
-            self._failed(path, str(exc))
-            return None
-        except Exception as exc:  # a bug must not take the recorder thread down
-            log.exception("camapp: finalizing %s failed", path)
-            self._failed(path, str(exc))
-            return None
-        finally:
-            with self._lock:
-                self.busy.discard(path)
-        self.done.append(result)
-        log.info(
-            "camapp: finalized %s (%d frames, %.1f s) in %.2f s",
-            path,
-            result.frames,
-            result.duration,
-            result.seconds,
-        )
-        if self.on_done is not None:
-            self.on_done(result)
-        return result
-
-    def _failed(self, path: Path, reason: str) -> None:
-        self.failed.append((path, reason))
-        reason = reason.removeprefix(f"{path}: ")
-        warn_unfinalized([path], reason)
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is _STOP:
-                return
-            self.run_now(*item)
-
-    def close(self) -> None:
-        """Wait for every queued file (the recorder's `close()` waits on this). Idempotent."""
-        with self._lock:
-            thread = self._thread
-        if thread is not None and thread.is_alive():
-            self._queue.put(_STOP)
-            thread.join()

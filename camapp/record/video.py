@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, container_for
-from camapp.record.finalize import Finalizer, scan_folder, warn_unfinalized
+from camapp.record.finalizer import Finalizer, scan_folder, warn_unfinalized
 from camapp.record.segments import EPS, Segments
 from camapp.render import annotate
 

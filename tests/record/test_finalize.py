@@ -14,6 +14,7 @@ from conftest import PERSON_CLIP, need
 from camapp.record import Segments, VideoRecorder
 from camapp.record import finalize as fin
 from camapp.record.encode import ClipWriter, Encoder
+from camapp.record.finalizer import unfinalized
 from tests.record.marks import index_of, marked
 
 
@@ -166,10 +167,10 @@ def test_a_file_being_recorded_is_left_alone(tmp_path, clip_results):
     try:
         with pytest.raises(fin.FinalizeError, match="being recorded by a running camapp"):
             fin.finalize(w.path)
-        assert fin.unfinalized([w.path]) == []  # not a crash leftover either
+        assert unfinalized([w.path]) == []  # not a crash leftover either
     finally:
         w.close()
-    assert fin.unfinalized([w.path]) == [w.path]
+    assert unfinalized([w.path]) == [w.path]
 
 
 def test_not_enough_room_for_the_copy(fragmented):

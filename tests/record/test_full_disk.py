@@ -107,7 +107,8 @@ def test_full_disk_pauses_then_a_later_segment_is_written(small_disk, clip_resul
 def assert_finalized_or_reported(rec, warnings):
     """On a disk this small most .mp4 files cannot be finalized (the copy needs room): each file is
     then left fragmented, still plays, and a warning gives the command; .mkv needs no finalizing."""
-    from camapp.record.finalize import fix_command, mp4_kind
+    from camapp.record.finalize import mp4_kind
+    from camapp.record.finalizer import fix_command
 
     for p in rec.files:
         if not p.exists() or p.suffix != ".mp4":
@@ -210,7 +211,8 @@ def test_file_size_limit_pauses_each_segment_and_resumes(tmp_path, run_child):
     others = [x for x in lines if x != paused]
     assert others[:-1] == [f"camapp: recording {pattern} resumed: {f}" for f in files[1:]]
     # the files cut short stay fragmented (they play), and one line says how to finish them
-    from camapp.record.finalize import fix_command, mp4_kind
+    from camapp.record.finalize import mp4_kind
+    from camapp.record.finalizer import fix_command
 
     cut_short = [Path(f) for f in files if mp4_kind(f) == "fragmented"]
     assert len(cut_short) == summary["pauses"]
