@@ -133,7 +133,7 @@ def temp_path(path: Path, pid: int | None = None) -> Path:
     return path.with_name(f".{path.name}.finalize-{os.getpid() if pid is None else pid}{TMP_SUFFIX}")
 
 
-def _remove_stale_temps(path: Path) -> None:
+def remove_stale_temps(path: Path) -> None:
     """Temporaries of `path` left by a finalize that died (its process is gone)."""
     prefix = f".{path.name}.finalize-"
     for p in path.parent.glob(f"{glob_escape(prefix)}*{TMP_SUFFIX}"):
@@ -272,7 +272,7 @@ def finalize(path: str | Path, expect_frames: int | None = None, reserve: int = 
             raise FinalizeError(
                 f"{path}: not enough free space ({free / 1e6:.1f} MB free, {need / 1e6:.1f} MB needed)"
             )
-    _remove_stale_temps(path)
+    remove_stale_temps(path)
     tmp = temp_path(path)
     with open(path, "rb") as held:
         if fcntl is not None:  # no recorder or second finalize may start on it meanwhile

@@ -34,13 +34,16 @@ def unfinalized(paths: Iterable[Path]) -> list[Path]:
 
 
 def scan_folder(folder: Path, limit: int = 2000) -> list[Path]:
-    """Unfinalized recordings in `folder` (its first `limit` .mp4 files by name)."""
+    """Unfinalized recordings in `folder` (its first `limit` .mp4 files by name). Also removes the
+    temporaries of finalizes whose process died (kill -9 mid-copy), which nothing else would."""
     try:
-        names = sorted(
-            p for p in folder.iterdir() if p.suffix.lower() == ".mp4" and not p.name.startswith(".")
-        )
+        entries = list(folder.iterdir())
     except OSError:
         return []
+    for p in entries:
+        if p.name.startswith(".") and p.name.endswith(fz.TMP_SUFFIX) and ".finalize-" in p.name:
+            fz.remove_stale_temps(p.parent / p.name[1:].rsplit(".finalize-", 1)[0])
+    names = sorted(p for p in entries if p.suffix.lower() == ".mp4" and not p.name.startswith("."))
     return unfinalized(names[:limit])
 
 

@@ -235,6 +235,9 @@ def test_leftovers_in_the_folder_are_reported_with_the_command(fragmented, tmp_p
     left = fragmented(10, "old crash.mp4")
     done = fragmented(10, "old done.mp4")
     fin.finalize(done)
+    stale = fin.temp_path(done, pid=2**22 + 12345)  # a finalize killed mid-copy, its file since deleted
+    stale.write_bytes(b"partial")
+    done.unlink()
     rec = VideoRecorder(tmp_path / "new.mp4", queue_size=0)
     with caplog.at_level(logging.WARNING, logger="camapp.record"):
         for r in clip_results(need(PERSON_CLIP), 5):
@@ -246,3 +249,4 @@ def test_leftovers_in_the_folder_are_reported_with_the_command(fragmented, tmp_p
         f"seek it. Fix: camapp record finalize '{left}'"
     ]
     assert fin.mp4_kind(rec.path) == "regular"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.mp4", "old crash.mp4"]
