@@ -16,11 +16,15 @@ finalizing refuses a file another run is still recording.
 
 from __future__ import annotations
 
+import array
 import contextlib
+import io
 import os
 import shutil
 import struct
+import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,25 +167,28 @@ def _alive(pid: int) -> bool:
 
 def _pause(stage: str) -> None:
     if os.environ.get(PAUSE_ENV) == stage:
-        print(f"camapp-test: finalize paused at {stage}", file=__import__("sys").stderr, flush=True)
+        print(f"camapp-test: finalize paused at {stage}", file=sys.stderr, flush=True)
         time.sleep(60)
 
 
-def _copy(src: Path, dst: Path, total_hint: int) -> tuple[int, int, int, Any]:
-    """Stream-copy every complete video packet of `src` into `dst` (faststart MP4).
+def _copy(src: Path, dst: Path, total_hint: int) -> tuple[int, int, int, Any, int]:
+    """Stream-copy every complete video packet of `src` into `dst` (a regular MP4, index at the end).
 
-    Returns (packets, first pts, end pts, time base) of what was copied. A file cut short by a
-    crash ends in a partial packet, flagged corrupt or failing to read: copying stops before it.
+    Returns (packets, first pts, end pts, time base, CRC-32 of the packet data) of what was copied.
+    A file cut short by a crash ends in a partial packet, flagged corrupt or failing to read:
+    copying stops before it. FFmpeg's own faststart is not used: PyAV runs the trailer, which would
+    rewrite the whole file, holding the GIL (a 200 MB file stalled the GUI for 0.5 s); `_faststart`
+    moves the index in Python, releasing the GIL at each read and write.
     """
     import av
 
-    count, first, end, size = 0, None, None, 0
+    count, first, end, crc = 0, None, None, 0
     with av.open(str(src)) as inp:
         if not inp.streams.video:
             raise FinalizeError(f"{src}: no video stream")
         ist = inp.streams.video[0]
         tb = ist.time_base
-        with av.open(str(dst), "w", format="mp4", options={"movflags": "+faststart"}) as out:
+        with av.open(str(dst), "w", format="mp4") as out:
             ost = out.add_stream_from_template(ist)
             try:
                 for pkt in inp.demux(ist):
@@ -192,32 +199,97 @@ def _copy(src: Path, dst: Path, total_hint: int) -> tuple[int, int, int, Any]:
                     pts, dur = int(pkt.pts), int(pkt.duration or 0)
                     first = pts if first is None else min(first, pts)
                     end = pts + dur if end is None else max(end, pts + dur)
+                    crc = zlib.crc32(pkt, crc)
                     pkt.stream = ost
                     out.mux(pkt)
                     count += 1
-                    size += pkt.size
                     if count == total_hint // 2:
                         _pause("mid")
             except av.error.InvalidDataError:
                 pass  # a truncated tail: everything before it is kept
-    return count, first or 0, end or 0, tb
+    return count, first or 0, end or 0, tb, crc
 
 
-def _read_back(path: Path) -> tuple[int, int, int, int, Any]:
-    """(frames in the header, packets, first pts, end pts, time base) of a finalized file."""
+CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl"}  # the boxes on the way to chunk offsets
+CHUNK = 4 << 20
+
+
+def _shift_offsets(moov: bytearray, start: int, end: int, shift: int) -> None:
+    """Add `shift` to every chunk offset (stco, co64) in the boxes of `moov[start:end]`."""
+    buf = io.BytesIO(moov)
+    for kind, body, box_end in list(_boxes(buf, start, end)):
+        if kind in CONTAINERS:
+            _shift_offsets(moov, body, box_end, shift)
+        elif kind in (b"stco", b"co64"):
+            (count,) = struct.unpack_from(">I", moov, body + 4)
+            fmt = "I" if kind == b"stco" else "Q"
+            offsets = array.array(fmt, moov[body + 8 : body + 8 + count * array.array(fmt).itemsize])
+            if sys.byteorder == "little":
+                offsets.byteswap()
+            if kind == b"stco" and offsets and max(offsets) + shift > 0xFFFFFFFF:
+                raise OverflowError("chunk offsets past 4 GiB")
+            offsets = array.array(fmt, (o + shift for o in offsets))
+            if sys.byteorder == "little":
+                offsets.byteswap()
+            moov[body + 8 : body + 8 + len(offsets.tobytes())] = offsets.tobytes()
+
+
+def _faststart(path: Path) -> bool:
+    """Move the index (moov) of a just-written MP4 from its end to just after `ftyp`, in place.
+
+    What FFmpeg's `movflags=faststart` does, but the copying happens in 4 MB reads and writes that
+    release the GIL. False (file left as it is, still a regular MP4 that seeks over range requests)
+    when offsets would pass 4 GiB in a 32-bit table.
+    """
+    with open(path, "r+b") as f:
+        size = os.fstat(f.fileno()).st_size
+        boxes, pos = [], 0
+        for kind, _body, box_end in _boxes(f, 0, size):
+            boxes.append((kind, pos, box_end))
+            pos = box_end
+        if not boxes or boxes[0][0] != b"ftyp" or boxes[-1][0] != b"moov" or pos != size:
+            raise FinalizeError(
+                f"{path}: unexpected layout {[k.decode(errors='replace') for k, _, _ in boxes]}"
+            )
+        moov_at, ftyp_end = boxes[-1][1], boxes[0][2]
+        fd = f.fileno()
+        moov = bytearray(os.pread(fd, size - moov_at, moov_at))
+        head = 16 if struct.unpack_from(">I", moov)[0] == 1 else 8
+        try:
+            _shift_offsets(moov, head, len(moov), len(moov))
+        except OverflowError:
+            return False
+        pos = moov_at  # move [ftyp_end, moov_at) up by len(moov), last chunk first (they overlap)
+        while pos > ftyp_end:
+            n = min(CHUNK, pos - ftyp_end)
+            pos -= n
+            os.pwrite(fd, os.pread(fd, n, pos), pos + len(moov))
+        os.pwrite(fd, moov, ftyp_end)
+    return True
+
+
+def _read_back(path: Path) -> tuple[int, int, int, int, Any, int]:
+    """(frames in the header, packets, first pts, end pts, time base, CRC-32 of the packet data)."""
     import av
 
     with av.open(str(path)) as c:
         s = c.streams.video[0]
-        count, first, end = 0, None, None
+        count, first, end, crc = 0, None, None, 0
         for pkt in c.demux(s):
             if pkt.size == 0 or pkt.pts is None:
                 continue
             pts, dur = int(pkt.pts), int(pkt.duration or 0)
             first = pts if first is None else min(first, pts)
             end = pts + dur if end is None else max(end, pts + dur)
+            crc = zlib.crc32(pkt, crc)
             count += 1
-        return int(s.frames), count, first or 0, end or 0, s.time_base
+        return int(s.frames), count, first or 0, end or 0, s.time_base, crc
+
+
+def top_level(path: str | Path) -> list[str]:
+    """The top-level box types of an MP4, in file order."""
+    with open(path, "rb") as f:
+        return [k.decode(errors="replace") for k, _, _ in _boxes(f, 0, os.fstat(f.fileno()).st_size)]
 
 
 def _fsync(path: Path) -> None:
@@ -286,17 +358,21 @@ def finalize(path: str | Path, expect_frames: int | None = None, reserve: int = 
                 pass
         before = os.fstat(held.fileno())
         try:
-            copied, first, end, tb = _copy(path, tmp, expect_frames or 0)
+            copied, first, end, tb, crc = _copy(path, tmp, expect_frames or 0)
             if copied == 0:
                 raise FinalizeError(f"{path}: holds no complete frame; nothing to finalize")
             if expect_frames is not None and copied != expect_frames:
                 raise FinalizeError(f"{path}: copy holds {copied} frames, the recording {expect_frames}")
-            header, packets, first2, end2, tb2 = _read_back(tmp)
-            if mp4_kind(tmp) != "regular" or header != copied or packets != copied:
+            front = _faststart(tmp)
+            header, packets, first2, end2, tb2, crc2 = _read_back(tmp)
+            if mp4_kind(tmp) != "regular" or header != copied or packets != copied or crc2 != crc:
                 raise FinalizeError(
                     f"{path}: finalized copy does not match ({header} frames in its index, "
-                    f"{packets} packets, {copied} copied)"
+                    f"{packets} packets, {copied} copied{'' if crc2 == crc else ', other data'})"
                 )
+            boxes = top_level(tmp)
+            if front and boxes.index("moov") > boxes.index("mdat"):
+                raise FinalizeError(f"{path}: finalized copy has its index after the media")
             want, got = float((end - first) * tb), float((end2 - first2) * tb2)
             if abs(want - got) > 1e-3:
                 raise FinalizeError(f"{path}: finalized copy lasts {got:.3f} s, the original {want:.3f} s")

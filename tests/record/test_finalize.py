@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from pathlib import Path
 
 import av
 import pytest
@@ -86,14 +87,17 @@ def test_a_copy_that_reads_back_wrong_is_refused(fragmented, tmp_path, monkeypat
     real = fin._read_back
 
     def short(p):  # the copy as read back, one frame duration shorter
-        header, packets, first, end, tb = real(p)
-        return header, packets, first, end - 9000, tb
+        header, packets, first, end, tb, crc = real(p)
+        return header, packets, first, end - 9000, tb, crc
 
     monkeypatch.setattr(fin, "_read_back", short)
     with pytest.raises(fin.FinalizeError, match=r"lasts 1\.900 s, the original 2\.000 s"):
         fin.finalize(path, 20)
     monkeypatch.setattr(fin, "_read_back", lambda p: (19, *real(p)[1:]))
     with pytest.raises(fin.FinalizeError, match="19 frames in its index"):
+        fin.finalize(path, 20)
+    monkeypatch.setattr(fin, "_read_back", lambda p: (*real(p)[:5], 12345))  # same count, other bytes
+    with pytest.raises(fin.FinalizeError, match="20 copied, other data"):
         fin.finalize(path, 20)
     assert path.read_bytes() == data
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.mp4"]
@@ -210,11 +214,11 @@ def test_mkv_is_left_as_written(tmp_path, clip_results):
 
 
 def test_segments_finalize_off_the_recording_thread_and_lose_nothing(tmp_path, clip_results, monkeypatch):
-    threads: list[str] = []
+    threads: list[tuple[str, str]] = []
     real = fin.finalize
 
     def spy(*a, **kw):
-        threads.append(threading.current_thread().name)
+        threads.append((Path(a[0]).name, threading.current_thread().name))
         return real(*a, **kw)
 
     monkeypatch.setattr(fin, "finalize", spy)
@@ -225,7 +229,9 @@ def test_segments_finalize_off_the_recording_thread_and_lose_nothing(tmp_path, c
     rec.close()
     assert len(rec.files) == 4 and rec.finalized and sorted(rec.finalized) == sorted(rec.files)
     # cut segments on the finalizer thread, the last one on the recorder's own thread at close
-    assert threads == ["camapp-finalize"] * 3 + ["camapp-video"]
+    assert sorted(threads) == sorted(
+        [(f.name, "camapp-finalize") for f in rec.files[:3]] + [(rec.files[3].name, "camapp-video")]
+    )
     assert [i for f in rec.files for i in frames_of(f)[0]] == list(range(70))
     assert all(fin.mp4_kind(f) == "regular" for f in rec.files)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f.name for f in rec.files)
