@@ -9,7 +9,9 @@ the exact `camapp record finalize` command that finishes them.
 from __future__ import annotations
 
 import logging
+import os
 import queue
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -71,6 +73,22 @@ def warn_unfinalized(paths: list[Path], why: str) -> None:
 _STOP = object()
 
 
+NICE = 19  # as camapp.pipeline.priority.HELPER_NICE (record/ sits below pipeline/, so not imported)
+
+
+def _lower_this_thread() -> None:
+    """Nice the calling thread (Linux: niceness is per thread) so the GUI and inference threads
+    win the CPU and the GIL hand-offs: finalizing is never urgent. Elsewhere a no-op."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is threading.main_thread():
+        return
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, NICE)
+    except OSError:
+        pass
+
+
 class Finalizer:
     """Finalizes finished recordings one at a time on its own thread, started by the recorder's
     thread (so it inherits its lowered priority), while the recorder goes on with the next file.
@@ -80,7 +98,7 @@ class Finalizer:
     the command that finishes it later.
     """
 
-    def __init__(self, on_done: Callable[[Finalized], None] | None = None) -> None:
+    def __init__(self, on_done: Callable[[Finalized], None] | None = None, yield_cpu: bool = True) -> None:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -88,6 +106,7 @@ class Finalizer:
         self.done: list[Finalized] = []
         self.failed: list[tuple[Path, str]] = []
         self.on_done = on_done
+        self.yield_cpu = yield_cpu
 
     def submit(self, path: Path, frames: int | None = None, reserve: int = 0) -> None:
         with self._lock:
@@ -98,7 +117,12 @@ class Finalizer:
         self._queue.put((path, frames, reserve))
 
     def run_now(self, path: Path, frames: int | None = None, reserve: int = 0) -> Finalized | None:
-        """Finalize on the calling thread (the recorder's, at its end); never raises."""
+        """Finalize on the calling thread (the recorder's, at its end); never raises.
+
+        The thread is niced first (`yield_cpu`): it is a recorder's, about to end, or the finalizer's.
+        """
+        if self.yield_cpu:
+            _lower_this_thread()
         with self._lock:
             self.busy.add(path)
         try:
