@@ -53,6 +53,10 @@ class AlreadyFinal(FinalizeError):
     """A regular MP4 already: nothing to do."""
 
 
+class Vanished(FinalizeError):
+    """The file was deleted while being finalized (segment pruning): nothing to keep, nothing left."""
+
+
 @dataclass(frozen=True)
 class Finalized:
     path: Path
@@ -386,6 +390,8 @@ def finalize(path: str | Path, expect_frames: int | None = None, reserve: int = 
         except BaseException as exc:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+            if isinstance(exc, Exception) and not path.exists():
+                raise Vanished(f"{path}: deleted while being finalized") from None
             if isinstance(exc, FinalizeError):
                 raise
             if isinstance(exc, Exception):

@@ -93,7 +93,8 @@ class Finalizer:
     """Finalizes finished recordings one at a time on its own thread, started by the recorder's
     thread (so it inherits its lowered priority), while the recorder goes on with the next file.
 
-    `busy` holds the files queued or in progress (segment pruning leaves them alone); `done` and
+    `busy` holds the files queued or in progress. A file that segment pruning deletes meanwhile is
+    dropped quietly (the copy is not renamed into its place). `done` and
     `failed` what became of them. A failure leaves the fragmented file, which still plays, and logs
     the command that finishes it later.
     """
@@ -127,6 +128,9 @@ class Finalizer:
             self.busy.add(path)
         try:
             result = fz.finalize(path, frames, reserve)
+        except fz.Vanished:  # pruned by --record-keep-mb meanwhile: as intended, nothing to report
+            log.info("camapp: %s was removed while being finalized", path)
+            return None
         except FinalizeError as exc:
             self._failed(path, str(exc))
             return None

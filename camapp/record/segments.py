@@ -19,7 +19,6 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,15 +105,14 @@ class Segments:
                     continue
         return [p for *_, p in sorted(found)]
 
-    def prune(self, at_least: int = 0, room: int = 0, skip: Collection[Path] = ()) -> list[Path]:
+    def prune(self, at_least: int = 0, room: int = 0) -> list[Path]:
         """With `keep_mb`: delete the oldest files while all of them total more.
 
         The recorder prunes between closing one file and opening the next (so none is being
         written), asking for `room` bytes free (its
         largest segment so far): old files go even under the cap when the disk is short, so a cap
         larger than the disk still loops like a dashcam. After a full disk it also asks for
-        `at_least=1` (the first segment's size is not known yet). Files in `skip` (being finalized)
-        stay, and still count towards the total."""
+        `at_least=1` (the first segment's size is not known yet)."""
         if self.keep_mb is None:
             return []
         limit = self.keep_mb * MB
@@ -127,8 +125,6 @@ class Segments:
         total = sum(sizes.values())
         removed: list[Path] = []
         for p in files:
-            if p in skip:
-                continue
             if total <= limit and len(removed) >= at_least and _free(self.base.parent) >= room:
                 break
             try:

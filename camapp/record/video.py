@@ -194,7 +194,7 @@ class VideoRecorder(Worker):
                 self._finalizer.submit(old.path, old.frames, reserve=self._largest)
         # before opening, room for a file as big as the largest yet: with a cap, a disk smaller than
         # the cap loops like a dashcam; after a full disk the oldest file goes in any case
-        self.segments.prune(at_least=int(make_room), room=self._largest, skip=self._finalizer.busy)
+        self.segments.prune(at_least=int(make_room), room=self._largest)
         path = self.segments.path_for(dt.datetime.now())
         self._writer = ClipWriter(path, self._encoder)
         self.files.append(path)

@@ -177,6 +177,25 @@ def test_a_file_being_recorded_is_left_alone(tmp_path, clip_results):
     assert unfinalized([w.path]) == [w.path]
 
 
+def test_a_file_pruned_while_being_finalized_is_dropped_quietly(fragmented, tmp_path, monkeypatch, caplog):
+    """--record-keep-mb may delete a segment the finalizer is copying: the copy must not bring it back."""
+    from camapp.record.finalizer import Finalizer
+
+    path = fragmented(10)
+    real = fin._faststart
+
+    def pruned_meanwhile(p):
+        path.unlink()
+        return real(p)
+
+    monkeypatch.setattr(fin, "_faststart", pruned_meanwhile)
+    f = Finalizer()
+    with caplog.at_level(logging.WARNING, logger="camapp.record"):
+        assert f.run_now(path, 10) is None
+    assert f.failed == [] and f.done == [] and caplog.records == []
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_not_enough_room_for_the_copy(fragmented):
     path = fragmented(10)
     with pytest.raises(fin.FinalizeError, match="not enough free space"):
