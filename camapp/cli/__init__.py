@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "eval": "camapp.cli.eval",
     "run": "camapp.cli.run",
     "bench": "camapp.cli.bench",
+    "record": "camapp.cli.record",
 }
 GUI_MODULE = "camapp.cli.gui"
 

@@ -12,6 +12,10 @@ Wiring for `camapp run`:
     --record-on CLASSES -> EventRecorder(DIR, CLASSES)      (DIR from --record-dir)
     --snapshot-dir DIR  -> SnapshotWriter(DIR, every=...)   (snapshot() for one on request)
     --log FILE          -> DetectionLog(FILE)               (JSON Lines)
+
+An .mp4 that ends cleanly (close, a segment cut, the end of an event clip) is finalized into a
+regular MP4 every player can seek (`camapp.record.finalize`, `camapp.record.finalizer`); one a crash
+left fragmented is finished later with `camapp record finalize FILE`.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ class Worker:
         """Finish the queued items, finalize the output and join the thread. Idempotent.
 
         Blocks for at most the time to process what is queued (`queue_size` items) plus the
-        trailer; `timeout` bounds the wait (the thread then finishes in the background).
+        trailer and finalizing (`_finish`); `timeout` bounds the wait (the thread then finishes in the background).
         """
         with self._lock:
             first = not self._closed

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from camapp.errors import CamappError
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, Packet, container_for
+from camapp.record.finalizer import Finalizer, scan_folder, warn_unfinalized
 from camapp.render import annotate
 
 if TYPE_CHECKING:
@@ -61,7 +62,11 @@ class EventRecorder(Worker):
     One file per event, named by wall-clock time and trigger classes; `ext` picks the container
     (".mp4" fragmented MP4 or ".mkv"). `events` lists the finished `Event`s, `active` the one being
     written. `submit()` never blocks (Consumer protocol); `close()` ends an open event and returns
-    once the queue (at most `queue_size` frames) is encoded. Errors: as `VideoRecorder`.
+    once the queue (at most `queue_size` frames) is encoded and every clip finalized. Errors: as
+    `VideoRecorder`.
+
+    A finished .mp4 clip is finalized into a regular, seekable MP4 (`camapp.record.finalize`) on a
+    finalizer thread, so encoding, the pre-roll buffer and the next event go on meanwhile.
     """
 
     def __init__(
@@ -95,6 +100,8 @@ class EventRecorder(Worker):
         self.codec = self._encoder.codec
         self._ring: collections.deque[tuple[float, Packet]] = collections.deque()
         self._writer: ClipWriter | None = None
+        self._finalizer = Finalizer()
+        self._scanned = False
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             # a unique probe: a fixed name would clobber a user's file of that name, and two runs
@@ -106,7 +113,20 @@ class EventRecorder(Worker):
             return
         self._start()
 
+    @property
+    def finalized(self) -> list[Path]:
+        return [f.path for f in self._finalizer.done]
+
+    @property
+    def unfinalized(self) -> list[Path]:
+        """Clips left fragmented (they play, but browsers cannot seek them)."""
+        return [p for p, _ in self._finalizer.failed]
+
     def _handle(self, result: Result) -> None:
+        if not self._scanned:  # here, not in __init__: the CLI mutes this logger while building
+            self._scanned = True
+            if self.ext.lower() == ".mp4":
+                warn_unfinalized(scan_folder(self.directory), "left by a run that stopped early")
         t = self._clock(result.frame)
         image = annotate(result.frame.image, result.detections, result.stats)
         packets = self._encoder.encode(image, t)
@@ -152,6 +172,8 @@ class EventRecorder(Worker):
         self.active, self._writer = None, None
         if writer is not None:
             writer.close()
+            if writer.path.suffix.lower() == ".mp4" and writer.frames and self.error is None:
+                self._finalizer.submit(writer.path, writer.frames)
         if event is not None:
             event.frames = writer.frames if writer else event.frames
             self.events.append(event)
@@ -163,7 +185,10 @@ class EventRecorder(Worker):
             )
 
     def _finish(self) -> None:
-        if self.active is not None:
-            if self._writer is not None and self.error is None:
-                self._writer.write(self._encoder.flush())
-            self._end()
+        try:
+            if self.active is not None:
+                if self._writer is not None and self.error is None:
+                    self._writer.write(self._encoder.flush())
+                self._end()
+        finally:
+            self._finalizer.close()

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from camapp.outputs import OutputError
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, container_for
+from camapp.record.finalizer import Finalizer, scan_folder, warn_unfinalized
 from camapp.record.segments import EPS, Segments
 from camapp.render import annotate
 
@@ -51,8 +52,8 @@ class VideoRecorder(Worker):
     `queue_size=0` keeps every frame (unbounded queue) for files processed faster than real time.
 
     `close()` is idempotent; it encodes what is still queued (at most `queue_size` frames: 3 ms
-    each at 768x432, 17 ms at 1080p here) and writes the trailer (~1 ms), so with the default it
-    returns in under ~0.3 s. A kill -9 loses at most about `keyint` seconds: a keyframe, and with
+    each at 768x432, 17 ms at 1080p here), writes the trailer (~1 ms), then finalizes an .mp4
+    (0.5-2 s for 10 min of 720p here, see docs/playback.md). A kill -9 loses at most about `keyint` seconds: a keyframe, and with
     it a fragment/cluster on disk, every `keyint` s.
 
     With `segments`, `path` is a base name and the recording is cut into files named after it
@@ -65,6 +66,13 @@ class VideoRecorder(Worker):
     frames (counted in `dropped` and `frames_lost`, pauses in `pauses`) until the next segment
     would have started (`RETRY_SECONDS` of frame time when cut by size only), then prunes and
     opens a new file starting on a keyframe; if that fails for lack of room too, it pauses again.
+
+    An .mp4 that ends cleanly (`close()`, a segment cut) is finalized into a regular MP4 that
+    every player can seek (`camapp.record.finalize`): the last file on the recorder's thread inside
+    `close()`, a cut segment on a finalizer thread while recording goes on. Files that could not be
+    (a write error, no room for the copy) stay fragmented, still playable, and a log line gives the
+    command that finishes them; `unfinalized` lists them. At its first frame the recorder also
+    reports fragmented leftovers of crashed runs in the folder it records into.
     """
 
     def __init__(
@@ -96,6 +104,10 @@ class VideoRecorder(Worker):
         self.frames_lost = 0  # frames not recorded while paused (also in `dropped`)
         self._retry_at: float | None = None  # frame time of the next try while paused
         self._largest = 0  # bytes of the largest segment so far: the room a retry makes
+        self._finalizer = Finalizer()
+        self._finalize = self.path.suffix.lower() == ".mp4"  # Matroska is seekable as written
+        self._broken: list[Path] = []  # files cut off by a write error: fragmented, not finalized
+        self._scanned = False
         try:
             if segments is None:
                 self._writer = ClipWriter(self.path, self._encoder, overwrite=overwrite)
@@ -125,7 +137,20 @@ class VideoRecorder(Worker):
         """True while a segmented recording waits for the next segment after running out of room."""
         return self._retry_at is not None
 
+    @property
+    def unfinalized(self) -> list[Path]:
+        """This run's .mp4 files left fragmented (they play, but browsers cannot seek them)."""
+        return [*self._broken, *(p for p, _ in self._finalizer.failed)]
+
+    @property
+    def finalized(self) -> list[Path]:
+        return [f.path for f in self._finalizer.done]
+
     def _handle(self, result: Result) -> None:
+        if not self._scanned:  # here, not in __init__: the CLI mutes this logger while building
+            self._scanned = True
+            if self._finalize:
+                warn_unfinalized(scan_folder(self.path.parent), "left by a run that stopped early")
         t = self._clock(result.frame)
         if self._retry_at is not None:
             if t < self._retry_at - EPS:
@@ -164,8 +189,16 @@ class VideoRecorder(Worker):
         if old is not None:
             self._retire(old)
             # zerolatency / no B-frames: every frame's packet is already out, nothing to flush
-            old.close()
+            try:
+                old.close()
+            except OSError:  # its last fragment did not fit: what came before plays, unfinalized
+                if self._finalize and old.frames:
+                    self._broken.append(old.path)
+                raise
             log.info("camapp: recorded %d frames (%.1f s) to %s", old.frames, old.elapsed, old.path)
+            if self._finalize and old.frames:
+                # off this thread: no gap at the cut; and the copy must leave room for the next file
+                self._finalizer.submit(old.path, old.frames, reserve=self._largest)
         # before opening, room for a file as big as the largest yet: with a cap, a disk smaller than
         # the cap loops like a dashcam; after a full disk the oldest file goes in any case
         self.segments.prune(at_least=int(make_room), room=self._largest)
@@ -185,6 +218,8 @@ class VideoRecorder(Worker):
                 writer.path.unlink(missing_ok=True)
                 if writer.path in self.files:
                     self.files.remove(writer.path)
+            elif self._finalize:
+                self._broken.append(writer.path)
         self.frames_written = self._closed_frames
         self.pauses += 1
         if at_end:
@@ -203,6 +238,14 @@ class VideoRecorder(Worker):
         self._largest = max(self._largest, writer.bytes)
 
     def _finish(self) -> None:
+        try:
+            self._finish_file()
+        finally:
+            self._finalizer.close()  # segments cut earlier: wait until they are finalized too
+            if self._broken:
+                warn_unfinalized(self._broken, "cut short by a write error")
+
+    def _finish_file(self) -> None:
         writer = self._writer
         if writer is None:
             return
@@ -220,3 +263,7 @@ class VideoRecorder(Worker):
             return
         if self.error is None:
             log.info("camapp: recorded %d frames (%.1f s) to %s", writer.frames, writer.elapsed, writer.path)
+            if self._finalize and writer.frames:
+                self._finalizer.run_now(writer.path, writer.frames)
+        elif self._finalize and writer.frames:
+            self._broken.append(writer.path)

@@ -13,6 +13,7 @@ import pytest
 from conftest import PERSON_CLIP, ROOT, need
 
 from camapp.cli import main
+from camapp.record.finalize import mp4_kind
 
 
 def camapp(*args: str) -> list[str]:
@@ -105,6 +106,8 @@ def test_record_log_and_snapshots_are_wired(model_store, tmp_path, capsys):
     clips = list(events.glob("*.mp4"))
     assert clips and all(count_frames(c) > 0 for c in clips)
     assert f"recording {video}: ok" in out
+    # --max-frames ends the run cleanly: the recording and every clip are finalized (seekable)
+    assert [mp4_kind(p) for p in [video, *clips]] == ["regular"] * (1 + len(clips))
 
 
 def test_no_realtime_runs_lanes_that_log_what_the_latency_schedule_logs(model_store, tmp_path, capsys):
@@ -159,6 +162,8 @@ def test_signal_stops_cleanly_and_finalizes_the_recording(model_store, tmp_path,
     assert proc.returncode == 0, err
     assert f"stopped by {sig.name}" in out and "Traceback" not in err
     assert count_frames(video) >= 5
+    assert mp4_kind(video) == "regular"  # finalized before exiting
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["live.mp4"]
 
 
 def test_duration_stops_a_looping_file(model_store, capsys):

@@ -11,6 +11,7 @@ import pytest
 from conftest import PERSON_CLIP, need
 
 from camapp.cli import main
+from camapp.record.finalize import mp4_kind
 
 NAME = re.compile(r"out-\d{8}-\d{6}(_\d+)?\.mp4")
 
@@ -40,6 +41,7 @@ def test_segments_of_three_seconds(model_store, tmp_path, capsys):
     assert all(NAME.fullmatch(p.name) for p in files), files
     info = [segment_info(p) for p in files]
     assert [n for n, _, _ in info] == [30, 30, 30, 10]  # 100 processed, 100 recorded: none lost at a cut
+    assert [mp4_kind(p) for p in files] == ["regular"] * 4  # each segment finalized, the last at exit
     for _, first_key, times in info:
         assert first_key and times[0] == 0.0
         assert times == pytest.approx([i / 10 for i in range(len(times))], abs=0.002)

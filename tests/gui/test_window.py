@@ -17,6 +17,7 @@ from PyQt6.QtTest import QTest
 
 from camapp.gui.settings import Settings
 from camapp.gui.window import NO_CAMERA, GuiOptions, MainWindow
+from camapp.record.finalize import mp4_kind
 
 WAIT = 90_000  # ms: the first start builds and times every rung on 2 busy cores
 
@@ -115,6 +116,7 @@ def test_record_then_stop_writes_a_file_that_decodes(qtbot, bottle_window):
     saved, written = stopped.args
     assert Path(saved) == path and written >= 20
     assert decoded_frames(path) == written
+    assert mp4_kind(path) == "regular"  # Stop finalized it (off the GUI thread): browsers can seek it
 
 
 def test_closing_while_recording_leaves_a_playable_file(qtbot, bottle_window):
@@ -127,6 +129,7 @@ def test_closing_while_recording_leaves_a_playable_file(qtbot, bottle_window):
     path = Path(started.args[0])
     assert path.is_file() and rec.frames_written > 0
     assert decoded_frames(path) == rec.frames_written
+    assert mp4_kind(path) == "regular"
     assert w.session.pipeline is None and not w.session.worker.thread.is_alive()
     import threading
 

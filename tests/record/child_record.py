@@ -20,6 +20,7 @@ import cv2
 from camapp.pipeline import Result, Stats
 from camapp.record import DetectionLog, Segments, SnapshotWriter, VideoRecorder
 from camapp.types import Detections, Frame
+from tests.record.marks import marked
 
 
 def main() -> None:
@@ -31,6 +32,7 @@ def main() -> None:
     ap.add_argument("--pace", type=float, default=20.0, help="frames submitted per second")
     ap.add_argument("--fsize", type=int, help="RLIMIT_FSIZE in bytes")
     ap.add_argument("--segment", type=float, help="video: cut into files of this many seconds")
+    ap.add_argument("--marked", action="store_true", help="draw each frame's index into it (marks.py)")
     args = ap.parse_args()
     if args.fsize:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -51,9 +53,10 @@ def main() -> None:
         if not ok:
             break
         frame = Frame(img, time.monotonic(), i, i / fps)
-        rec.submit(
-            Result(frame, Detections.empty(), Stats(capture_fps=fps, inference_fps=fps, input_size=300))
-        )
+        result = Result(frame, Detections.empty(), Stats(capture_fps=fps, inference_fps=fps, input_size=300))
+        if args.marked:
+            (result,) = marked([result])
+        rec.submit(result)
         submitted += 1
         written = getattr(rec, "frames_written", getattr(rec, "lines", len(getattr(rec, "saved", []))))
         print(
@@ -65,6 +68,7 @@ def main() -> None:
             flush=True,
         )
         time.sleep(1.0 / args.pace)
+    print("closing", flush=True)
     rec.close()
     summary = {
         "submitted": submitted,

@@ -11,6 +11,7 @@ from conftest import PERSON_CLIP, need
 
 from camapp.errors import CamappError
 from camapp.record import EventRecorder
+from camapp.record.finalize import mp4_kind
 
 FPS = 10.0
 PRE, POST = 3.0, 1.5
@@ -67,6 +68,12 @@ def test_events_with_pre_and_post_roll(tmp_path, person_run):
     got = [(round(e.trigger_t, 3), round(e.end_t, 3)) for e in rec.events]
     assert got == [(round(a, 3), round(b, 3)) for a, b in want]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(e.path.name for e in rec.events)
+    # each clip ends finalized: a regular MP4 whose header holds its frames (browsers can seek it)
+    assert sorted(rec.finalized) == sorted(e.path for e in rec.events) and rec.unfinalized == []
+    for e in rec.events:
+        assert mp4_kind(e.path) == "regular"
+        with av.open(str(e.path)) as c:
+            assert c.streams.video[0].frames == e.frames
 
     first = rec.events[0]
     assert re.fullmatch(r"\d{8}-\d{6}_person(-\d+)?\.mp4", first.path.name)

@@ -187,7 +187,11 @@ def test_full_disk_stops_recording_with_a_message(tmp_path, decoded, run_child):
     assert summary["submitted"] == 60  # the caller kept going after the error
     assert summary["error"] == f"recording {out} stopped: File too large"
     assert summary["callback"] == [summary["error"]]
-    assert err.strip().splitlines() == [f"camapp: {summary['error']}"]
+    assert err.strip().splitlines() == [
+        f"camapp: {summary['error']}",
+        "camapp: 1 recording is not finalized (cut short by a write error); browsers cannot seek it. "
+        f"Fix: camapp record finalize {out}",
+    ]
     assert 0 < summary["frames_written"] < 60
     times, _ = decoded(out)
     assert len(times) >= 10  # what was written before the error still plays

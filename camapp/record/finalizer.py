@@ -1,0 +1,174 @@
+"""Finalizing in the background, and telling the user about recordings left fragmented.
+
+`Finalizer` is what the recorders use: a thread of their own that finalizes files cut off at a
+segment boundary or at the end of an event clip while recording goes on (see `finalize`).
+`scan_folder` finds leftovers of runs that died before finalizing, `warn_unfinalized` logs them with
+the exact `camapp record finalize` command that finishes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from camapp.record import finalize as fz
+from camapp.record.finalize import Finalized, FinalizeError, is_busy, mp4_kind
+
+log = logging.getLogger("camapp.record")
+
+
+def unfinalized(paths: Iterable[Path]) -> list[Path]:
+    """The fragmented MP4s among `paths` that no running recorder holds: leftovers of a crash."""
+    found = []
+    for p in paths:
+        try:
+            if p.suffix.lower() == ".mp4" and p.is_file() and mp4_kind(p) == "fragmented" and not is_busy(p):
+                found.append(p)
+        except OSError:
+            continue
+    return found
+
+
+def scan_folder(folder: Path, limit: int = 2000) -> list[Path]:
+    """Unfinalized recordings in `folder` (its first `limit` .mp4 files by name). Also removes the
+    temporaries of finalizes whose process died (kill -9 mid-copy), which nothing else would."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return []
+    for p in entries:
+        if p.name.startswith(".") and p.name.endswith(fz.TMP_SUFFIX) and ".finalize-" in p.name:
+            fz.remove_stale_temps(p.parent / p.name[1:].rsplit(".finalize-", 1)[0])
+    names = sorted(p for p in entries if p.suffix.lower() == ".mp4" and not p.name.startswith("."))
+    return unfinalized(names[:limit])
+
+
+def fix_command(paths: Iterable[Path]) -> str:
+    """The command that finalizes `paths`, quoted for a POSIX shell."""
+    import shlex
+
+    return "camapp record finalize " + " ".join(shlex.quote(str(p)) for p in paths)
+
+
+def warn_unfinalized(paths: list[Path], why: str) -> None:
+    """One log line naming the files and the exact command that fixes them."""
+    if paths:
+        n = "1 recording" if len(paths) == 1 else f"{len(paths)} recordings"
+        log.warning(
+            "camapp: %s %s not finalized (%s); browsers cannot seek %s. Fix: %s",
+            n,
+            "is" if len(paths) == 1 else "are",
+            why,
+            "it" if len(paths) == 1 else "them",
+            fix_command(paths),
+        )
+
+
+_STOP = object()
+
+
+NICE = 19  # as camapp.pipeline.priority.HELPER_NICE (record/ sits below pipeline/, so not imported)
+
+
+def _lower_this_thread() -> None:
+    """Nice the calling thread (Linux: niceness is per thread) so the GUI and inference threads
+    win the CPU and the GIL hand-offs: finalizing is never urgent. Elsewhere a no-op."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is threading.main_thread():
+        return
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, NICE)
+    except OSError:
+        pass
+
+
+class Finalizer:
+    """Finalizes finished recordings one at a time on its own thread, started by the recorder's
+    thread (so it inherits its lowered priority), while the recorder goes on with the next file.
+
+    `busy` holds the files queued or in progress. A file that segment pruning deletes meanwhile is
+    dropped quietly (the copy is not renamed into its place). `done` and
+    `failed` what became of them. A failure leaves the fragmented file, which still plays, and logs
+    the command that finishes it later.
+    """
+
+    def __init__(self, on_done: Callable[[Finalized], None] | None = None, yield_cpu: bool = True) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.busy: set[Path] = set()
+        self.done: list[Finalized] = []
+        self.failed: list[tuple[Path, str]] = []
+        self.on_done = on_done
+        self.yield_cpu = yield_cpu
+
+    def submit(self, path: Path, frames: int | None = None, reserve: int = 0) -> None:
+        with self._lock:
+            self.busy.add(path)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="camapp-finalize", daemon=True)
+                self._thread.start()
+        self._queue.put((path, frames, reserve))
+
+    def run_now(self, path: Path, frames: int | None = None, reserve: int = 0) -> Finalized | None:
+        """Finalize on the calling thread (the recorder's, at its end); never raises.
+
+        The thread is niced first (`yield_cpu`): it is a recorder's, about to end, or the finalizer's.
+        """
+        if self.yield_cpu:
+            _lower_this_thread()
+        with self._lock:
+            self.busy.add(path)
+        try:
+            result = fz.finalize(path, frames, reserve)
+        except fz.Vanished:  # pruned by --record-keep-mb meanwhile: as intended, nothing to report
+            log.info("camapp: %s was removed while being finalized", path)
+            return None
+        except FinalizeError as exc:
+            self._failed(path, str(exc))
+            return None
+        except Exception as exc:  # a bug must not take the recorder thread down
+            log.exception("camapp: finalizing %s failed", path)
+            self._failed(path, str(exc))
+            return None
+        finally:
+            with self._lock:
+                self.busy.discard(path)
+        self.done.append(result)
+        log.info(
+            "camapp: finalized %s (%d frames, %.1f s) in %.2f s",
+            path,
+            result.frames,
+            result.duration,
+            result.seconds,
+        )
+        if self.on_done is not None:
+            self.on_done(result)
+        return result
+
+    def _failed(self, path: Path, reason: str) -> None:
+        self.failed.append((path, reason))
+        reason = reason.removeprefix(f"{path}: ")
+        warn_unfinalized([path], reason)
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                return
+            self.run_now(*item)
+
+    def close(self) -> None:
+        """Wait for every queued file (the recorder's `close()` waits on this). Idempotent."""
+        with self._lock:
+            thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put(_STOP)
+            thread.join()
