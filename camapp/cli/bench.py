@@ -34,6 +34,7 @@ from camapp.pipeline import Pipeline, Result, Stats
 from camapp.record.base import Worker
 from camapp.render import annotate
 from camapp.sources.opencv import OpenCVSource
+from camapp.store.samples import expand_sample
 
 WARMUP = 10  # results not timed at the start of each measurement (threads start, caches fill)
 SAMPLES = 20  # real frames of the clip the raw invokes cycle through
@@ -42,7 +43,7 @@ SAMPLE_STEP = 10  # every 10th frame, so the samples span the clip's start rathe
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="throughput per input size: raw, pipeline, recording, sequential")
-    p.add_argument("--source", required=True, metavar="FILE", help="a video file")
+    p.add_argument("--source", required=True, metavar="FILE", help="a video file or sample:NAME")
     p.add_argument("--sizes", type=sizes_list, help="input sizes, e.g. 300,240,176 (default: the ladder)")
     p.add_argument("--frames", type=positive_int, default=300, help="frames per measurement (default 300)")
     p.add_argument("--repeat", type=positive_int, default=3, help="rounds; figures are medians (default 3)")
@@ -145,7 +146,7 @@ def raw_invoke_ms(detector: Any, size: int, frames: list[np.ndarray], invokes: i
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     from camapp.detect import open_detector
 
-    path = args.source
+    path = expand_sample(args.source)
     probe = OpenCVSource(path, realtime=False)
     if probe.kind != "file":
         raise SourceError(f"bench needs a video file, not {probe.name}")
