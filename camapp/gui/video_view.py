@@ -14,7 +14,7 @@ from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from camapp.render import class_color
+from camapp.render import class_color, tag_text
 from camapp.types import Detections
 
 BACKGROUND = QColor(24, 24, 28)
@@ -127,7 +127,7 @@ class VideoView(QWidget):
             p.setPen(QPen(color, pen_w))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect)
-            text = f"{dets.label(i)} {float(dets.scores[i]):.0%}"
+            text = tag_text(dets, i)
             tw, th = fm.horizontalAdvance(text) + 8, fm.height() + 2
             ty = rect.top() - th if rect.top() - th >= target.top() else rect.top()
             tag = QRectF(rect.left() - pen_w / 2, ty, tw, th)
