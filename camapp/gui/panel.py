@@ -116,6 +116,7 @@ class RungSlider(QWidget):
         while self._stops.count():
             item = self._stops.takeAt(0)
             if item and item.widget():
+                item.widget().hide()  # deleteLater waits for the event loop: never show two sets
                 item.widget().deleteLater()
         for col, size in enumerate(self._sizes):
             ms = self._ms.get(size)
