@@ -97,5 +97,5 @@ def test_relabelled_stops_never_show_twice(qtbot):
     r.set_sizes([300, 240, 176, 112], current=300)
     r.set_measured({112: 2.0, 176: 4.1, 240: 6.2, 300: 9.0})
     r.set_measured({112: 2.2, 176: 4.3, 240: 6.6, 300: 9.9})
-    stops = [lbl for lbl in r.findChildren(QLabel) if lbl.isVisible() and "\n" in lbl.text()]
+    stops = [lbl for lbl in r.findChildren(QLabel) if lbl.isVisibleTo(r) and "\n" in lbl.text()]
     assert sorted(lbl.text() for lbl in stops) == ["112\n2 ms", "176\n4 ms", "240\n7 ms", "300\n10 ms"]
