@@ -89,7 +89,7 @@ def test_rung_slider_keyboard_keys_as_documented(qtbot):
 
 def test_relabelled_stops_never_show_twice(qtbot):
     """New ms labels replace the old at once (the old used to linger, drawn over, until deleted)."""
-    from PyQt6.QtWidgets import QLabel
+    from PyQt6.QtWidgets import QApplication, QLabel
 
     r = RungSlider()
     qtbot.addWidget(r)
@@ -97,5 +97,6 @@ def test_relabelled_stops_never_show_twice(qtbot):
     r.set_sizes([300, 240, 176, 112], current=300)
     r.set_measured({112: 2.0, 176: 4.1, 240: 6.2, 300: 9.0})
     r.set_measured({112: 2.2, 176: 4.3, 240: 6.6, 300: 9.9})
-    stops = [lbl for lbl in r.findChildren(QLabel) if lbl.isVisibleTo(r) and "\n" in lbl.text()]
+    QApplication.processEvents()  # shows the new labels; deferred deletes wait for an event loop
+    stops = [lbl for lbl in r.findChildren(QLabel) if lbl.isVisible() and "\n" in lbl.text()]
     assert sorted(lbl.text() for lbl in stops) == ["112\n2 ms", "176\n4 ms", "240\n7 ms", "300\n10 ms"]
