@@ -26,3 +26,11 @@ def load_labels(path: str | Path) -> tuple[str, ...]:
     if lines[0] == "???":
         lines = lines[1:]
     return tuple(lines)
+
+
+def no_labels_warning(model: str | Path) -> str:
+    """What to say when a model comes without a label file: boxes would show bare class numbers."""
+    return (
+        f"{Path(model).name} has no label file, so classes show as numbers: pass --labels FILE "
+        "(one name per line) or put labelmap.txt beside the model"
+    )

@@ -23,6 +23,16 @@ def class_color(class_id: int) -> tuple[int, int, int]:
     return int(b * 255), int(g * 255), int(r * 255)
 
 
+def score_text(score: float) -> str:
+    """A score as people read it, the same in the app, recordings and snapshots: 0.756 -> "76%"."""
+    return f"{float(score):.0%}"
+
+
+def tag_text(dets: Detections, i: int) -> str:
+    """The tag drawn on box `i`: label and score."""
+    return f"{dets.label(i)} {score_text(dets.scores[i])}"
+
+
 def text_scale(shape: tuple[int, ...], fraction: float) -> float:
     """Font scale whose capitals are `fraction` of the image height, never below legibility."""
     return max(_MIN_SCALE, int(shape[0]) * fraction / 22.0)  # SIMPLEX capitals: ~22 px at 1.0
@@ -43,7 +53,7 @@ def draw_detections(image: np.ndarray, dets: Detections, copy: bool = True) -> n
         x0, y0, x1, y1 = (int(round(v)) for v in dets.boxes[i])
         color = class_color(int(dets.class_ids[i]))
         cv2.rectangle(out, (x0, y0), (x1, y1), color, box_thick, cv2.LINE_AA)
-        text = f"{dets.label(i)} {dets.scores[i]:.2f}"
+        text = tag_text(dets, i)
         (tw, th), base = cv2.getTextSize(text, _FONT, font_scale, thick)
         tag_h = th + base + 2
         ty = y0 - tag_h if y0 - tag_h >= 0 else max(0, y0)

@@ -63,7 +63,7 @@ def test_tags_at_the_edges_are_not_clipped(w, h):
     ys, xs = np.nonzero(mask)
     font_scale = max(0.33, h * 0.03 / 22.0)
     (tw, th), _ = cv2.getTextSize(
-        "cat 0.87", cv2.FONT_HERSHEY_SIMPLEX, font_scale, max(1, round(font_scale * 1.6))
+        "cat 87%", cv2.FONT_HERSHEY_SIMPLEX, font_scale, max(1, round(font_scale * 1.6))
     )
     # The tag was shifted left so its whole width is on the image, and it sits at the top edge.
     assert xs.max() - xs.min() >= tw
@@ -103,3 +103,31 @@ def test_annotate_real_detections_leaves_input_untouched(detector, image):
     # Without stats there is no heads-up band: the top-left corner keeps its brightness.
     plain = annotate(img, Detections.empty(), None)
     assert np.array_equal(plain, img)
+
+
+def test_scores_read_as_percent_like_the_app():
+    """Recordings, snapshots and `camapp detect` show 76%, as the app does (not 0.76)."""
+    from camapp.render import score_text, tag_text
+
+    assert score_text(0.756) == "76%" and score_text(1.0) == "100%" and score_text(0.004) == "0%"
+    dets = Detections([[0, 0, 10, 10]], [0.756], [0], ["person"])
+    assert tag_text(dets, 0) == "person 76%"
+    unnamed = Detections([[0, 0, 10, 10]], [0.5], [3], [])
+    assert tag_text(unnamed, 0) == "3 50%"
+
+
+def test_the_drawn_tag_is_as_wide_as_the_percent_text():
+    """What is burnt into a frame is the percent tag: the tag band's width matches its text."""
+    h, w = 432, 768
+    img = np.zeros((h, w, 3), np.uint8)
+    dets = Detections([[200, 200, 400, 400]], [0.756], [0], ["person"])
+    out = draw_detections(img, dets)
+    mask = np.all(out == np.array(class_color(0), np.uint8), axis=2)
+    font_scale = max(0.33, h * 0.03 / 22.0)
+    thick = max(1, round(font_scale * 1.6))
+    (tw_pct, _), _ = cv2.getTextSize("person 76%", cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
+    (tw_frac, _), _ = cv2.getTextSize("person 0.76", cv2.FONT_HERSHEY_SIMPLEX, font_scale, thick)
+    assert tw_pct != tw_frac
+    rows = mask[: 200 - 2]  # the tag band above the box
+    ys, xs = np.nonzero(rows)
+    assert xs.max() - xs.min() + 1 == tw_pct + 4 + 1

@@ -18,6 +18,7 @@ from camapp.errors import CamappError
 # sub-command -> module under camapp.cli with `add_parser(subparsers)` and `run(args) -> int`
 COMMANDS: dict[str, str] = {
     "models": "camapp.cli.models",
+    "samples": "camapp.cli.samples",
     "detect": "camapp.cli.detect",
     "devices": "camapp.cli.devices",
     "eval": "camapp.cli.eval",

@@ -9,6 +9,9 @@ it for comparison. All four are measured back to back per size and per round (ha
 before the pipeline runs, half after the sequential loop), so load from other processes falls on
 all of them alike and each round's ratio to raw compares figures taken seconds apart; each figure
 is the median over `--repeat` rounds.
+
+A full ladder takes minutes, so a progress bar on stderr (tqdm) says which rung, round and
+measurement is running; it stays off when stderr is not a terminal (logs, pipes) or with --quiet.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import math
 import os
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,6 +30,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from tqdm import tqdm
 
 from camapp.cli.common import SCHEDULES, lanes_for, positive_int
 from camapp.cli.eval import sizes_list
@@ -34,6 +39,7 @@ from camapp.pipeline import Pipeline, Result, Stats
 from camapp.record.base import Worker
 from camapp.render import annotate
 from camapp.sources.opencv import OpenCVSource
+from camapp.store.samples import expand_sample
 
 WARMUP = 10  # results not timed at the start of each measurement (threads start, caches fill)
 SAMPLES = 20  # real frames of the clip the raw invokes cycle through
@@ -42,7 +48,7 @@ SAMPLE_STEP = 10  # every 10th frame, so the samples span the clip's start rathe
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="throughput per input size: raw, pipeline, recording, sequential")
-    p.add_argument("--source", required=True, metavar="FILE", help="a video file")
+    p.add_argument("--source", required=True, metavar="FILE", help="a video file or sample:NAME")
     p.add_argument("--sizes", type=sizes_list, help="input sizes, e.g. 300,240,176 (default: the ladder)")
     p.add_argument("--frames", type=positive_int, default=300, help="frames per measurement (default 300)")
     p.add_argument("--repeat", type=positive_int, default=3, help="rounds; figures are medians (default 3)")
@@ -58,6 +64,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-record", action="store_true", help="skip the recording measurement")
     p.add_argument("--json", action="store_true", help='print {"rows": [...], "peak_rss_mb": ...}')
+    p.add_argument(
+        "--quiet", action="store_true", help="no progress bar on stderr (off anyway without a TTY)"
+    )
     p.add_argument("--model", help="catalog name or path to a .tflite SSD model (default: catalog default)")
     p.add_argument("--device", default="cpu", help="cpu, edgetpu or edgetpu:usb:N (default: cpu)")
 
@@ -145,7 +154,7 @@ def raw_invoke_ms(detector: Any, size: int, frames: list[np.ndarray], invokes: i
 def measure(args: argparse.Namespace) -> dict[str, Any]:
     from camapp.detect import open_detector
 
-    path = args.source
+    path = expand_sample(args.source)
     probe = OpenCVSource(path, realtime=False)
     if probe.kind != "file":
         raise SourceError(f"bench needs a video file, not {probe.name}")
@@ -167,22 +176,47 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             piped.prepare()
         detector.prepare()
         sizes = list(detector.input_sizes)
-        with tempfile.TemporaryDirectory(prefix="camapp-bench-") as tmp:
+        # per rung and round: raw invokes, pipeline, [record], [one-interpreter pipeline], sequential
+        steps = 3 + (not args.no_record) + (piped is not detector)
+        bar = tqdm(
+            total=args.repeat * len(sizes) * steps,
+            desc="bench",
+            unit="step",
+            leave=False,
+            mininterval=0,  # a step takes seconds: draw every one
+            disable=getattr(args, "quiet", False) or not sys.stderr.isatty(),
+            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]",
+        )
+
+        def step(r: int, size: int, what: str) -> None:
+            bar.set_description_str(f"bench round {r + 1}/{args.repeat}, input {size}: {what}")
+
+        with bar, tempfile.TemporaryDirectory(prefix="camapp-bench-") as tmp:
             for r in range(args.repeat):
                 for size in sizes:
                     row = rows.setdefault(size, {k: [] for k in keys})
                     detector.set_input_size(size)
                     piped.set_input_size(size)
+                    step(r, size, "raw invokes")
                     invokes = raw_invoke_ms(detector, size, frames, before) if before else []
+                    bar.update()
+                    step(r, size, "pipeline")
                     row["pipeline"].append(pipeline_fps(path, piped, args.frames, None))
+                    bar.update()
                     if not args.no_record:
+                        step(r, size, "pipeline + record")
                         clip = Path(tmp) / f"bench-{size}-{r}.mp4"
                         row["record"].append(pipeline_fps(path, piped, args.frames, clip))
                         clip.unlink(missing_ok=True)
+                        bar.update()
                     if piped is not detector:
+                        step(r, size, "one-interpreter pipeline")
                         row["latency"].append(pipeline_fps(path, detector, args.frames, None))
+                        bar.update()
+                    step(r, size, "sequential loop")
                     row["seq"].append(sequential_fps(path, detector, args.frames))
                     invokes += raw_invoke_ms(detector, size, frames, args.invokes - before)
+                    bar.update()
                     invoke_ms = statistics.median(invokes)
                     row["invoke_ms"].append(invoke_ms)
                     for k in ("pipeline", "seq", "latency"):  # this round's fps / raw fps

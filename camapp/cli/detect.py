@@ -13,6 +13,7 @@ from camapp.cli.common import add_model_options, open_model, positive_int
 from camapp.errors import CamappError
 from camapp.outputs import write_new
 from camapp.quiet import captured_stderr, library_note
+from camapp.render import score_text
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -74,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{path}: {len(dets)} detection(s)")
             for d in dets.to_list():
                 x0, y0, x1, y1 = d["box"]
-                print(f"  {d['label']:<16} {d['score']:.2f}  [{x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f}]")
+                print(
+                    f"  {d['label']:<16} {score_text(d['score']):>4}  [{x0:.0f}, {y0:.0f}, {x1:.0f}, {y1:.0f}]"
+                )
     if args.json:
         print(json.dumps(results, indent=2))
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from camapp.cli.common import Parser, positive_int, score
 from camapp.errors import CamappError
+from camapp.store.samples import expand_sample
 
 PYQT_MISSING = (
     "PyQt6 is not installed: pip install 'camapp[gui]' "
@@ -23,7 +24,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Open the camapp window (sub-commands: camapp models|detect|... --help).",
     )
     p.add_argument(
-        "--source", help="camera index, video file, stream URL or 'picam' (default: last used, else camera 0)"
+        "--source",
+        help="camera index, video file, stream URL, 'picam' or sample:person|sample:bottle "
+        "(default: last used, else camera 0)",
     )
     p.add_argument("--model", help="catalog name or .tflite path (default: the catalog default)")
     p.add_argument("--device", help="cpu or edgetpu (default: last used, else cpu)")
@@ -60,7 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from camapp.gui.window import GuiOptions
 
     options = GuiOptions(
-        source=args.source,
+        # a sample resolves to its clip here, so the app loops it and remembers a real path
+        source=expand_sample(args.source) if args.source else None,
         model=args.model,
         device=args.device,
         threads=args.threads,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -69,6 +70,7 @@ class TFLiteDetector:
     ) -> None:
         self.model = model
         self.names = tuple(names)
+        self.warnings: list[str] = []  # for the user: the app shows them, the CLI prints them
         self.runtime = runtime or get_runtime()
         self.threads = max(1, threads or os.cpu_count() or 1)
         self.threshold = float(threshold)
@@ -398,10 +400,15 @@ def bench_rungs(
 
 
 def open_cpu(
-    model: str | Path | None, *, labels: str | Path | None = None, device: str = "cpu", **options: Any
+    model: str | Path | None,
+    *,
+    labels: str | Path | None = None,
+    device: str = "cpu",
+    warn: Callable[[str], None] | None = None,
+    **options: Any,
 ) -> TFLiteDetector:
     """Resolve `model` through the store, validate it, and build the CPU detector."""
-    from camapp.labels import load_labels
+    from camapp.labels import load_labels, no_labels_warning
     from camapp.store import resolve_model
     from camapp.tflite.model import read_model
 
@@ -409,7 +416,11 @@ def open_cpu(
     ssd = read_model(model_path)
     names = load_labels(labels_path) if labels_path else ()
     check_labels(ssd, names, labels_path)
-    return TFLiteDetector(ssd, names, **options)
+    detector = TFLiteDetector(ssd, names, **options)
+    if not names:
+        detector.warnings.append(no_labels_warning(model_path))
+        (warn or (lambda text: print(f"camapp: warning: {text}", file=sys.stderr)))(detector.warnings[-1])
+    return detector
 
 
 def check_labels(model: SSDModel, names: Sequence[str], labels_path: Path | None) -> None:

@@ -203,7 +203,7 @@ def open_edgetpu(
     **options: Any,
 ) -> TFLiteDetector:
     """The Edge TPU detector, or (with `fallback`) the CPU one with `fallback_reason` set."""
-    from camapp.labels import load_labels
+    from camapp.labels import load_labels, no_labels_warning
     from camapp.tflite.model import read_model
 
     option = parse_device(device)  # a malformed device is a user error, never a fallback
@@ -239,7 +239,10 @@ def open_edgetpu(
                 "run 'camapp models fetch'"
             ) from None
         cpu = CPUFallbackDetector(read_model(pair.cpu), names, reason=reason, requested=device, **options)
-        say(cpu.warnings[0])
+        if not names:
+            cpu.warnings.append(no_labels_warning(pair.cpu))
+        for text in cpu.warnings:
+            say(text)
         return cpu
     for coral in usb.find_corals(sysfs):
         if coral.usb2:
@@ -247,6 +250,8 @@ def open_edgetpu(
                 f"Coral at {coral.device.sysname} runs at {usb.speed_text(coral.device.speed_mbps)}, "
                 f"several times slower than USB 3: {usb.usb2_advice(sysfs)}"
             )
+    if not names:
+        detector.warnings.append(no_labels_warning(pair.edgetpu))
     for text in detector.warnings:
         say(text)
     return detector

@@ -21,6 +21,8 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from camapp.gui.elide import ElidedLabel
+
 
 class RungSlider(QWidget):
     """The resolution multiplier: one stop per input size, each labelled with its measured ms.
@@ -41,7 +43,7 @@ class RungSlider(QWidget):
         self.slider.setTickInterval(1)
         self.slider.setPageStep(1)
         self.slider.valueChanged.connect(self._moved)
-        self.value_label = QLabel("Sizes appear once the model is loaded")
+        self.value_label = ElidedLabel("Sizes appear once the model is loaded")  # never widens the panel
         self.slider.setRange(0, 0)
         self.slider.setEnabled(False)
         self.value_label.setObjectName("rungValue")
@@ -114,6 +116,7 @@ class RungSlider(QWidget):
         while self._stops.count():
             item = self._stops.takeAt(0)
             if item and item.widget():
+                item.widget().hide()  # deleteLater waits for the event loop: never show two sets
                 item.widget().deleteLater()
         for col, size in enumerate(self._sizes):
             ms = self._ms.get(size)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from PyQt6.QtCore import Qt
+from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from camapp.gui.elide import WrapLabel
 from camapp.gui.panel import ClassFilter, RungSlider
 
 
@@ -105,16 +106,14 @@ class SideBar(QScrollArea):
         self.record.setIcon(record_icon())
         self.record.setCheckable(True)
         self.record.setObjectName("record")
-        self.record_info = QLabel("Not recording")
-        self.record_info.setWordWrap(True)
+        self.record_info = WrapLabel("Not recording")  # long paths wrap inside the panel
         self.record_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.snapshot = _button("Snapshot  (S)", "Save the current annotated frame as a picture")
         self.snapshot.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
         self.pause = _button("Pause  (Space)", "Pause or resume the video")
         self.pause.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
         self.pause.setCheckable(True)
-        self.folder = QLabel()
-        self.folder.setWordWrap(True)
+        self.folder = WrapLabel()
         self.folder.setStyleSheet("font-size: 8pt;")
         self.change_folder = _button("Change…", "Where recordings and snapshots go")
         row2 = QHBoxLayout()
@@ -146,10 +145,27 @@ class SideBar(QScrollArea):
         col.addWidget(det, 1)
 
         self.setWidget(body)
+        body.installEventFilter(self)
+        self._fit_width()
         self.setStyleSheet(
             "QPushButton#record:checked { background: #c62828; color: white; font-weight: bold; }"
             "QLabel#rungValue { font-weight: bold; }"
         )
+
+    def _fit_width(self) -> None:
+        """As wide as the contents need with a vertical scroll bar showing (a short window scrolls
+        the panel), so nothing is ever cut at the right edge; long texts wrap or elide instead."""
+        body = self.widget()
+        if body is None:
+            return
+        bar = self.verticalScrollBar().sizeHint().width()
+        need = body.minimumSizeHint().width() + bar + 2 * self.frameWidth()
+        self.setMinimumWidth(min(max(300, need), self.maximumWidth()))
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
+        if obj is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_width()
+        return super().eventFilter(obj, event)
 
     def _threshold_text(self, value: int) -> None:
         self.threshold_label.setText(f"Confidence threshold: {value}%")

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QLabel, QPushButton, QSizePolicy, QStatusBar, QWidget
+
+from camapp.gui.elide import ElidedLabel
 
 
 class StatusLine(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state_label = QLabel("Starting…")
+        # Elided in the middle: a long error keeps its start and its reason; the tooltip has it all.
+        self.state_label = ElidedLabel("Starting…", mode=Qt.TextElideMode.ElideMiddle)
         # Stays while the detector runs (state_label is overwritten by every step): e.g. the
         # Edge TPU could not be used and the CPU runs instead. Elided; the tooltip has it all.
         self.warning_label = QLabel("")

@@ -14,7 +14,7 @@ from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
 from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPen
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
-from camapp.render import class_color
+from camapp.render import class_color, tag_text
 from camapp.types import Detections
 
 BACKGROUND = QColor(24, 24, 28)
@@ -127,7 +127,7 @@ class VideoView(QWidget):
             p.setPen(QPen(color, pen_w))
             p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawRect(rect)
-            text = f"{dets.label(i)} {float(dets.scores[i]):.0%}"
+            text = tag_text(dets, i)
             tw, th = fm.horizontalAdvance(text) + 8, fm.height() + 2
             ty = rect.top() - th if rect.top() - th >= target.top() else rect.top()
             tag = QRectF(rect.left() - pen_w / 2, ty, tw, th)
@@ -150,31 +150,45 @@ class VideoView(QWidget):
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, self._hud)
 
     def _paint_message(self, p: QPainter) -> None:
+        """The state line and its detail, wrapped to the width, on a dark panel over a picture.
+
+        The panel keeps white text readable on a light picture (a white wall, a sunlit scene),
+        also when the picture is not dimmed (Paused). Long words such as URLs wrap anywhere.
+        """
         if self._image is not None and self._dim:
             p.fillRect(self.rect(), QColor(0, 0, 0, 150))
-        font = QFont(self.font())
-        font.setPointSizeF(16)
-        font.setBold(True)
-        p.setFont(font)
-        p.setPen(QColor(245, 245, 245))
-        r = QRectF(self.rect()).adjusted(24, 0, -24, 0)
-        fm = QFontMetricsF(font)
-        top = r.center().y() - fm.height() * (1.2 if self._detail else 0.5)
-        p.drawText(
-            QRectF(r.left(), top, r.width(), fm.height() * 1.4),
-            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
-            self._message,
+        wrap = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
+        centered = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+        big = QFont(self.font())
+        big.setPointSizeF(16)
+        big.setBold(True)
+        small = QFont(self.font())
+        small.setPointSizeF(11)
+        width = max(40.0, self.width() - 48.0)
+        flags = int(centered.value | wrap.value)
+        head = QFontMetricsF(big).boundingRect(QRectF(0, 0, width, 10_000), flags, self._message)
+        body = (
+            QFontMetricsF(small).boundingRect(QRectF(0, 0, width, 10_000), flags, self._detail)
+            if self._detail
+            else QRectF()
         )
+        gap = QFontMetricsF(big).height() * 0.4 if self._detail else 0.0
+        total = head.height() + gap + body.height()
+        top = max(8.0, self.height() / 2 - total / 2)
+        if self._image is not None:
+            pad = 14.0
+            panel_w = min(self.width() - 16.0, max(head.width(), body.width()) + 2 * pad)
+            panel = QRectF((self.width() - panel_w) / 2, top - pad, panel_w, total + 2 * pad)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(0, 0, 0, 190))
+            p.drawRoundedRect(panel, 8, 8)
+        p.setFont(big)
+        p.setPen(QColor(245, 245, 245))
+        p.drawText(QRectF(24, top, width, head.height()), flags, self._message)
         if self._detail:
-            small = QFont(self.font())
-            small.setPointSizeF(11)
             p.setFont(small)
-            p.setPen(QColor(200, 200, 200))
-            p.drawText(
-                QRectF(r.left(), top + fm.height() * 1.5, r.width(), r.height() / 2),
-                Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
-                self._detail,
-            )
+            p.setPen(QColor(210, 210, 210))
+            p.drawText(QRectF(24, top + head.height() + gap, width, body.height()), flags, self._detail)
 
     def center(self) -> QPointF:
         return QRectF(self.rect()).center()

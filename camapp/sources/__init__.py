@@ -1,6 +1,7 @@
 """Frame sources, chosen from the spec string through an explicit registry.
 
-`picam`/`picam:N` is the Raspberry Pi camera module (Picamera2); anything else — a camera index,
+`picam`/`picam:N` is the Raspberry Pi camera module (Picamera2); `sample:NAME` an installed sample
+clip (`camapp samples fetch`); anything else — a camera index,
 `/dev/videoN`, a file, an RTSP/HTTP URL or a GStreamer pipeline — goes to OpenCV.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from camapp.errors import SourceError
 from camapp.sources.base import Source, SourceLost
+from camapp.store.samples import expand_sample, is_sample
 
 # kind -> "module:class"; each class takes (spec, *, width, height, fps, realtime, loop).
 SOURCES: dict[str, str] = {
@@ -38,6 +40,8 @@ def make_source(
     spec = str(spec).strip()
     if not spec:
         raise SourceError("empty source: give a camera index, a file, a URL or 'picam'")
+    if is_sample(spec):
+        spec = expand_sample(spec)  # the installed clip, or a one-line "run camapp samples fetch"
     kind = source_kind(spec)
     module, cls = SOURCES[kind].split(":")
     try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from camapp.errors import CamappError
-from camapp.store.paths import catalog_dir, model_dir
+from camapp.store.paths import catalog_dir, model_dir, sample_dir
 from camapp.text import read_text
 
 if sys.version_info >= (3, 11):
@@ -57,9 +57,35 @@ class ModelEntry:
 
 
 @dataclass(frozen=True)
+class SampleEntry:
+    """A sample clip for trying camapp without a camera; fetched and verified like a model."""
+
+    name: str
+    description: str
+    license: str
+    origin: str  # where it is published
+    files: tuple[FileSpec, ...]  # one clip, with its pinned SHA-256 and URL
+    url: None = None  # no archive: `fetch` downloads each file's own URL
+    archive: None = None
+
+    @property
+    def install_dir(self) -> Path:
+        return sample_dir() / self.name
+
+    @property
+    def installed(self) -> bool:
+        return all((self.install_dir / f.name).is_file() for f in self.files)
+
+    @property
+    def path(self) -> Path:
+        return self.install_dir / self.files[0].name
+
+
+@dataclass(frozen=True)
 class Catalog:
     models: dict[str, ModelEntry]
     defaults: dict[str, str]
+    samples: dict[str, SampleEntry] = field(default_factory=dict)
 
     def get(self, name: str) -> ModelEntry:
         try:
@@ -70,6 +96,13 @@ class Catalog:
 
     def default(self, kind: str = "cpu") -> ModelEntry:
         return self.get(self.defaults.get(kind) or self.defaults["cpu"])
+
+    def sample(self, name: str) -> SampleEntry:
+        try:
+            return self.samples[name]
+        except KeyError:
+            known = ", ".join(sorted(self.samples))
+            raise CamappError(f"unknown sample {name!r}: known samples are {known}") from None
 
 
 def load_catalog(path: Path | None = None) -> Catalog:
@@ -86,4 +119,14 @@ def load_catalog(path: Path | None = None) -> Catalog:
         extra = {k: v for k, v in raw.items() if k not in known and k != "files"}
         models[name] = ModelEntry(name=name, files=files, extra=extra, **fields)
     defaults = {k.removeprefix("default_"): v for k, v in data.items() if k.startswith("default_")}
-    return Catalog(models, defaults)
+    samples = {}
+    for name, raw in data.get("samples", {}).items():
+        files = tuple(FileSpec(**f) for f in raw.get("files", ()))
+        samples[name] = SampleEntry(
+            name=name,
+            description=raw.get("description", ""),
+            license=raw.get("license", ""),
+            origin=raw.get("origin", ""),
+            files=files,
+        )
+    return Catalog(models, defaults, samples)

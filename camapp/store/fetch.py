@@ -1,4 +1,4 @@
-"""Installing a catalog model: download or import, verify, then move into place atomically.
+"""Installing a catalog model or sample clip: download or import, verify, then move into place atomically.
 
 Everything is written to a temporary folder inside the store and renamed into place only after
 every file verified, so an interrupted or corrupt fetch never leaves a half-written model.
@@ -28,8 +28,7 @@ except ImportError:  # pragma: no cover - Windows: no store lock
 from tqdm import tqdm
 
 from camapp.errors import CamappError, ModelError
-from camapp.store.catalog import FileSpec, ModelEntry
-from camapp.store.paths import model_dir
+from camapp.store.catalog import FileSpec, ModelEntry, SampleEntry
 
 CHUNK = 1 << 16
 # A file whose size the catalog does not pin may be at most this big: a model, not a disk filler.
@@ -123,7 +122,7 @@ def extract_zip(archive: Path, files: tuple[FileSpec, ...], dest: Path) -> None:
         raise ModelError(f"{archive} is not a valid zip archive") from None
 
 
-def _gather(entry: ModelEntry, source: Path | None, tmp: Path, progress: bool) -> None:
+def _gather(entry: ModelEntry | SampleEntry, source: Path | None, tmp: Path, progress: bool) -> None:
     if source is not None:
         if not source.exists():
             raise CamappError(f"--from {source}: no such file or folder")
@@ -152,9 +151,8 @@ def _gather(entry: ModelEntry, source: Path | None, tmp: Path, progress: bool) -
             download(f.url, tmp / f.name, progress, limit=_limit(f))
 
 
-def verify(entry: ModelEntry, folder: Path, say: Callable[[str], None]) -> None:
+def verify(entry: ModelEntry | SampleEntry, folder: Path, say: Callable[[str], None]) -> None:
     """Check pinned checksums; for unpinned models, check the TFLite signature and print the hash."""
-    from camapp.tflite.model import read_model
 
     for f in entry.files:
         digest = sha256_file(folder / f.name)
@@ -164,23 +162,27 @@ def verify(entry: ModelEntry, folder: Path, say: Callable[[str], None]) -> None:
             )
         if not f.sha256:
             say(f"{f.name}: sha256 {digest} (not pinned in the catalog)")
-    read_model(folder / entry.model)
+    if isinstance(entry, ModelEntry):
+        from camapp.tflite.model import read_model
+
+        read_model(folder / entry.model)
 
 
 def fetch(
-    entry: ModelEntry,
+    entry: ModelEntry | SampleEntry,
     source: str | Path | None = None,
     *,
     progress: bool = True,
     say: Callable[[str], None] = print,
 ) -> Path:
     """Install `entry` from `source` (folder or zip) or its URL; returns the install folder."""
-    store = model_dir()
+    store = entry.install_dir.parent
+    what = "model" if isinstance(entry, ModelEntry) else "sample"
     try:
         store.mkdir(parents=True, exist_ok=True)
         lock = lock_store(store)
     except OSError as exc:
-        raise CamappError(f"cannot write to the model store {store}: {exc.strerror or exc}") from None
+        raise CamappError(f"cannot write to the {what} store {store}: {exc.strerror or exc}") from None
     try:
         with _terminate_as_interrupt():
             return _install(entry, source, store, progress, say)
@@ -197,9 +199,7 @@ def lock_store(store: Path) -> int:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            raise CamappError(
-                f"another camapp is installing into the model store {store}: try again"
-            ) from None
+            raise CamappError(f"another camapp is installing into the store {store}: try again") from None
     for p in store.iterdir():
         if p.name.startswith((TMP_PREFIX, ".old-")):
             shutil.rmtree(p, ignore_errors=True)
@@ -224,8 +224,13 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 
 def _install(
-    entry: ModelEntry, source: str | Path | None, store: Path, progress: bool, say: Callable[[str], None]
+    entry: ModelEntry | SampleEntry,
+    source: str | Path | None,
+    store: Path,
+    progress: bool,
+    say: Callable[[str], None],
 ) -> Path:
+    what = "model" if isinstance(entry, ModelEntry) else "sample"
     if source is not None:
         src, final = Path(source).expanduser().resolve(), entry.install_dir.resolve()
         if src == final or final in src.parents:  # the install replaces that folder: it would go too
@@ -235,7 +240,7 @@ def _install(
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{entry.name}-", dir=store))
     except OSError as exc:
-        raise CamappError(f"cannot write to the model store {store}: {exc.strerror or exc}") from None
+        raise CamappError(f"cannot write to the {what} store {store}: {exc.strerror or exc}") from None
     old = None
     try:
         _gather(entry, Path(source).expanduser() if source else None, tmp, progress)

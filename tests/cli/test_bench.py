@@ -68,3 +68,49 @@ def test_bench_needs_a_readable_video_file(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0] == f"camapp: error: video file not found: {tmp_path / 'nope.mp4'}"
     assert err[1] == "camapp: error: bench needs a video file, not camera 0"
+
+
+class _Terminal:
+    """Stands in for stderr on a terminal: tqdm draws only when stderr is a TTY."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, s: str) -> int:
+        self.text += s
+        return len(s)
+
+    def flush(self) -> None:
+        pass
+
+
+BENCH_SMALL = ["--sizes", "300,176", "--frames", "10", "--repeat", "2", "--invokes", "10", "--threads", "1"]
+
+
+def test_bench_shows_progress_on_a_terminal_stderr_only(model_store, monkeypatch, capsys):
+    clip = str(need(BOTTLE_CLIP))
+    term = _Terminal()
+    monkeypatch.setattr("sys.stderr", term)
+    assert main(["bench", "--source", clip, *BENCH_SMALL, "--no-record", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)  # stdout stays pure JSON
+    assert [row["input_size"] for row in report["rows"]] == [300, 176]
+    text = term.text
+    for phase in ("raw invokes", "pipeline", "sequential loop"):
+        assert phase in text
+    assert "round 1/2, input 300" in text and "round 2/2, input 176" in text
+    assert "12/12" in text  # 2 rounds x 2 rungs x 3 steps (no record, one lane at 1 thread)
+    # --quiet silences it on a terminal too
+    term.text = ""
+    assert main(["bench", "--source", clip, *BENCH_SMALL[:4], "--repeat", "1", "--quiet", "--no-record"]) == 0
+    assert term.text == ""
+
+
+def test_bench_is_quiet_when_stderr_is_not_a_terminal(model_store, capsys):
+    rc = main(
+        ["bench", "--source", str(need(BOTTLE_CLIP)), "--sizes", "176", "--frames", "10"] + ["--no-record"]
+    )
+    assert rc == 0
+    assert capsys.readouterr().err == ""

@@ -37,3 +37,21 @@ def test_bad_options_are_usage_errors(capsys):
         build_parser().parse_args(["--threshold", "3"])
     assert exc.value.code == 2
     assert "between 0 and 1" in capsys.readouterr().err
+
+
+def test_a_sample_source_opens_the_app_on_the_stored_clip(monkeypatch, tmp_path):
+    """`camapp --source sample:bottle` hands the app the clip's absolute path (so it loops and is
+    remembered as a file). The window itself is replaced at the `run` boundary: no display needed."""
+    from conftest import VIDEOS, need
+
+    from camapp.store import load_catalog
+    from camapp.store.fetch import fetch
+
+    monkeypatch.setenv("CAMAPP_SAMPLE_DIR", str(tmp_path / "samples"))
+    fetch(load_catalog().sample("bottle"), need(VIDEOS), progress=False)
+    seen = {}
+    monkeypatch.setattr(
+        "camapp.gui.app.run", lambda options, **_: seen.setdefault("source", options.source) and 0
+    )
+    assert main(["--source", "sample:bottle"]) == 0
+    assert seen["source"] == str(tmp_path / "samples" / "bottle" / "bottle-detection.mp4")

@@ -60,3 +60,43 @@ def test_fixed_size_device_disables_the_slider_with_its_reason(qtbot):
     r.set_sizes([300], current=300, fixed_reason="The Edge TPU model is compiled for 300×300.")
     assert not r.slider.isEnabled() and not r.auto.isEnabled()
     assert "compiled" in r.note.text()
+
+
+def test_rung_slider_keyboard_keys_as_documented(qtbot):
+    """docs/desktop-app.md: arrows and Page Up/Down step one rung, Home/End go to the ends."""
+    from PyQt6.QtCore import Qt as _Qt
+    from PyQt6.QtTest import QTest
+
+    r = RungSlider()
+    qtbot.addWidget(r)
+    r.show()
+    r.set_sizes([300, 240, 176, 112], current=300)
+    chosen: list[int] = []
+    r.size_chosen.connect(chosen.append)
+    r.slider.setFocus()
+    for key, size in (
+        (_Qt.Key.Key_Left, 240),
+        (_Qt.Key.Key_Down, 176),
+        (_Qt.Key.Key_PageDown, 112),
+        (_Qt.Key.Key_Right, 176),
+        (_Qt.Key.Key_PageUp, 240),
+        (_Qt.Key.Key_End, 300),
+        (_Qt.Key.Key_Home, 112),
+    ):
+        QTest.keyClick(r.slider, key)
+        assert chosen[-1] == size and r.current() == size
+
+
+def test_relabelled_stops_never_show_twice(qtbot):
+    """New ms labels replace the old at once (the old used to linger, drawn over, until deleted)."""
+    from PyQt6.QtWidgets import QApplication, QLabel
+
+    r = RungSlider()
+    qtbot.addWidget(r)
+    r.show()
+    r.set_sizes([300, 240, 176, 112], current=300)
+    r.set_measured({112: 2.0, 176: 4.1, 240: 6.2, 300: 9.0})
+    r.set_measured({112: 2.2, 176: 4.3, 240: 6.6, 300: 9.9})
+    QApplication.processEvents()  # shows the new labels; deferred deletes wait for an event loop
+    stops = [lbl for lbl in r.findChildren(QLabel) if lbl.isVisible() and "\n" in lbl.text()]
+    assert sorted(lbl.text() for lbl in stops) == ["112\n2 ms", "176\n4 ms", "240\n7 ms", "300\n10 ms"]

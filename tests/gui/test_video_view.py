@@ -31,3 +31,54 @@ def test_a_tag_at_the_top_edge_is_not_hidden_by_the_hud(qtbot):
     # The HUD is still painted: a dark band near the bottom-left corner of the picture.
     dark = QColor(shot.pixel(14, view.height() - 20))
     assert dark.red() < 150
+
+
+def _luma(shot, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    values = [QColor(shot.pixel(x, y)).lightness() for y in range(y0, y1) for x in range(x0, x1)]
+    return np.array(values)
+
+
+def _paused_on(qtbot, image: np.ndarray) -> tuple:
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(640, 360)
+    view.show()
+    stats = Stats(inference_fps=10.0, infer_ms=17.5, input_size=300, state="running")
+    view.show_result(Result(Frame(image, 0.0, 0), Detections.empty(), stats))
+    view.set_message("Paused", "Press Space to resume", dim=False)  # as the window does when paused
+    return view, view.grab().toImage()
+
+
+def test_paused_overlay_is_readable_on_a_light_picture(qtbot, image):
+    """White text sits on a dark panel, so "Paused" reads on a white wall as on a dark room."""
+    import cv2
+
+    frames = [np.full((360, 640, 3), 255, np.uint8), cv2.resize(image("cat.bmp"), (640, 360))]
+    for frame in frames:
+        view, shot = _paused_on(qtbot, frame)
+        cx, cy = view.width() // 2, view.height() // 2
+        around = _luma(shot, cx - 60, cy - 30, cx + 60, cy + 30)  # where "Paused" and its detail are
+        assert np.median(around) < 80, "the text's background should be dark"
+        assert around.max() > 220, "the text itself should be bright"
+        # The picture itself is not dimmed while paused: a corner keeps its own brightness.
+        corner = _luma(shot, 5, 5, 25, 25)
+        expected = QColor(*frame[5:25, 5:25].mean(axis=(0, 1))[::-1].astype(int)).lightness()
+        assert abs(np.median(corner) - expected) < 25
+
+
+def test_a_long_message_wraps_inside_the_view(qtbot):
+    """A download error with a long URL wraps instead of running off both sides."""
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(480, 300)
+    view.show()
+    url = "https://storage.googleapis.com/download.tensorflow.org/models/tflite/" + "x" * 80 + ".zip"
+    view.set_message(f"Download failed: download of {url} failed", "Run camapp models fetch")
+    shot = view.grab().toImage()
+    bright_rows = [
+        y for y in range(view.height()) if _luma(shot, 24, y, view.width() - 24, y + 1).max() > 200
+    ]
+    # several lines of text, all inside the 24 px margins
+    assert bright_rows[-1] - bright_rows[0] > 60
+    for x in (*range(0, 20), *range(view.width() - 20, view.width())):
+        assert _luma(shot, x, 0, x + 1, view.height()).max() < 100

@@ -1,0 +1,114 @@
+"""The window keeps its size and every widget stays inside it, whatever the texts grow to.
+
+Long texts used to widen things: ticking Auto ("Auto → Input 300×300 · 7.7 ms measured")
+clipped the side panel at 1280 px, and a failed model fetch put its URL in an unwrapped status
+label that grew the window to 1849 px. Real model, real clip, Qt offscreen.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import urllib.error
+
+import pytest
+from conftest import BOTTLE_CLIP, need
+from PyQt6.QtCore import QPoint, QRect
+from PyQt6.QtWidgets import QWidget
+
+from camapp.gui.settings import Settings
+from camapp.gui.window import GuiOptions, MainWindow
+
+WAIT = 90_000
+SIZES = [(1280, 800), (1024, 768)]
+
+
+def open_at(qtbot, size: tuple[int, int], tmp_path, **options) -> MainWindow:
+    w = MainWindow(Settings(), GuiOptions(**options))
+    w.output_override = tmp_path / "out"
+    qtbot.addWidget(w)
+    w.show()
+    w.resize(*size)
+    w.start()
+    return w
+
+
+def escapes(w: MainWindow) -> list[str]:
+    """Visible widgets not wholly inside the window; in the scrolling side bar, not inside its width."""
+    win = w.rect()
+    viewport = w.side.viewport()
+    port = QRect(viewport.mapTo(w, QPoint(0, 0)), viewport.size())
+    bad = []
+    for c in w.findChildren(QWidget):
+        if c.isWindow() or not c.isVisibleTo(w):
+            continue
+        r = QRect(c.mapTo(w, QPoint(0, 0)), c.size())
+        if viewport.isAncestorOf(c):
+            ok = r.left() >= port.left() and r.right() <= port.right()  # it scrolls only vertically
+        else:
+            ok = win.contains(r)
+        if not ok:
+            bad.append(f"{type(c).__name__} {c.objectName()!r} at {r.getRect()}")
+    return bad
+
+
+def settle(qtbot, w: MainWindow, size: tuple[int, int]) -> None:
+    qtbot.wait(300)  # layouts and any resize they ask for
+    assert (w.width(), w.height()) == size, "a text widened or heightened the window"
+    assert escapes(w) == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_ticking_auto_keeps_the_side_panel_inside(qtbot, model_store, tmp_path, size):
+    w = open_at(qtbot, size, tmp_path, source=str(need(BOTTLE_CLIP)))
+    try:
+        qtbot.waitUntil(lambda: w.view.frames_shown >= 3, timeout=WAIT)
+        qtbot.waitUntil(lambda: "ms measured" in w.side.rungs.value_label.text(), timeout=WAIT)
+        w.side.rungs.auto.setChecked(True)
+        label = w.side.rungs.value_label
+        qtbot.waitUntil(lambda: label.text().startswith("Auto → Input"), timeout=WAIT)
+        settle(qtbot, w, size)
+        assert label.toolTip() == label.text()  # the whole text is a hover away
+        assert w.side.widget().width() <= w.side.viewport().width()
+    finally:
+        w.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_failed_model_fetch_keeps_the_window_size(qtbot, tmp_path, monkeypatch, size):
+    monkeypatch.setenv("CAMAPP_MODEL_DIR", str(tmp_path / "empty-store"))
+
+    def no_network(*_args, **_kwargs):
+        # This machine has no route to the model host; fail the same way at once, every time.
+        raise urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))
+
+    monkeypatch.setattr("urllib.request.urlopen", no_network)
+    w = open_at(qtbot, size, tmp_path, source=str(need(BOTTLE_CLIP)))
+    try:
+        qtbot.waitUntil(lambda: w.fetch_button.isVisibleTo(w), timeout=WAIT)
+        w.fetch_button.click()
+        state = w.state_label
+        qtbot.waitUntil(lambda: "Download failed" in state.text(), timeout=WAIT)
+        full = state.text()
+        assert "https://storage.googleapis.com/" in full and "Temporary failure in name resolution" in full
+        settle(qtbot, w, size)
+        assert state.toolTip() == full
+        shown = state.shown_text()
+        assert shown != full and "…" in shown  # elided in the middle: start and reason stay
+        assert shown.startswith("Download failed") and shown.endswith("run 'camapp models fetch'")
+        assert "Download failed" in w.view.message  # the view wraps it (tests/gui/test_video_view.py)
+    finally:
+        w.close()
+
+
+def test_custom_model_without_labels_warns_in_the_status_bar(qtbot, model_path, tmp_path):
+    custom = tmp_path / "custom.tflite"
+    shutil.copyfile(model_path, custom)
+    w = open_at(qtbot, SIZES[0], tmp_path, source=str(need(BOTTLE_CLIP)), model=str(custom))
+    try:
+        qtbot.waitUntil(lambda: w.warning_label.isVisibleTo(w), timeout=WAIT)
+        assert "custom.tflite has no label file" in w.warning_label.toolTip()
+        assert "--labels FILE" in w.warning_label.toolTip()
+        settle(qtbot, w, SIZES[0])
+    finally:
+        w.close()
