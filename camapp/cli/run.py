@@ -28,6 +28,7 @@ from camapp.cli.common import (
     positive_float,
     positive_int,
 )
+from camapp.cli.web_args import add_web_options, check_web, start_web
 from camapp.errors import CamappError
 
 
@@ -112,6 +113,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="give up on a lost source (default: never)",
     )
+    add_web_options(p)
 
 
 def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[Any]:
@@ -179,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
         raise CamappError("camapp run needs --headless (the desktop app is `camapp --source SRC`)")
     if args.target_fps and args.input_size != "auto":
         raise CamappError("--target-fps goes with --input-size auto")
+    check_web(args)
     segments(args)  # option mistakes are reported before the camera opens and the model loads
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     source = open_source(
@@ -214,8 +217,16 @@ def run(args: argparse.Namespace) -> int:
     pipeline.on_result(lambda r: seen.update(set(r.detections.labels)))
     pipeline.on_state(lambda s: s.state in ("reconnecting", "error") and say(f"{s.state}: {s.message}"))
     try:
+        web = start_web(args, pipeline, detector, source)
+    except BaseException:
+        pipeline.stop()  # closes the source and the consumers
+        detector.close()
+        raise
+    try:
         return drive(pipeline, args, seen, consumers)
     finally:
+        if web is not None:
+            web.stop()
         detector.close()
 
 

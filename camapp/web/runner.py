@@ -19,6 +19,22 @@ from camapp.web.server import WebApp
 log = logging.getLogger(__name__)
 
 
+class _OneLine(logging.Filter):
+    """aiohttp logs a malformed request (huge header, garbage) with a traceback; one line is enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
+            record.msg, record.args = "web: refused a malformed request: %s", (text[:120],)
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return record.levelno >= logging.getLogger().getEffectiveLevel()
+
+
+logging.getLogger("aiohttp.server").addFilter(_OneLine())
+
+
 class WebServer:
     """`start()` binds (a taken port or bad address is a `CamappError`), `stop()` ends every stream.
 
@@ -44,6 +60,7 @@ class WebServer:
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self._unsubscribe: list[Any] = []
+        self.closers: list[Any] = []  # called once the server has stopped (e.g. finalize recordings)
 
     @property
     def url(self) -> str:
@@ -106,10 +123,12 @@ class WebServer:
 
     def stop(self) -> None:
         loop, thread = self._loop, self._thread
-        if loop is None or thread is None or not thread.is_alive():
-            return
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10.0)
+        if loop is not None and thread is not None and thread.is_alive():
+            loop.call_soon_threadsafe(loop.stop)
+            thread.join(10.0)
+        closers, self.closers = self.closers, []
+        for close in closers:
+            close()
 
 
 def _why(exc: BaseException) -> str:
