@@ -29,6 +29,11 @@ class PipelineSession:
         self._change_cbs: list[Callable[[], None]] = []
         self._rung_ms: dict[int, float] = {}
         self._target_fps: float | None = None
+        # what was asked for: the detector takes it at its next frame
+        self._threshold: float = float(detector.threshold)
+        self._classes: list[str] | None = (
+            None if detector.classes is None else sorted({detector.names[i] for i in detector.classes})
+        )
         self._paused = False
         self._recorder: Any = None
         self._events: Any = None
@@ -77,7 +82,6 @@ class PipelineSession:
     def status(self) -> dict[str, Any]:
         st = self.pipeline.stats
         det = self.detector
-        classes = det.classes
         names = [n for n in det.names if n and n != "???"]
         rec = self._recorder
         events = self._events
@@ -91,8 +95,8 @@ class PipelineSession:
             "ladder": [{"size": s, "ms": self._rung_ms.get(s)} for s in det.input_sizes],
             "auto": bool(self.pipeline.auto),
             "target_fps": self._target_fps,
-            "threshold": float(det.threshold),
-            "classes": None if classes is None else sorted({det.names[i] for i in classes}),
+            "threshold": self._threshold,
+            "classes": self._classes,
             "labels": sorted(set(names)),
             "capture_fps": st.capture_fps,
             "inference_fps": st.inference_fps,
@@ -125,6 +129,7 @@ class PipelineSession:
 
     def set_threshold(self, threshold: float) -> None:
         self.pipeline.set_threshold(threshold)
+        self._threshold = float(threshold)
         self._changed()
 
     def set_classes(self, labels: list[str] | None) -> None:
@@ -135,6 +140,7 @@ class PipelineSession:
             if unknown:
                 raise CamappError(f"unknown class {sorted(unknown)[0]!r}")
         self.pipeline.set_classes(ids)
+        self._classes = None if ids is None else sorted(set(labels or ()))
         self._changed()
 
     def set_paused(self, paused: bool) -> None:
