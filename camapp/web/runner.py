@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from camapp.errors import CamappError
+from camapp.web.errors import OneLineRunner
 from camapp.web.frames import MjpegBroadcaster, Pulse
 from camapp.web.protocol import WebSession
 from camapp.web.security import Guard, is_loopback
@@ -99,7 +100,7 @@ class WebServer:
         loop = asyncio.get_running_loop()
         self.app.changed = Pulse(loop)
         self.video.start(loop)
-        self._runner = web.AppRunner(self.app.build(), access_log=None, shutdown_timeout=2.0)
+        self._runner = OneLineRunner(self.app.build(), access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=2.0)
         await site.start()

@@ -190,7 +190,7 @@ class WebApp:
             return line(415, "controls take a JSON body (Content-Type: application/json)")
         try:
             body = json.loads(await request.read() or b"{}")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             return line(400, "bad request: the body is not JSON")
         if not isinstance(body, dict):
             return line(400, "bad request: the body must be a JSON object")

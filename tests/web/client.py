@@ -131,8 +131,7 @@ class Figures:
 def raw(web: Web, data: bytes, timeout: float = 10.0) -> bytes:
     """Send raw bytes, return everything the server answers before closing (or timing out)."""
     with socket.create_connection((web.host, web.port), timeout=timeout) as s:
-        s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
+        s.sendall(data)  # the server answers a malformed request and closes the connection
         chunks = []
         try:
             while chunk := s.recv(65536):
