@@ -83,8 +83,10 @@ def resolve_download(root: Path, name: str, raw: str = "") -> Path:
         resolved = path.resolve(strict=True)
     except (OSError, RuntimeError):
         raise Refused("no such file") from None
-    if not resolved.is_relative_to(base):
-        raise Refused("outside the record folder")
+    # the file and every folder on the way must stay inside (a link out and back is refused too)
+    for i in range(1, len(parts) + 1):
+        if not base.joinpath(*parts[:i]).resolve().is_relative_to(base):
+            raise Refused("outside the record folder")
     if not resolved.is_file():
         raise Refused("no such file")
     return resolved

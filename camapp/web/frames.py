@@ -82,6 +82,7 @@ class MjpegBroadcaster:
         self._thread: threading.Thread | None = None
         self._pulse: Pulse | None = None
         self._jpeg = b""
+        self._encoded_for: Any = None  # the result `_jpeg` shows
         self.encoded = 0  # frames encoded (once each, whatever the number of viewers)
         self.skipped = 0  # frames viewers missed because they were still sending an older one
         self.sent = 0  # frames written to viewers
@@ -115,10 +116,14 @@ class MjpegBroadcaster:
         with self._watch:
             self._viewers += 1
             self._watch.notify_all()
-        if self._latest is not None:
-            self._new.set()  # a paused pipeline still shows its last frame to a new viewer
         seen = pulse.count
         try:
+            latest = self._latest
+            if latest is not None and latest is self._encoded_for:
+                self.sent += 1
+                yield self._jpeg  # up to date: a new viewer starts at once, without a new encode
+            elif latest is not None:
+                self._new.set()  # a paused pipeline still shows its last frame to a new viewer
             while not self._stop:
                 count = await pulse.wait(seen, timeout=1.0)
                 if count == seen:
@@ -155,7 +160,7 @@ class MjpegBroadcaster:
             except Exception as exc:  # a bad frame must not end the stream
                 log.warning("web: a frame was not encoded: %s", exc)
                 continue
-            self._jpeg = jpeg
+            self._jpeg, self._encoded_for = jpeg, result
             self.encoded += 1
             assert self._pulse is not None
             self._pulse.fire()

@@ -102,7 +102,7 @@ class WebServer:
         self.video.start(loop)
         self._runner = OneLineRunner(self.app.build(), access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=2.0)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         if self.port == 0:  # tests ask for any free port
             server = site._server
