@@ -32,3 +32,4 @@ test: venv system-deps
 
 lint: venv
 	$(VENV)/bin/ruff check camapp tests
+	$(VENV)/bin/lint-imports

@@ -89,7 +89,7 @@ def single_output_model(model_path: Path, out: Path) -> Path:
     the shape of an image classifier, which camapp must refuse."""
     import flatbuffers
 
-    from camapp.detect.runtime import get_runtime
+    from camapp.tflite.runtime import get_runtime
 
     schema = get_runtime().schema
     m = schema.ModelT.InitFromPackedBuf(bytearray(model_path.read_bytes()), 0)

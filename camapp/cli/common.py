@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
-
-from camapp.errors import CamappError
 
 T = TypeVar("T", int, float)
 SCHEDULES = ("auto", "latency", "throughput")
@@ -51,44 +48,36 @@ def add_schedule_option(g: Any) -> None:
 
 
 def lanes_for(args: argparse.Namespace, realtime: bool) -> int:
-    """Frame-parallel lanes for `--schedule` (1: one interpreter with every thread).
+    """Frame-parallel lanes for `--schedule` (`camapp.session.loader.lanes_for`)."""
+    from camapp.session.loader import lanes_for as lanes
 
-    Lanes win on throughput but each frame takes a 1-thread invoke, so `auto` uses them only
-    where nothing waits on a single frame: a file read as fast as possible.
-    """
-    schedule = getattr(args, "schedule", "latency")
-    cpu = args.device.split(":", 1)[0] == "cpu"
-    if schedule == "throughput" and not cpu:
-        raise CamappError(f"--schedule throughput runs on the CPU; with --device {args.device} use latency")
-    if schedule == "latency" or not cpu or (schedule == "auto" and realtime):
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return max(1, min(int(args.threads or cores), cores))  # a lane more than the cores only costs memory
+    return lanes(getattr(args, "schedule", "latency"), args.device, args.threads, realtime)
+
+
+def model_spec(args: argparse.Namespace, input_size: int | None, **extra: Any) -> Any:
+    """The `ModelSpec` the shared model options ask for."""
+    from camapp.session import ModelSpec
+
+    return ModelSpec(
+        args.model,
+        labels=args.labels,
+        device=args.device,
+        fallback=not args.no_fallback,
+        threads=args.threads,
+        max_detections=args.max_detections,
+        input_size=input_size,
+        schedule=getattr(args, "schedule", "latency"),
+        **extra,
+    )
 
 
 def open_model(args: argparse.Namespace, input_size: int | None, lanes: int = 1, **extra: Any) -> Detector:
     """The detector the shared model options ask for: one fixed input size, or the whole ladder;
     with `lanes` > 1, that many single-thread detectors (`camapp.detect.lanes.Lanes`)."""
-    from camapp.detect import open_detector
+    from camapp.session.loader import load_detector
 
-    detector = open_detector(
-        args.model,
-        labels=args.labels,
-        device=args.device,
-        fallback=not args.no_fallback,
-        threads=1 if lanes > 1 else args.threads,
-        threshold=args.threshold,
-        max_detections=args.max_detections,
-        input_size=input_size,
-        input_sizes=[input_size] if input_size else None,
-        **extra,
-    )
-    detector.classes = frozenset(class_ids(detector.names, args.classes)) if args.classes else None
-    if lanes > 1:
-        from camapp.detect.lanes import Lanes
-
-        return Lanes(detector, lanes)  # type: ignore[return-value]
-    return detector
+    spec = model_spec(args, input_size, background=bool(extra.pop("background", False)))
+    return load_detector(spec, threshold=args.threshold, classes=args.classes, lanes=lanes, **extra)
 
 
 def _positive(text: str, parse: Callable[[str], T], what: str) -> T:
@@ -121,19 +110,3 @@ def score(text: str) -> float:
 
 def csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def class_ids(names: tuple[str, ...], wanted: list[str] | None) -> list[int] | None:
-    """Label names -> class ids; an unknown label is a user error naming the nearest ones."""
-    if not wanted:
-        return None
-    ids = []
-    for label in wanted:
-        matches = [i for i, n in enumerate(names) if n == label]
-        if not matches:
-            raise CamappError(
-                f"unknown class {label!r}: the model's labels include "
-                f"{', '.join(n for n in names[:8] if n != '???')}, ..."
-            )
-        ids.extend(matches)
-    return ids

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import threading
 import time
@@ -21,10 +20,8 @@ from typing import Any
 from camapp.cli.common import (
     add_model_options,
     add_schedule_option,
-    class_ids,
     csv,
-    lanes_for,
-    open_model,
+    model_spec,
     positive_float,
     positive_int,
 )
@@ -116,122 +113,103 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_web_options(p)
 
 
-def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[Any]:
-    """The recorders the flags ask for; a bad path or class fails here, before the run starts."""
-    from camapp.record import DetectionLog, EventRecorder, SnapshotWriter, VideoRecorder
+def outputs(args: argparse.Namespace) -> list[Any]:
+    """What the output flags ask for, as session specs (built and opened by the session)."""
+    from camapp.session import EventSpec, LogSpec, SnapshotSpec
 
-    outputs = [p for p in (args.record, args.log) if p]
-    if len({os.path.realpath(p) for p in outputs}) < len(outputs):
-        raise CamappError("--record and --log must name different files")
-    consumers: list[Any] = []
-    # --no-realtime promises every frame: recorders then queue without bound instead of dropping
-    lossless: dict[str, Any] = {} if args.realtime else {"queue_size": 0}
-    # A recorder that cannot even open its file logs that line itself; here it is raised instead,
-    # so the user sees it once, as the run's one error line.
-    rec_log = logging.getLogger("camapp.record")
-    rec_log.addFilter(_reject_all)
-    try:
-        if args.record:
-            consumers.append(VideoRecorder(args.record, segments=segments(args), **lossless))
-        if args.record_on:
-            class_ids(names, args.record_on)  # unknown labels are a user error
-            consumers.append(EventRecorder(args.record_dir or "recordings", args.record_on, **lossless))
-        elif args.record_dir:
-            raise CamappError("--record-dir goes with --record-on CLASSES")
-        if args.log:
-            consumers.append(DetectionLog(args.log, **lossless))
-        if args.snapshot_dir:
-            consumers.append(SnapshotWriter(args.snapshot_dir, every=args.snapshot_every or 10.0))
-        elif args.snapshot_every:
-            raise CamappError("--snapshot-every goes with --snapshot-dir DIR")
-        for c in consumers:
-            if c.error:
-                raise CamappError(c.error)
-    except BaseException:
-        for c in consumers:
-            c.close()
-        raise
-    finally:
-        rec_log.removeFilter(_reject_all)
-    return consumers
+    specs: list[Any] = []
+    if args.record:
+        specs.append(video(args))
+    if args.record_on:
+        specs.append(EventSpec(args.record_dir or "recordings", tuple(args.record_on)))
+    elif args.record_dir:
+        raise CamappError("--record-dir goes with --record-on CLASSES")
+    if args.log:
+        specs.append(LogSpec(args.log))
+    if args.snapshot_dir:
+        specs.append(SnapshotSpec(args.snapshot_dir, every=args.snapshot_every or 10.0))
+    elif args.snapshot_every:
+        raise CamappError("--snapshot-every goes with --snapshot-dir DIR")
+    return specs
 
 
-def segments(args: argparse.Namespace) -> Any:
-    """The `Segments` policy the --record-segment* options ask for, or None for one file."""
-    from camapp.record import Segments
+def video(args: argparse.Namespace) -> Any:
+    """The `VideoSpec` the --record* options ask for; a bad combination fails here."""
+    from camapp.session import VideoSpec
 
     if not args.record and (args.record_segment or args.record_segment_mb or args.record_keep_mb):
         raise CamappError("--record-segment, --record-segment-mb and --record-keep-mb go with --record FILE")
-    if not (args.record_segment or args.record_segment_mb):
-        if args.record_keep_mb:
-            raise CamappError("--record-keep-mb goes with --record-segment S or --record-segment-mb MB")
-        return None
-    return Segments(args.record, args.record_segment, args.record_segment_mb, args.record_keep_mb)
-
-
-def _reject_all(_record: logging.LogRecord) -> bool:
-    return False
+    spec = VideoSpec(args.record or "x.mp4", args.record_segment, args.record_segment_mb, args.record_keep_mb)
+    spec.segments()  # option mistakes are reported before the camera opens and the model loads
+    return spec
 
 
 def run(args: argparse.Namespace) -> int:
-    from camapp.pipeline import Pipeline
-    from camapp.sources import open_source
+    from camapp.session import Session, SourceSpec
 
     if not args.headless:
         raise CamappError("camapp run needs --headless (the desktop app is `camapp --source SRC`)")
     if args.target_fps and args.input_size != "auto":
         raise CamappError("--target-fps goes with --input-size auto")
     check_web(args)
-    segments(args)  # option mistakes are reported before the camera opens and the model loads
+    video(args)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    source = open_source(
+    source = SourceSpec(
         args.source,
         width=args.width,
         height=args.height,
         fps=args.fps,
         realtime=args.realtime,
         loop=args.loop,
-    )  # fails before the model loads: a wrong camera is reported at once
-    consumers: list[Any] = []
-    try:
-        fixed = args.input_size if isinstance(args.input_size, int) else None
-        # build the other rungs only if auto will use them
-        lanes = lanes_for(args, source.realtime)  # a camera or stream is real-time whatever the flag
-        detector = open_model(args, fixed, lanes, background=args.input_size == "auto")
-        consumers = build_consumers(args, detector.names)
-    except BaseException:
-        source.close()
-        for c in consumers:
-            c.close()
-        raise
-    say(f"source: {describe_source(source)}")
-    threads = getattr(detector, "threads", None)
-    plan = f", {lanes} lanes of 1 thread" if lanes > 1 else (f", {threads} threads" if threads else "")
-    say(f"model: {detector.device}{plan}, input {detector.input_size}, ladder {list(detector.input_sizes)}")
-    pipeline = Pipeline(
-        source, detector, consumers, max_frames=args.max_frames, reconnect_timeout=args.reconnect_timeout
     )
-    if args.input_size == "auto":
-        pipeline.set_input_size("auto", target_fps=args.target_fps)
+    fixed = args.input_size if isinstance(args.input_size, int) else None
+    # build the other rungs only if auto will use them
+    model = model_spec(args, fixed, background=args.input_size == "auto")
+    session = Session()
     seen: Counter[str] = Counter()
-    pipeline.on_result(lambda r: seen.update(set(r.detections.labels)))
-    pipeline.on_state(lambda s: s.state in ("reconnecting", "error") and say(f"{s.state}: {s.message}"))
+    session.subscribe(lambda name, e: on_event(name, e, seen))  # before the first frame
     try:
-        web = start_web(args, pipeline, detector, source)
-    except BaseException:
-        pipeline.stop()  # closes the source and the consumers
-        detector.close()
-        raise
-    try:
-        return drive(pipeline, args, seen, consumers)
+        session.set_threshold(args.threshold)
+        if args.input_size == "auto":
+            session.set_input_size("auto", target_fps=args.target_fps)
+        # the source opens before the model loads: a wrong camera is reported at once
+        session.open(
+            source,
+            model,
+            outputs(args),
+            classes=args.classes,
+            max_frames=args.max_frames,
+            reconnect_timeout=args.reconnect_timeout,
+        ).result()
+        status = session.status()
+        say(f"source: {status['source']['text']}")
+        m = status["model"]
+        say(
+            f"model: {m['running_on']}{m['plan']}, input {status['input_size']}, ladder {[r['size'] for r in status['ladder']]}"
+        )
+        web = start_web(args, session)  # None without --web
+        try:
+            return drive(session, args, seen)
+        finally:
+            if web is not None:
+                web.stop()
     finally:
-        if web is not None:
-            web.stop()
-        detector.close()
+        session.close(timeout=30.0)
 
 
-def drive(pipeline: Any, args: argparse.Namespace, seen: Counter[str], consumers: list[Any]) -> int:
+def on_event(name: str, event: dict[str, Any], seen: Counter[str]) -> None:
+    if name == "result":
+        seen.update(set(event["result"].detections.labels))
+    elif name == "state" and event["state"] == "reconnecting":
+        say(f"reconnecting: {event['text']}")
+    elif name == "state" and event["state"] == "failed" and event["kind"] == "pipeline":
+        say(f"error: {event['text']}")  # the source was lost for good, or inference failed
+
+
+def drive(session: Any, args: argparse.Namespace, seen: Counter[str]) -> int:
     """Run until the input ends, a limit is hit or a signal arrives; then stop and summarize."""
+    from camapp.session import stats_line
+
     stop = threading.Event()
     why = {"reason": "end of input"}
 
@@ -242,9 +220,8 @@ def drive(pipeline: Any, args: argparse.Namespace, seen: Counter[str], consumers
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     next_line = started + args.stats_every
-    pipeline.start()
     try:
-        while not pipeline.wait(0.1):
+        while not session.wait(0.1):
             now = time.monotonic()
             if stop.is_set():
                 break
@@ -252,51 +229,47 @@ def drive(pipeline: Any, args: argparse.Namespace, seen: Counter[str], consumers
                 why["reason"] = f"--duration {args.duration:g} s"
                 break
             if now >= next_line:
-                say(pipeline.stats.line())
+                say(stats_line(session.status()))
                 next_line = now + args.stats_every
         else:
-            if args.max_frames and pipeline.stats.frames >= args.max_frames:
+            if args.max_frames and session.status()["stats"]["frames"] >= args.max_frames:
                 why["reason"] = f"--max-frames {args.max_frames}"
     finally:
-        pipeline.stop()  # closes consumers: recordings are finalized here
+        session.stop().result()  # recordings are finalized here
         for s, handler in previous.items():
             signal.signal(s, handler)
     elapsed = time.monotonic() - started
-    stats = pipeline.stats
-    summarize(stats, elapsed, why["reason"], seen, consumers)
-    if stats.state == "error":
-        say(f"camapp: {stats.message}")
+    status = session.status()
+    summarize(status, elapsed, why["reason"], seen)
+    stats = status["stats"]
+    if stats["state"] == "error":
+        say(f"camapp: {stats['message']}")
         return 1
-    return 1 if any(c.error or getattr(c, "pauses", 0) for c in consumers) else 0
+    return 1 if any(o["error"] or o["pauses"] for o in status["outputs"]) else 0
 
 
-def summarize(stats: Any, elapsed: float, reason: str, seen: Counter[str], consumers: list[Any]) -> None:
-    rate = stats.frames / elapsed if elapsed > 0 else 0.0
+def summarize(status: dict[str, Any], elapsed: float, reason: str, seen: Counter[str]) -> None:
+    st = status["stats"]
+    rate = st["frames"] / elapsed if elapsed > 0 else 0.0
     say(
-        f"summary: {stats.frames} frames in {elapsed:.1f} s ({rate:.1f} fps) | dropped {stats.dropped}"
-        f" | infer {stats.infer_ms:.1f} ms median (p95 {stats.infer_ms_p95:.1f}) | input {stats.input_size}"
+        f"summary: {st['frames']} frames in {elapsed:.1f} s ({rate:.1f} fps) | dropped {st['dropped']}"
+        f" | infer {st['infer_ms']:.1f} ms median (p95 {st['infer_ms_p95']:.1f}) | input {st['input_size']}"
         f" | stopped by {reason}"
     )
     if seen:
         say("frames with: " + ", ".join(f"{label} {n}" for label, n in seen.most_common()))
     else:
         say("frames with: nothing detected")
-    for c in consumers:
-        state = c.error.removeprefix(f"{c.what} ") if c.error else "ok"
-        pauses, lost = getattr(c, "pauses", 0), getattr(c, "frames_lost", 0)
+    for o in status["outputs"]:
+        state = o["error"].removeprefix(f"{o['what']} ") if o["error"] else "ok"
+        pauses, lost = o["pauses"], o["frames_lost"]
         if pauses:  # a segmented recording that ran out of room (frames_lost is part of dropped)
             times = "1 time" if pauses == 1 else f"{pauses} times"
             state += f", paused {times} ({lost} frames not recorded)"
-            if getattr(c, "paused", False):
+            if o["paused"]:
                 state += ", still paused at the end"
-        dropped = c.dropped - lost
-        say(f"{c.what}: {state}" + (f" ({dropped} results dropped)" if dropped else ""))
-
-
-def describe_source(source: Any) -> str:
-    size = f"{source.size[0]}x{source.size[1]}" if source.size else "size unknown"
-    fps = f"{source.fps:g} fps" if source.fps else "fps unknown"
-    return f"{source.name} ({size}, {fps})"
+        dropped = o["dropped"] - lost
+        say(f"{o['what']}: {state}" + (f" ({dropped} results dropped)" if dropped else ""))
 
 
 def say(text: str) -> None:

@@ -59,19 +59,22 @@ def check_web(args: argparse.Namespace) -> None:
         raise CamappError("--web-password must be at least 8 characters")
 
 
-def start_web(args: argparse.Namespace, pipeline: Any, detector: Any, source: Any) -> Any:
-    """The running web server, or None without --web. Call `stop()` on it when the run ends."""
+def start_web(args: argparse.Namespace, session: Any) -> Any:
+    """The running web server over `session`, or None without --web; `stop()` it when the run ends."""
     check_web(args)
     if not getattr(args, "web", None):
         return None
     try:
-        from camapp.web.adapter import PipelineSession
         from camapp.web.bind import start
+        from camapp.web.view import SessionView
     except ImportError as exc:
         raise CamappError(f"--web needs the web extra: pip install 'camapp[web]' ({exc})") from None
     host, port = args.web
-    folder = Path(args.web_dir or args.record_dir or "recordings")
-    session = PipelineSession(pipeline, detector, folder, getattr(source, "name", ""))
-    server = start(session, host, port, fps=args.web_fps or 15.0, password=args.web_password)
-    server.closers.append(session.close)
+    view = SessionView(session, Path(args.web_dir or args.record_dir or "recordings"))
+    try:
+        server = start(view, host, port, fps=args.web_fps or 15.0, password=args.web_password)
+    except BaseException:
+        view.close()
+        raise
+    server.closers.append(view.close)
     return server

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from camapp.detect.base import postprocess, preprocess
-from camapp.detect.model import SSDModel
-from camapp.detect.runtime import Runtime, get_runtime, quiet_native_info
 from camapp.errors import CamappError, ModelError
+from camapp.tflite.model import SSDModel
+from camapp.tflite.runtime import Runtime, get_runtime, quiet_native_info
 from camapp.types import Detections
 
 # The resolution-multiplier ladder for SSD-MobileNet v1 at 300, chosen with `camapp eval` on coco32
@@ -401,9 +401,9 @@ def open_cpu(
     model: str | Path | None, *, labels: str | Path | None = None, device: str = "cpu", **options: Any
 ) -> TFLiteDetector:
     """Resolve `model` through the store, validate it, and build the CPU detector."""
-    from camapp.detect.model import read_model
     from camapp.labels import load_labels
     from camapp.store import resolve_model
+    from camapp.tflite.model import read_model
 
     model_path, labels_path = resolve_model(model, labels, kind="cpu")
     ssd = read_model(model_path)

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from camapp.detect.cpu import TFLiteDetector
-from camapp.detect.model import SSDModel
 from camapp.errors import CamappError, DeviceError, ModelError
 from camapp.hw import usb
 from camapp.hw.edgetpu import load_edgetpu_delegate, parse_device
+from camapp.tflite.model import SSDModel
 from camapp.types import Detections
 
 EDGETPU_SUFFIX = "_edgetpu"
@@ -203,8 +203,8 @@ def open_edgetpu(
     **options: Any,
 ) -> TFLiteDetector:
     """The Edge TPU detector, or (with `fallback`) the CPU one with `fallback_reason` set."""
-    from camapp.detect.model import read_model
     from camapp.labels import load_labels
+    from camapp.tflite.model import read_model
 
     option = parse_device(device)  # a malformed device is a user error, never a fallback
     say = warn or (lambda text: print(f"camapp: warning: {text}", file=sys.stderr))

@@ -17,9 +17,9 @@ import numpy as np
 from flatbuffers import flexbuffers
 
 from camapp.detect.anchors import SSD_MOBILENET_V1, AnchorSpec, quantize, ssd_anchors
-from camapp.detect.model import POSTPROCESS_OP, SSDModel
-from camapp.detect.runtime import get_runtime
 from camapp.errors import ModelError
+from camapp.tflite.model import POSTPROCESS_OP, SSDModel
+from camapp.tflite.runtime import get_runtime
 
 RESHAPE = 22  # schema BuiltinOperator.RESHAPE
 INT32 = 2  # schema TensorType.INT32

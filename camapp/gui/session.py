@@ -18,7 +18,7 @@ from PyQt6.QtCore import QObject, pyqtSignal
 
 from camapp.errors import CamappError, DeviceError, ModelError, SourceError
 from camapp.gui.bridge import ResultBridge
-from camapp.gui.workers import SerialWorker, list_accelerators, list_cameras, measure_rungs
+from camapp.session.worker import SerialWorker, list_accelerators, list_cameras, measure_rungs
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from camapp.gui.settings import Settings
 from camapp.gui.sidebar import SideBar
 from camapp.gui.statusbar import StatusLine
 from camapp.gui.video_view import VideoView
-from camapp.gui.workers import yield_cpu_to_gui
+from camapp.session.worker import yield_cpu_to_gui
 
 VIDEO_FILTER = "Videos (*.mp4 *.mkv *.avi *.mov *.webm *.m4v *.mpg *.mpeg *.ts);;All files (*)"
 NO_CAMERA = "No camera found — open a video file or a stream"

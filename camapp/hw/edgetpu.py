@@ -130,7 +130,7 @@ def load_edgetpu_delegate(
     `load_delegate` defaults to the active runtime's (`get_runtime().load_delegate`).
     """
     if load_delegate is None:
-        from camapp.detect.runtime import get_runtime
+        from camapp.tflite.runtime import get_runtime
 
         load_delegate = get_runtime().load_delegate
     library = library or library_name()

@@ -111,7 +111,7 @@ def _gather(entry: ModelEntry, source: Path | None, tmp: Path, progress: bool) -
 
 def verify(entry: ModelEntry, folder: Path, say: Callable[[str], None]) -> None:
     """Check pinned checksums; for unpinned models, check the TFLite signature and print the hash."""
-    from camapp.detect.model import read_model
+    from camapp.tflite.model import read_model
 
     for f in entry.files:
         digest = sha256_file(folder / f.name)

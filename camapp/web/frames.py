@@ -152,8 +152,8 @@ class MjpegBroadcaster:
                 time.sleep(delay)  # the cap: frames arriving meanwhile replace each other
             self._new.clear()
             result = self._latest
-            if result is None:
-                continue
+            if result is None or result is self._encoded_for:
+                continue  # already sent (a viewer that joined meanwhile got it with the pulse)
             next_at = time.monotonic() + period
             try:
                 jpeg = self._encode(result, self.quality)

@@ -3,8 +3,8 @@
 import pytest
 from conftest import SHARED_MODEL, need
 
-from camapp.detect.model import read_model
 from camapp.labels import load_labels
+from camapp.tflite.model import read_model
 
 
 @pytest.fixture(scope="module")

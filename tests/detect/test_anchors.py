@@ -5,8 +5,8 @@ import pytest
 from conftest import SHARED_MODEL, need
 
 from camapp.detect.anchors import grid_sizes, ssd_anchors
-from camapp.detect.model import read_model
 from camapp.detect.rewrite import embedded_anchors, generated_anchors, resize_problem
+from camapp.tflite.model import read_model
 
 
 @pytest.fixture(scope="module")

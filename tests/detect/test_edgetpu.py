@@ -14,9 +14,9 @@ from conftest import IMAGES, SHARED_MODEL, need
 from camapp.cli import main
 from camapp.detect import open_detector
 from camapp.detect.edgetpu import CPUFallbackDetector, EdgeTPUDetector, open_edgetpu
-from camapp.detect.runtime import Runtime, get_runtime
 from camapp.errors import CamappError, DeviceError
 from camapp.store import load_catalog
+from camapp.tflite.runtime import Runtime, get_runtime
 from tests.hw.sysfs import PI4_ROOT_HUBS, coral, usb_tree
 
 GRACE = IMAGES / "grace_hopper.bmp"

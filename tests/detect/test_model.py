@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from conftest import single_output_model
 
-from camapp.detect.model import read_model
 from camapp.errors import ModelError
+from camapp.tflite.model import read_model
 
 
 def test_real_model_is_recognised(model_path):

@@ -7,10 +7,10 @@ import pytest
 
 from camapp.detect.base import preprocess
 from camapp.detect.cpu import TFLiteDetector
-from camapp.detect.model import parse_model
 from camapp.detect.rewrite import max_detections_of, resize_model, resize_problem
-from camapp.detect.runtime import get_runtime
 from camapp.errors import CamappError, ModelError
+from camapp.tflite.model import parse_model
+from camapp.tflite.runtime import get_runtime
 
 
 def run(content: bytes, image_bgr: np.ndarray, ssd) -> tuple[list[int], list[np.ndarray]]:

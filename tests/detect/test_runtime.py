@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from camapp.detect import open_detector
-from camapp.detect.runtime import get_runtime
 from camapp.errors import CamappError
+from camapp.tflite.runtime import get_runtime
 
 
 def test_forced_runtime_is_the_one_used(detector):

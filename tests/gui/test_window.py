@@ -163,7 +163,7 @@ def test_snapshot_pause_and_settings_restored(qtbot, bottle_window):
 
 
 def test_no_camera_state(qtbot, model_store, tmp_path):
-    from camapp.gui.workers import list_cameras
+    from camapp.session.worker import list_cameras
 
     if list_cameras():
         pytest.skip("this machine has a camera")

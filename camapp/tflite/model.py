@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from camapp.detect.runtime import Runtime, get_runtime
 from camapp.errors import ModelError
+from camapp.tflite.runtime import Runtime, get_runtime
 
 POSTPROCESS_OP = "TFLite_Detection_PostProcess"
 # Order of the post-process op's outputs, fixed by the op's kernel.

@@ -1,5 +1,5 @@
-"""Work that must never run on the GUI thread: one serial worker for the session's slow steps,
-plus the helpers it calls (timing the rungs, finding cameras)."""
+"""Work that must never run on the caller's thread: one serial worker for the session's slow steps,
+plus the helpers it calls (timing the rungs, finding cameras and accelerators)."""
 
 from __future__ import annotations
 

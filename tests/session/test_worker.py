@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from camapp.gui.workers import SerialWorker, measure_rungs
+from camapp.session.worker import SerialWorker, measure_rungs
 
 
 def test_every_rung_is_timed_and_smaller_is_faster(detector, image):

@@ -1,0 +1,33 @@
+"""The session: one running set-up (detector, source, pipeline, recorders) behind every front-end.
+
+`camapp run --headless`, the desktop app and the browser view all drive a `Session` with
+commands and listen to its events; see docs/session.md.
+"""
+
+from camapp.session.core import Session
+from camapp.session.specs import (
+    DetectorInfo,
+    EventSpec,
+    LogSpec,
+    ModelSpec,
+    SnapshotSpec,
+    SourceSpec,
+    VideoSpec,
+    is_camera_spec,
+    is_file_spec,
+)
+from camapp.session.status import stats_line
+
+__all__ = [
+    "DetectorInfo",
+    "EventSpec",
+    "LogSpec",
+    "ModelSpec",
+    "Session",
+    "SnapshotSpec",
+    "SourceSpec",
+    "VideoSpec",
+    "is_camera_spec",
+    "is_file_spec",
+    "stats_line",
+]

@@ -1,0 +1,345 @@
+"""`Session`: one running set-up (detector, source, pipeline, recorders) behind every front-end.
+
+The commands are here (threads and errors: see `camapp.session.base`); recorders in `outputs`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future
+from typing import Any
+
+from camapp.errors import CamappError, SourceError
+from camapp.session.base import kind_of
+from camapp.session.loader import describe_source, detector_info, lanes_for, load_detector
+from camapp.session.outputs import Outputs
+from camapp.session.specs import (
+    SLOTS,
+    DetectorInfo,
+    ModelMissing,
+    ModelSpec,
+    OutputSpec,
+    SourceSpec,
+    class_ids,
+    is_camera_spec,
+    model_missing_message,
+)
+from camapp.session.status import build_status, output_path
+from camapp.session.worker import list_accelerators, list_cameras, measure_rungs
+
+
+class Session(Outputs):
+    """Owns the pipeline's parts; front-ends send commands and listen to events (docs/session.md)."""
+
+    # --- opening ------------------------------------------------------------------------------
+    def open(
+        self,
+        source: str | SourceSpec,
+        model: ModelSpec | None = None,
+        outputs: Iterable[OutputSpec] = (),
+        *,
+        classes: list[str] | None = None,
+        max_frames: int | None = None,
+        reconnect_timeout: float | None = None,
+    ) -> Future:
+        """Stop what runs, (re)load the detector if `model` changed, open `source` and start.
+
+        `outputs` start with the first frame; `classes` (label names) set the class filter.
+        """
+        spec = SourceSpec.of(source)
+        model = model or self.model or ModelSpec(measure=True)
+        self._generation += 1  # results of the pipeline being replaced go quiet now
+        self._limits = {"max_frames": max_frames, "reconnect_timeout": reconnect_timeout}
+        return self._job(lambda: self._open(spec, model, list(outputs), classes))
+
+    def set_model(self, model: ModelSpec) -> Future:
+        """Load another model or device and restart the current source on it."""
+        if self.source is None:
+            return self._job(lambda: self._load(model))
+        return self.open(self.source, model)
+
+    def _open(
+        self, spec: SourceSpec, model: ModelSpec, outputs: list[OutputSpec], classes: list[str] | None
+    ) -> None:
+        from camapp.sources import open_source
+
+        self._stop_pipeline()
+        self.source = spec
+        self._set_state("opening", f"Opening {spec.spec}…")
+        self.emit("opening", text=f"Opening {spec.spec}…")
+        try:  # the source first: a wrong path or URL is reported before the model loads
+            source = open_source(
+                spec.spec,
+                width=spec.width,
+                height=spec.height,
+                fps=spec.fps,
+                realtime=spec.realtime,
+                loop=spec.loop,
+            )
+        except SourceError as exc:
+            self._source_failed(spec, model, exc)
+            raise
+        try:
+            lanes = lanes_for(model.schedule, model.device, model.threads, source.realtime)
+            if self.detector is None or self.model != model or self.lanes != lanes:
+                self._load(model, lanes, classes)
+            elif classes:
+                self.set_classes(classes)
+            if self._cancel.is_set():
+                raise CamappError("the session closed while starting")
+            consumers = self._build(outputs + [s for k, s in self.armed.items() if k not in _slots(outputs)])
+        except BaseException as exc:
+            source.close()
+            if isinstance(exc, CamappError):
+                self._set_state("failed", str(exc), kind_of(exc))
+            raise
+        self._start(spec, source, consumers)
+
+    def _source_failed(self, spec: SourceSpec, model: ModelSpec, exc: SourceError) -> None:
+        cameras = list_cameras() if is_camera_spec(spec.spec) else None
+        if cameras == []:
+            self.emit("cameras", cameras=cameras)
+            kind, text = "no-camera", "No camera found"
+        else:
+            kind, text = "source", str(exc)
+        self.emit("failed", kind=kind, text=text)
+        exc.reported = True  # type: ignore[attr-defined]
+        self._set_state("failed", text, kind)
+        if model.measure and (self.detector is None or self.model != model):
+            # the controls get labels and rungs, and the next source starts without waiting;
+            # a model problem stays off the screen: one problem at a time, the source's
+            with contextlib.suppress(CamappError):
+                self._load(model, quiet=True)
+
+    def _load(
+        self, model: ModelSpec, lanes: int = 1, classes: list[str] | None = None, quiet: bool = False
+    ) -> DetectorInfo:
+        """Load the detector and, with `model.measure`, time its rungs (raises on close)."""
+        if self.detector is not None:
+            self.detector.close()
+            self.detector = None
+            self.info = None
+        missing = model_missing_message(model)
+        if missing:
+            raise ModelMissing(missing)
+        if not quiet:
+            self.emit("opening", text="Loading the model…")
+        with self._lock:
+            self.warnings = []
+        self.emit("warning", text="")  # a new detector: the last one's warnings no longer apply
+        said: list[str] = []
+
+        def warn(text: str) -> None:  # the accelerator's warnings, now or later (a lost Coral)
+            said.append(text)
+            print(f"camapp: warning: {text}", file=sys.stderr)
+            self._warn(text)
+
+        spec = model if model.threads or not self.threads else _with_threads(model, self.threads)
+        det = load_detector(spec, threshold=self.threshold, classes=classes, lanes=lanes, warn=warn)
+        self.detector, self.model, self.lanes = det, model, lanes
+        if classes:
+            self.classes = det.classes
+        for text in getattr(det, "warnings", ()):
+            if text not in said:
+                self._warn(str(text))
+        self.info = detector_info(det)
+        self.emit("detector", info=self.info)
+        if model.measure:
+
+            def progress(n: int, total: int) -> None:
+                if not quiet:
+                    self.emit("opening", text=f"Timing input sizes on this machine… {n + 1}/{total}")
+
+            measured = measure_rungs(det, progress=progress, cancelled=self._cancel.is_set)
+            if self._cancel.is_set():
+                raise CamappError("the session closed while starting")
+            self.rung_ms = measured
+            self.emit("measured", ms=dict(measured))
+        return self.info
+
+    def _warn(self, text: str) -> None:
+        with self._lock:
+            self.warnings.append(text)
+        self.emit("warning", text=text)
+
+    def _start(self, spec: SourceSpec, source: Any, consumers: dict[str, Any]) -> None:
+        from camapp.pipeline import Pipeline
+
+        gen = self._generation
+        pipeline = Pipeline(source, self.detector, list(consumers.values()), **self._limits)
+        pipeline.on_result(lambda r: self._on_result(gen, r))
+        pipeline.on_state(lambda s: self._on_state(gen, s))
+        with self._lock:
+            self.pipeline, self.outputs = pipeline, consumers
+            self.reports = dict(consumers)
+            self.source_text = describe_source(source)
+        self._apply(pipeline)
+        if self.paused:
+            pipeline.pause()
+        pipeline.start()
+        self.emit("opened", source=spec.spec, text=self.source_text)
+        for slot, rec in consumers.items():
+            self.emit("recording_started", what=slot, path=output_path(rec))
+
+    def _on_result(self, gen: int, result: Any) -> None:
+        if gen == self._generation:
+            self.latest = result
+            self.emit("result", result=result)
+
+    def _on_state(self, gen: int, stats: Any) -> None:
+        if gen != self._generation:
+            return
+        if stats.state == "error":
+            self._set_state("failed", stats.message, "pipeline")
+        else:
+            self._set_state(stats.state, stats.message)
+
+    def _apply(self, p: Any) -> None:
+        """Hand the live settings to a new pipeline (leniently: a rung the model lacks is skipped)."""
+        p.set_threshold(self.threshold)
+        p.set_classes(self.classes)
+        det = self.detector
+        if self.threads and det.device == "cpu" and self.threads != getattr(det, "threads", self.threads):
+            p.set_threads(self.threads)
+        sizes = tuple(det.input_sizes)
+        if self.input_size == "auto" and len(sizes) > 1:
+            p.set_input_size("auto", target_fps=self.target_fps)
+        elif isinstance(self.input_size, int) and self.input_size in sizes:
+            p.set_input_size(self.input_size)
+
+    # --- live settings: cheap and thread-safe, applied between frames --------------------------
+    def set_input_size(self, size: int | str, target_fps: float | None = None) -> Future:
+        """A rung of the ladder, or "auto" to hold `target_fps` (default: the source's rate)."""
+        return self._now(
+            lambda p: p.set_input_size(size, target_fps=target_fps), input_size=size, target_fps=target_fps
+        )
+
+    def set_threshold(self, threshold: float) -> Future:
+        return self._now(lambda p: p.set_threshold(threshold), threshold=float(threshold))
+
+    def set_classes(self, classes: Iterable[int | str] | None) -> Future:
+        """Only these classes (ids or label names); None for all."""
+        try:
+            wanted = None if classes is None else list(classes)
+            if wanted and isinstance(wanted[0], str):
+                names = self.info.names if self.info else ()
+                wanted = class_ids(names, [str(c) for c in wanted])
+            ids = None if wanted is None else frozenset(int(c) for c in wanted)
+        except CamappError as exc:
+            return self._refused(exc)
+        return self._now(lambda p: p.set_classes(ids), classes=ids)
+
+    def set_threads(self, threads: int) -> Future:
+        det = self.detector
+        live = det is not None and det.device == "cpu" and callable(getattr(det, "set_threads", None))
+        return self._now(lambda p: live and p.set_threads(threads), threads=int(threads))
+
+    def pause(self) -> Future:
+        return self._now(lambda p: p.pause(), paused=True)
+
+    def resume(self) -> Future:
+        return self._now(lambda p: p.resume(), paused=False)
+
+    def _now(self, call: Callable[[Any], Any], **remember: Any) -> Future:
+        """Apply to the running pipeline (validated there), then remember for the next one."""
+        p = self.pipeline
+        try:
+            if p is not None:
+                call(p)
+        except CamappError as exc:
+            return self._refused(exc)
+        with self._lock:
+            for key, value in remember.items():
+                setattr(self, key, value)
+        future: Future = Future()
+        future.set_result(None)
+        return future
+
+    def _refused(self, exc: CamappError) -> Future:
+        future: Future = Future()
+        self._fail(exc, "setting", future)
+        return future
+
+    # --- devices and the model store ----------------------------------------------------------
+    def scan_devices(self) -> None:
+        """Cameras and accelerators, found on a thread of their own (probing can be slow)."""
+
+        def scan() -> None:
+            self.emit("cameras", cameras=list_cameras())
+            self.emit("accelerators", accelerators=list_accelerators())
+
+        threading.Thread(target=scan, name="camapp-scan", daemon=True).start()
+
+    def fetch_model(self) -> Future:
+        """Download the default model into the store."""
+
+        def fetch() -> None:
+            from camapp.store import load_catalog
+            from camapp.store.fetch import fetch
+
+            self.emit("opening", text="Downloading the model…")
+            try:
+                fetch(load_catalog().default("cpu"), progress=False, say=lambda _: None)
+            except CamappError as exc:
+                raise ModelMissing(f"Download failed: {exc}") from None
+            self.emit("fetched")
+
+        return self._job(fetch)
+
+    # --- running and stopping -----------------------------------------------------------------
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the input ended, an error stopped the pipeline, or there is none."""
+        p = self.pipeline
+        return True if p is None else p.wait(timeout)
+
+    def status(self) -> dict[str, Any]:
+        """A JSON-able snapshot of everything a front-end shows (see `camapp.session.status`)."""
+        return build_status(self)
+
+    def stop(self) -> Future:
+        """Stop the pipeline and finalize every recorder; the detector stays loaded."""
+        return self._job(self._stop_pipeline)
+
+    def _stop_pipeline(self) -> None:
+        with self._lock:
+            p, self.pipeline = self.pipeline, None
+            outputs, self.outputs = self.outputs, {}
+        if p is not None:
+            p.stop(timeout=3.0)  # closes every consumer: recordings are finalized here
+            self._last_stats = p.stats
+        for slot, rec in outputs.items():
+            rec.close()
+            self._stopped(slot, rec)
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Finalize recordings, stop every thread, free the detector; True if done in time."""
+
+        def final() -> None:
+            self._stop_pipeline()
+            if self._snapshots is not None:
+                self._snapshots.close()
+            if self.detector is not None:
+                self.detector.close()
+                self.detector = None
+
+        self._cancel.set()
+        self._generation += 1
+        ok = self.worker.run_and_wait(final, timeout)
+        self._set_state("closed")
+        with self._lock:
+            self._closed = True
+        self.worker.stop()
+        return ok
+
+
+def _slots(specs: list[OutputSpec]) -> set[str]:
+    return {SLOTS[type(s)] for s in specs}
+
+
+def _with_threads(model: ModelSpec, threads: int) -> ModelSpec:
+    from dataclasses import replace
+
+    return replace(model, threads=threads)

@@ -1,0 +1,128 @@
+"""The session's status as one JSON-able dict: what every front-end shows, read in one call.
+
+`camapp run --stats-every` prints its lines from it, the desktop app's status bar could, and a
+browser view can send it as it is (`json.dumps(session.status())`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from camapp.session.core import Session
+
+STATS_FIELDS = (
+    "capture_fps",
+    "inference_fps",
+    "infer_ms",
+    "infer_ms_p95",
+    "latency_ms",
+    "dropped",
+    "frames",
+    "input_size",
+    "state",
+    "message",
+)
+
+
+def output_path(rec: Any) -> str:
+    """The file (or, for segments and clips, the pattern or folder) a recorder writes."""
+    segments = getattr(rec, "segments", None)
+    if segments is not None:
+        return str(segments.pattern)
+    path = getattr(rec, "path", None)
+    return str(path if path is not None else rec.directory)
+
+
+def frames_of(rec: Any) -> int:
+    """Frames (or log lines, or snapshots) a recorder has written."""
+    for name in ("frames_written", "lines"):
+        value = getattr(rec, name, None)
+        if value is not None:
+            return int(value)
+    if hasattr(rec, "events"):
+        active = [rec.active] if getattr(rec, "active", None) is not None else []
+        return sum(int(e.frames) for e in list(rec.events) + active)
+    return len(getattr(rec, "saved", ()))
+
+
+def output_status(slot: str, rec: Any, active: bool) -> dict[str, Any]:
+    out = {
+        "slot": slot,
+        "what": rec.what,
+        "path": output_path(rec),
+        "active": active,
+        "error": rec.error,
+        "frames": frames_of(rec),
+        "dropped": int(rec.dropped),
+        "pauses": int(getattr(rec, "pauses", 0)),
+        "frames_lost": int(getattr(rec, "frames_lost", 0)),
+        "paused": bool(getattr(rec, "paused", False)),
+        "elapsed": float(getattr(rec, "elapsed", 0.0)),
+    }
+    files = getattr(rec, "files", None)
+    if files is not None:
+        out["files"] = [str(f) for f in files]
+    events = getattr(rec, "events", None)
+    if events is not None:
+        out["clips"] = [str(e.path) for e in events]
+    return out
+
+
+def stats_dict(stats: Any) -> dict[str, Any]:
+    return {name: getattr(stats, name) for name in STATS_FIELDS}
+
+
+def stats_line(status: dict[str, Any]) -> str:
+    """The line `camapp run` prints every few seconds, from a status snapshot."""
+    from camapp.pipeline import Stats
+
+    return Stats(**status["stats"]).line()
+
+
+def build_status(s: Session) -> dict[str, Any]:
+    with s._lock:
+        pipeline, det, info, src = s.pipeline, s.detector, s.info, s.source
+        outputs, reports = dict(s.outputs), dict(s.reports)
+        state, text, kind = s.state, s.state_text, s.failure_kind
+        warnings = list(s.warnings)
+    stats = pipeline.stats if pipeline is not None else getattr(s, "_last_stats", None)
+    if pipeline is not None:
+        s._last_stats = stats  # kept for the summary after stop()
+    input_size = int(det.input_size) if det is not None else None
+    names = info.names if info is not None else ()
+    video = outputs.get("video")
+    return {
+        "state": state,
+        "state_text": text,
+        "failure_kind": kind,
+        "source": None
+        if src is None
+        else {"spec": src.spec, "text": s.source_text, "realtime": src.realtime, "loop": src.loop},
+        "model": None
+        if info is None or s.model is None
+        else {
+            "model": s.model.model,
+            "device": info.device,
+            "running_on": info.running_on,
+            "plan": info.plan,
+            "fixed_reason": info.fixed_reason,
+        },
+        "input_size": input_size,
+        "ladder": [{"size": int(z), "ms": s.rung_ms.get(z)} for z in (info.sizes if info else ())],
+        "auto": bool(pipeline.auto) if pipeline is not None else s.input_size == "auto",
+        "target_fps": s.target_fps,
+        "threshold": s.threshold,
+        "classes": None if s.classes is None else sorted({names[i] for i in s.classes if i < len(names)}),
+        "threads": s.threads,
+        "paused": s.paused,
+        "recording": {
+            "active": video is not None,
+            "path": output_path(video) if video is not None else None,
+            "frames": frames_of(video) if video is not None else 0,
+        },
+        "outputs": [output_status(k, r, k in outputs) for k, r in reports.items()],
+        "armed": sorted(s.armed),
+        "stats": stats_dict(stats) if stats is not None else None,
+        "warnings": warnings,
+    }
