@@ -56,7 +56,7 @@ def page(model_store: Path, tmp_path_factory: pytest.TempPathFactory):
         assert proc.returncode == 0 and "Traceback" not in out, out
 
 
-def wait_for(check, timeout: float = 20.0, what: str = "condition"):
+def wait_for(check, timeout: float = 30.0, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
@@ -80,10 +80,9 @@ def test_the_page_shows_live_video_and_figures(page) -> None:
     video = driver.find_element(By.ID, "video")
     wait_for(lambda: driver.execute_script("return arguments[0].naturalWidth", video) == 768, what="video")
     first = shot(video)
-    time.sleep(1.5)
-    second = shot(video)
-    assert first.shape == second.shape and first.shape[1] > 300
-    assert float(np.abs(first - second).mean()) > 1.0, "the video did not change between screenshots"
+    assert first.shape[1] > 300
+    # two screenshots a moment apart differ (retried: a loaded machine may stall a second)
+    wait_for(lambda: float(np.abs(shot(video) - first).mean()) > 1.0, 15, "the video to change")
 
 
 def test_the_slider_changes_the_input_size_shown_in_the_figures(page) -> None:
