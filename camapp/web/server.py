@@ -7,9 +7,11 @@ Every answer that is not a success is one line of plain text with a 4xx status (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,9 @@ TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 MAX_BODY = 16 * 1024
 FIGURES_EVERY = 0.5  # seconds between figure pushes when nothing changed
 BOUNDARY = "camappframe"
+WRITE_HIGH = 16 * 1024  # bytes a viewer's connection buffers in user space before writes wait
+STALL_S = 20.0
+SEND_BUFFER = 128 * 1024  # a viewer's kernel send buffer (LAN or loopback: plenty for 15 fps)
 HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -58,6 +63,8 @@ class WebApp:
         self.video = broadcaster
         self.changed: Pulse | None = None
         self.closing = False
+        self.max_buffered = 0  # most bytes one viewer's connection held in user space after a write
+        self.stalled = 0  # viewers let go for reading nothing
 
     def build(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware], client_max_size=MAX_BODY)
@@ -111,6 +118,8 @@ class WebApp:
             "fps_cap": self.video.fps,
             "encoded": self.video.encoded,
             "skipped": self.video.skipped,
+            "max_buffered": self.max_buffered,
+            "stalled": self.stalled,
         }
         return status
 
@@ -165,13 +174,28 @@ class WebApp:
             return refused
         resp = web.StreamResponse(headers={"Content-Type": f"multipart/x-mixed-replace; boundary={BOUNDARY}"})
         await resp.prepare(request)
-        async for jpeg in self.video.frames():
-            if self.closing:
-                break
-            head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
-            await resp.write(head.encode())
-            await resp.write(jpeg)  # waits while this viewer's socket is full: it skips frames
-            await resp.write(b"\r\n")
+        transport = request.transport
+        if transport is not None:  # pause writing once about one frame waits in user space
+            transport.set_write_buffer_limits(high=WRITE_HIGH)
+            sock = transport.get_extra_info("socket")
+            if sock is not None:  # and keep the kernel's share small too: a few frames at most
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+        try:
+            async for jpeg in self.video.frames():
+                if self.closing:
+                    break
+                head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+                # waits while this viewer's socket is full (it skips frames meanwhile); a viewer
+                # that reads nothing for STALL_S seconds is let go
+                await asyncio.wait_for(resp.write(head.encode() + jpeg + b"\r\n"), STALL_S)
+                if transport is not None:
+                    self.max_buffered = max(self.max_buffered, transport.get_write_buffer_size())
+        except asyncio.TimeoutError:
+            self.stalled += 1
+            log.info("web: a viewer read nothing for %g s; closed", STALL_S)
+            if transport is not None:
+                transport.abort()  # drop what it never read; finishing the response would wait again
         return resp
 
     # -- controls ---------------------------------------------------------------------------------
