@@ -54,7 +54,8 @@ class WebServer:
         self.session = session
         self.host = host
         self.port = port
-        self.guard = Guard(secret, loopback_only=is_loopback(host))
+        # without a secret, only loopback names may reach it (DNS rebinding); a secret covers a proxy too
+        self.guard = Guard(secret, loopback_only=is_loopback(host) and secret is None)
         self.video = MjpegBroadcaster(fps)
         self.app = WebApp(session, self.guard, self.video)
         self._loop: asyncio.AbstractEventLoop | None = None

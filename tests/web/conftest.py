@@ -47,10 +47,12 @@ def stop_run(proc: subprocess.Popen) -> str:
 def served(model_store: Path, tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("web-recordings")
     proc, url, _ = start_run(model_store, folder)
-    web = Web(url)
-    web.folder = folder  # type: ignore[attr-defined]
-    web.wait_status(lambda s: s["frames"] > 0 if "frames" in s else False, timeout=60)
-    yield web
-    out = stop_run(proc)
+    try:
+        web = Web(url)
+        web.folder = folder  # type: ignore[attr-defined]
+        web.wait_status(lambda s: s["frames"] > 0, timeout=60)
+        yield web
+    finally:
+        out = stop_run(proc)
     assert proc.returncode == 0, out
     assert "Traceback" not in out, out

@@ -40,18 +40,20 @@ def page(model_store: Path, tmp_path_factory: pytest.TempPathFactory):
     from selenium import webdriver  # the test extra; a missing one is an error, never a skip
 
     folder = tmp_path_factory.mktemp("web-browser")
-    proc, url, _ = start_run(model_store, folder)
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
+    proc, url, _ = start_run(model_store, folder)
+    driver = None
     try:
+        driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
         driver.get(url + "/")
         yield driver, Web(url), folder
     finally:
-        driver.quit()
+        if driver is not None:
+            driver.quit()
         out = stop_run(proc)
         assert proc.returncode == 0 and "Traceback" not in out, out
 
@@ -106,9 +108,12 @@ def test_record_and_stop_from_the_page_lists_the_new_file(page) -> None:
     from selenium.webdriver.common.by import By
 
     driver, web, folder = page
-    rows = lambda: [
-        r.get_attribute("data-name") for r in driver.find_elements(By.CSS_SELECTOR, "#files tbody tr")
-    ]  # noqa: E731
+
+    def rows() -> list[str]:
+        return [
+            r.get_attribute("data-name") for r in driver.find_elements(By.CSS_SELECTOR, "#files tbody tr")
+        ]
+
     before = set(rows())
     record = driver.find_element(By.ID, "record")
     record.click()

@@ -126,3 +126,30 @@ def test_event_recording_on_and_off(served: Web) -> None:
     assert served.status()["events"]["on"] is True  # a refused change keeps what ran
     s = served.post("events", {"on": False})
     assert s["events"]["on"] is False
+
+
+def test_without_a_secret_only_loopback_host_names_get_in(served: Web) -> None:
+    """A DNS-rebinding page reaches 127.0.0.1 under its own name: refused, reads and controls."""
+    code, body, _ = served.request("GET", "/api/status", headers={"Host": "rebind.example:80"})
+    assert code == 403 and body == b"forbidden: unknown host\n"
+    code, body, _ = served.request(
+        "POST",
+        "/api/pause",
+        b'{"on": true}',
+        {"Host": "rebind.example", "Content-Type": "application/json", "X-Camapp-Key": ""},
+    )
+    assert code == 403 and served.status()["paused"] is False
+    code, _, _ = served.request("GET", "/api/status", headers={"Host": f"localhost:{served.port}"})
+    assert code == 200
+
+
+def test_a_cross_origin_form_post_is_refused(served: Web) -> None:
+    """What a foreign page can send without a preflight: no custom header, its own Origin."""
+    code, body, _ = served.request(
+        "POST",
+        "/api/record",
+        b'{"on": true}',
+        {"Content-Type": "text/plain", "Origin": "http://evil.example"},
+    )
+    assert code == 403 and body.decode().count("\n") == 1
+    assert served.status()["recording"]["on"] is False

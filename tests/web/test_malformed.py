@@ -22,10 +22,12 @@ def guarded(model_store: Path, tmp_path_factory: pytest.TempPathFactory):
     os.symlink("/etc/passwd", folder / "leak.txt")  # symlinks pointing out of the folder
     os.symlink("/etc", folder / "outside")
     proc, url, _ = start_run(model_store, folder, "--web-password", PASSWORD)
-    web = Web(url, key=PASSWORD)
-    web.wait_status(lambda s: s["frames"] > 0, timeout=60)
-    yield web
-    out = stop_run(proc)
+    try:
+        web = Web(url, key=PASSWORD)
+        web.wait_status(lambda s: s["frames"] > 0, timeout=60)
+        yield web
+    finally:
+        out = stop_run(proc)
     assert proc.returncode == 0 and "Traceback" not in out, out
 
 
@@ -100,7 +102,7 @@ def malformed(web: Web) -> list[tuple[str, str, bytes | None, dict[str, str]]]:
         ("DELETE", "/files/clip.mp4", None, {}),
         ("GET", "/api/pause", None, {}),
         ("GET", "/api/status", None, {"Host": "evil.example"}),
-        ("POST", "/api/pause", b'{"on": false}', {**good, "Host": "rebind.example:80"}),
+        ("POST", "/api/pause", b'{"on": false}', {**good, "Host": "rebind.example", "X-Camapp-Key": "x"}),
     ]
     return reqs
 
