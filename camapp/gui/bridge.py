@@ -1,4 +1,4 @@
-"""Carrying pipeline results from its thread to the GUI thread, newest only.
+"""The Qt bridge: session events to signals on the GUI thread, and pipeline results newest only.
 
 The pipeline calls `push` on its own thread. `push` only stores the result and, if no delivery
 is already queued, emits `ready` through a queued connection. The GUI slot then takes whatever
@@ -9,7 +9,9 @@ between two deliveries are dropped (and counted).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QObject, Qt, pyqtSignal
@@ -102,3 +104,105 @@ class ResultBridge(QObject):
                 return
             self.delivered += 1
         self.result.emit(latest)
+
+
+class SessionBridge(QObject):
+    """The one adapter between the Qt-free `camapp.session.Session` and the window.
+
+    Session events arrive on worker, pipeline and recorder threads; re-emitted here as signals
+    of an object living on the GUI thread, Qt queues them to it. Results go through a
+    `ResultBridge`, so a busy GUI only ever paints the newest. Commands pass straight through:
+    they return at once and never raise (failures come back as `failed`).
+    """
+
+    opening = pyqtSignal(str)  # progress text while loading/measuring/opening
+    detector_ready = pyqtSignal(object)  # camapp.session.DetectorInfo
+    opened = pyqtSignal(str)  # the source spec now streaming
+    failed = pyqtSignal(str, str)  # kind ("model-missing", "no-camera", "source", "record", ...), text
+    measured = pyqtSignal(object)  # dict[int, float]: ms per rung on this machine
+    cameras = pyqtSignal(object)  # list[(spec, label)]
+    accelerators = pyqtSignal(object)  # list[(device, label)], e.g. ("edgetpu:usb:0", "Edge TPU (USB 3)")
+    warning = pyqtSignal(str)  # e.g. the Edge TPU fell back to the CPU, and why
+    recording_started = pyqtSignal(str)  # the video recording's path
+    recording_stopped = pyqtSignal(str, int)  # path, frames written
+    output_started = pyqtSignal(str, str)  # slot ("video", "events", "log"), path
+    output_stopped = pyqtSignal(str, str, int)  # slot, path, frames (or log lines)
+    snapshot_saved = pyqtSignal(str)
+    fetched = pyqtSignal()
+
+    def __init__(self, results: ResultBridge, parent: QObject | None = None) -> None:
+        from camapp.session import Session
+
+        super().__init__(parent)
+        self.results = results
+        self.core = Session()
+        self._on_result, self._on_state = results.attach()
+        self._plain: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
+            "opening": lambda e: (self.opening, e["text"]),
+            "detector": lambda e: (self.detector_ready, e["info"]),
+            "opened": lambda e: (self.opened, e["source"]),
+            "failed": lambda e: (self.failed, e["kind"], e["text"]),
+            "measured": lambda e: (self.measured, e["ms"]),
+            "cameras": lambda e: (self.cameras, e["cameras"]),
+            "accelerators": lambda e: (self.accelerators, e["accelerators"]),
+            "warning": lambda e: (self.warning, e["text"]),
+            "snapshot": lambda e: (self.snapshot_saved, e["path"]),
+            "fetched": lambda e: (self.fetched,),
+        }
+        self.core.subscribe(self._event)
+
+    def __getattr__(self, name: str) -> Any:
+        """The session's read-only state (`detector`, `pipeline`, `rung_ms`, `worker`, ...)."""
+        if name == "core":
+            raise AttributeError(name)
+        return getattr(self.core, name)
+
+    @property
+    def spec(self) -> str | None:
+        return self.core.source.spec if self.core.source is not None else None
+
+    @property
+    def recorder(self) -> Any:
+        return self.core.outputs.get("video")
+
+    def _event(self, name: str, e: dict[str, Any]) -> None:
+        """Any thread: hand the event to the GUI thread as a signal."""
+        if name == "result":
+            self._on_result(e["result"])
+        elif name == "state":
+            if e["kind"] == "pipeline":  # the pipeline's own error state
+                self._on_state("error", e["text"])
+            elif e["state"] in ("starting", "running", "paused", "reconnecting", "ended"):
+                self._on_state(e["state"], e["text"])
+        elif name == "recording_started":
+            self.output_started.emit(e["what"], e["path"])
+            if e["what"] == "video":
+                self.recording_started.emit(e["path"])
+        elif name == "recording_stopped":
+            self.output_stopped.emit(e["what"], e["path"], e["frames"])
+            if e["what"] == "video":
+                self.recording_stopped.emit(e["path"], e["frames"])
+        elif name in self._plain:
+            signal, *args = self._plain[name](e)
+            signal.emit(*args)
+
+    def open(self, spec: str, model: Any) -> None:
+        """Stop what runs now, then (re)load the detector if `model` changed and start `spec`."""
+        self.results.detach()
+        self._on_result, self._on_state = self.results.attach()
+        self.core.open(spec, model)
+
+    def start_recording(
+        self, folder: Path, segment_s: float | None = None, keep_mb: float | None = None
+    ) -> None:
+        """Record into `folder`: one time-stamped file, or segments of `segment_s` seconds."""
+        from camapp.session import VideoSpec
+
+        name = "camapp.mp4" if segment_s else time.strftime("camapp-%Y%m%d-%H%M%S.mp4")
+        keep = keep_mb if segment_s else None
+        self.core.start_recording(VideoSpec(str(folder / name), segment_s, keep_mb=keep, make_folder=True))
+
+    def shutdown(self, timeout: float = 5.0) -> bool:
+        """Finalize any recording and stop every thread; True if all finished in time."""
+        self.results.detach()
+        return self.core.close(timeout)

@@ -7,12 +7,27 @@ tests can point at or delete one known location. `CAMAPP_CONFIG_DIR` overrides t
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from PyQt6.QtCore import QByteArray, QSettings
 
 from camapp.gui.paths import default_output_dir, settings_path
+
+
+@dataclass
+class OutputChoices:
+    """The Events / log / long-recording controls (`camapp.gui.recording_panel`)."""
+
+    events: bool = False  # record a clip whenever one of `event_classes` is seen
+    event_classes: str = "person"  # comma-separated label names
+    pre_roll: float = 3.0  # seconds before the first sighting
+    post_roll: float = 5.0  # seconds after the last
+    events_dir: str = ""  # "" = the output folder's "events" subfolder
+    log: bool = False  # write detections as JSON Lines beside the recordings
+    segment_min: float = 0.0  # cut long recordings every N minutes; 0 = one file
+    keep_gb: float = 0.0  # with segments, delete the oldest beyond this; 0 = keep all
 
 
 class Settings:
@@ -111,6 +126,23 @@ class Settings:
     @output_dir.setter
     def output_dir(self, value: Path | str) -> None:
         self._set("output_dir", str(value))
+
+    @property
+    def outputs(self) -> OutputChoices:
+        default = OutputChoices()
+        return OutputChoices(
+            **{
+                f.name: self._get(
+                    f"outputs/{f.name}", getattr(default, f.name), type(getattr(default, f.name))
+                )
+                for f in fields(OutputChoices)
+            }
+        )
+
+    @outputs.setter
+    def outputs(self, value: OutputChoices) -> None:
+        for f in fields(OutputChoices):
+            self._set(f"outputs/{f.name}", getattr(value, f.name))
 
     @property
     def geometry(self) -> QByteArray | None:

@@ -19,12 +19,13 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from camapp.gui.bridge import ResultBridge
-from camapp.gui.session import DetectorConfig, DetectorInfo, LiveSettings, Session, is_file_spec
+from camapp.gui.bridge import ResultBridge, SessionBridge
+from camapp.gui.outputs import OutputControls
 from camapp.gui.settings import Settings
 from camapp.gui.sidebar import SideBar
 from camapp.gui.statusbar import StatusLine
 from camapp.gui.video_view import VideoView
+from camapp.session import DetectorInfo, ModelSpec, is_file_spec
 from camapp.session.worker import yield_cpu_to_gui
 
 VIDEO_FILTER = "Videos (*.mp4 *.mkv *.avi *.mov *.webm *.m4v *.mpg *.mpeg *.ts);;All files (*)"
@@ -42,7 +43,7 @@ class GuiOptions:
     threshold: float | None = None
 
 
-class MainWindow(QMainWindow):
+class MainWindow(OutputControls, QMainWindow):
     def __init__(self, settings: Settings, options: GuiOptions | None = None) -> None:
         super().__init__()
         self.settings = settings
@@ -50,7 +51,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("camapp")
         self.setAcceptDrops(True)
         self.bridge = ResultBridge(self)
-        self.session = Session(self.bridge, self)
+        self.session = SessionBridge(self.bridge, self)
         self.view = VideoView()
         self.side = SideBar()
         self.latest: Any = None  # the newest Result shown
@@ -69,6 +70,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self._build_status()
         self._restore()
+        self._build_outputs()
         self._connect()
         self._shortcuts()
         self.ticker = QTimer(self)
@@ -103,12 +105,11 @@ class MainWindow(QMainWindow):
         self.side.rungs.auto.blockSignals(True)
         self.side.rungs.auto.setChecked(s.input_size == "auto")
         self.side.rungs.auto.blockSignals(False)
-        self.live = LiveSettings(
-            threshold=threshold,
-            input_size=s.input_size,
-            target_fps=s.target_fps,
-            threads=self.side.threads.value(),
-        )
+        core = self.session.core  # remembered until a source runs, then applied to it
+        core.set_threshold(threshold)
+        core.set_threads(self.side.threads.value())
+        if s.input_size is not None:
+            core.set_input_size(s.input_size, target_fps=s.target_fps if s.input_size == "auto" else None)
         self._update_folder()
 
     def _connect(self) -> None:
@@ -159,14 +160,15 @@ class MainWindow(QMainWindow):
     # --- starting -----------------------------------------------------------------------------
     def start(self) -> None:
         """Open the source from the command line, else the last one, else the default camera."""
-        self.session.scan_devices()
+        self.session.core.scan_devices()
+        self._arm_outputs()
         spec = self.options.source or self.settings.source
         if spec and not self.options.source and not ("://" in spec or spec.isdigit() or is_file_spec(spec)):
             spec = None  # a remembered file that has gone away
         self.open_source(spec or "0")
 
-    def config(self) -> DetectorConfig:
-        return DetectorConfig(model=self.options.model, device=self.side.device.currentData() or "cpu")
+    def config(self) -> ModelSpec:
+        return ModelSpec(self.options.model, device=self.side.device.currentData() or "cpu", measure=True)
 
     def open_source(self, spec: str) -> None:
         self.view.set_message("Starting…", spec)
@@ -224,11 +226,13 @@ class MainWindow(QMainWindow):
             self.side.classes.blockSignals(True)
             self.side.classes.set_labels(info.names, self.settings.classes)
             self.side.classes.blockSignals(False)
-            self.live.classes = self.side.classes.selected()
-        rung = self.live.input_size if isinstance(self.live.input_size, int) else info.input_size
+            self.session.core.set_classes(self.side.classes.selected())
+        wanted = self.session.core.input_size
+        rung = wanted if isinstance(wanted, int) else info.input_size
         self.side.rungs.set_sizes(
             info.sizes, rung if rung in info.sizes else info.input_size, info.fixed_reason
         )
+        self._show_device(info)
 
     def _on_opened(self, spec: str) -> None:
         self.view.clear_frame()
@@ -237,9 +241,6 @@ class MainWindow(QMainWindow):
         self.settings.source = spec
         self._select_source(spec)
         self._set_streaming(True)
-        self.session.apply(self.live)
-        if self.side.pause.isChecked():
-            self.session.pause(True)
 
     def _set_streaming(self, on: bool) -> None:
         """Record, snapshot and pause only mean something while a source streams."""
@@ -247,13 +248,14 @@ class MainWindow(QMainWindow):
             button.setEnabled(on)
 
     def _on_failed(self, kind: str, text: str) -> None:
+        if self._output_failed(kind, text):
+            return
         self.fetch_button.setVisible(kind == "model-missing")
         if kind == "snapshot":
             self.state_label.setText(text)
             return
-        if kind != "record":
-            self.view.clear_frame()
-            self._set_streaming(False)
+        self.view.clear_frame()
+        self._set_streaming(False)
         if kind == "no-camera":
             self.view.set_message(NO_CAMERA, "Use “Open video file…”, “Stream URL…” or drop a file here.")
             self.state_label.setText("No camera found")
@@ -262,14 +264,6 @@ class MainWindow(QMainWindow):
                 text, "Run  camapp models fetch  in a terminal, or press “Fetch model” below."
             )
             self.state_label.setText(f"{text}: run 'camapp models fetch'")
-        elif kind == "record":
-            self.side.record.blockSignals(True)
-            self.side.record.setChecked(False)
-            self.side.record.setText("Record  (R)")
-            self.side.record.blockSignals(False)
-            self.recording_path = None
-            self.side.record_info.setText(text)
-            self.state_label.setText(text)
         else:
             self.view.set_message("Cannot start", text)
             self.state_label.setText(text)
@@ -333,87 +327,48 @@ class MainWindow(QMainWindow):
             self.side.record_info.setText(f"{self.status.show_recording(elapsed)}\n{self.recording_path}")
         else:
             self.status.show_recording(None)
+        self._tick_outputs()
 
     # --- live controls ------------------------------------------------------------------------
     def _rung_chosen(self, size: int) -> None:
-        self.live.input_size = size
         self.settings.input_size = size
-        self.session.apply(self.live)
+        self.session.core.set_input_size(size)
 
     def _auto_chosen(self, fps: float) -> None:
-        self.live.input_size = "auto"
-        self.live.target_fps = fps
         self.settings.input_size = "auto"
         self.settings.target_fps = fps
-        self.session.apply(self.live)
+        self.session.core.set_input_size("auto", target_fps=fps)
 
     def _threads_changed(self, value: int) -> None:
-        self.live.threads = value
         self.settings.threads = value
-        self.session.apply(self.live)
+        self.session.core.set_threads(value)
 
     def _threshold_moved(self, value: int) -> None:
-        self.live.threshold = value / 100.0
-        self.settings.threshold = self.live.threshold
-        self.session.apply(self.live)
+        self.settings.threshold = value / 100.0
+        self.session.core.set_threshold(value / 100.0)
 
     def _classes_changed(self, ids: set[int] | None) -> None:
-        self.live.classes = ids
         self.settings.classes = self.side.classes.selected_names()
-        self.session.apply(self.live)
+        self.session.core.set_classes(ids)
 
     def _pause_toggled(self, on: bool) -> None:
-        self.session.pause(on)
+        (self.session.core.pause if on else self.session.core.resume)()
         self.side.pause.setText("Resume  (Space)" if on else "Pause  (Space)")
         icon = QStyle.StandardPixmap.SP_MediaPlay if on else QStyle.StandardPixmap.SP_MediaPause
         self.side.pause.setIcon(self.style().standardIcon(icon))
-
-    def _record_toggled(self, on: bool) -> None:
-        if on:
-            self.session.start_recording(self.output_dir())
-            self.side.record.setText("Stop recording  (R)")
-        else:
-            self.session.stop_recording()
-            self.side.record.setText("Record  (R)")
-
-    def _on_recording_started(self, path: str) -> None:
-        self.recording_path = path
-        self._rec_started = time.monotonic()
-        self.state_label.setText(f"Recording to {path}")
-
-    def _on_recording_stopped(self, path: str, frames: int) -> None:
-        if self.recording_path is None:  # ended by an error, already shown
-            return
-        self.recording_path = None
-        self.side.record_info.setText(f"Saved {frames} frames:\n{path}")
-        self.state_label.setText(f"Saved recording: {path}")
-        if self.side.record.isChecked():
-            self.side.record.blockSignals(True)
-            self.side.record.setChecked(False)
-            self.side.record.setText("Record  (R)")
-            self.side.record.blockSignals(False)
 
     def snapshot(self) -> None:
         if self.latest is None:
             self.state_label.setText("Nothing to snapshot yet")
             return
-        self.session.snapshot(self.output_dir(), self.latest)
+        self.session.core.snapshot(self.output_dir(), self.latest)
 
     def output_dir(self) -> Path:
         return self.output_override or self.settings.output_dir
 
-    def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Output folder", str(self.settings.output_dir))
-        if folder:
-            self.settings.output_dir = folder
-            self._update_folder()
-
-    def _update_folder(self) -> None:
-        self.side.folder.setText(f"Saving to {self.settings.output_dir}")
-
     def _fetch_model(self) -> None:
         self.fetch_button.setEnabled(False)
-        self.session.fetch_model()
+        self.session.core.fetch_model()
 
     # --- full screen and closing --------------------------------------------------------------
     def toggle_full_screen(self) -> None:

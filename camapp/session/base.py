@@ -94,7 +94,8 @@ class SessionBase:
         self.emit("state", state=state, text=text, kind=kind)
 
     def _fail(self, exc: BaseException, kind: str | None = None, future: Future | None = None) -> None:
-        if not getattr(exc, "reported", False):  # a source error was reported with its own kind
+        # a source error was reported already, with its own kind; a cancelled start is no failure
+        if not getattr(exc, "reported", False) and not isinstance(exc, Cancelled):
             self.emit("failed", kind=kind or kind_of(exc), text=str(exc))
         if future is not None and not future.done():
             future.set_exception(exc)
@@ -116,6 +117,10 @@ class SessionBase:
         else:
             self.worker.submit(run)
         return future
+
+
+class Cancelled(CamappError):
+    """The session closed while this was starting (not a failure worth showing)."""
 
 
 def kind_of(exc: BaseException) -> str:

@@ -13,7 +13,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from camapp.errors import CamappError, SourceError
-from camapp.session.base import kind_of
+from camapp.session.base import Cancelled, kind_of
 from camapp.session.loader import describe_source, detector_info, lanes_for, load_detector
 from camapp.session.outputs import Outputs
 from camapp.session.specs import (
@@ -89,17 +89,19 @@ class Session(Outputs):
             elif classes:
                 self.set_classes(classes)
             if self._cancel.is_set():
-                raise CamappError("the session closed while starting")
+                raise Cancelled("the session closed while starting")
             consumers = self._build(outputs + [s for k, s in self.armed.items() if k not in _slots(outputs)])
         except BaseException as exc:
             source.close()
-            if isinstance(exc, CamappError):
+            if isinstance(exc, CamappError) and not isinstance(exc, Cancelled):
                 self._set_state("failed", str(exc), kind_of(exc))
             raise
         self._start(spec, source, consumers)
 
     def _source_failed(self, spec: SourceSpec, model: ModelSpec, exc: SourceError) -> None:
-        cameras = list_cameras() if is_camera_spec(spec.spec) else None
+        # a camera index with no camera at all; picam keeps its own advice (install picamera2)
+        plain = is_camera_spec(spec.spec) and not spec.spec.startswith("picam")
+        cameras = list_cameras() if plain else None
         if cameras == []:
             self.emit("cameras", cameras=cameras)
             kind, text = "no-camera", "No camera found"
@@ -155,7 +157,7 @@ class Session(Outputs):
 
             measured = measure_rungs(det, progress=progress, cancelled=self._cancel.is_set)
             if self._cancel.is_set():
-                raise CamappError("the session closed while starting")
+                raise Cancelled("the session closed while starting")
             self.rung_ms = measured
             self.emit("measured", ms=dict(measured))
         return self.info

@@ -66,6 +66,7 @@ class VideoSpec:
     segment_s: float | None = None
     segment_mb: float | None = None
     keep_mb: float | None = None
+    make_folder: bool = False  # create the file's folder first (the desktop app's output folder)
 
     def segments(self) -> Any:
         """The `Segments` policy, or None for one file; a bad combination is a `CamappError`."""
@@ -182,6 +183,12 @@ def build_output(
     queue: dict[str, Any] = {"queue_size": 0} if lossless else {}  # every frame: queue without bound
     with _quiet_record_log():
         if isinstance(spec, VideoSpec):
+            if spec.make_folder:
+                folder = Path(spec.path).parent
+                try:
+                    folder.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise CamappError(f"Cannot record into {folder}: {exc}") from None
             out = VideoRecorder(spec.path, segments=spec.segments(), on_error=on_error, **queue)
         elif isinstance(spec, EventSpec):
             class_ids(names, list(spec.classes))  # unknown labels are a user error
