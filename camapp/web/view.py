@@ -30,6 +30,7 @@ class SessionView:
         self._lock = threading.Lock()
         self._seen_ms: dict[int, float] = {}  # infer ms per rung, from live frames
         self._event_classes: list[str] = []
+        self._recording = ""  # the path of the recording the page started, if one runs
         self.last_snapshot = ""
         self._unsubscribe = session.subscribe(self._event)
         self._result_cbs: list[Callable[[Any], None]] = []
@@ -90,12 +91,15 @@ class SessionView:
             "labels": self.labels(),
             "recording": {
                 "on": video is not None,
+                # the page stops only what it started: `camapp run --record` keeps recording
+                "mine": video is not None and video["path"] == self._recording,
                 "path": video["path"] if video else None,
                 "elapsed": video["elapsed"] if video else 0.0,
                 "frames": video["frames"] if video else 0,
             },
             "events": {
                 "on": events is not None,
+                "mine": events is not None and bool(self._event_classes),
                 "classes": list(self._event_classes) if events is not None else [],
                 "clips": len(events.get("clips", [])) if events else 0,
             },
@@ -118,22 +122,31 @@ class SessionView:
         (self.session.pause if paused else self.session.resume)().result(WAIT)
 
     def set_recording(self, on: bool) -> None:
-        recording = self.status()["recording"]["on"]
-        if on and not recording:
+        recording = self.status()["recording"]
+        if on and not recording["on"]:
             self.record_dir.mkdir(parents=True, exist_ok=True)
             path = fresh(self.record_dir / time.strftime("camapp-%Y%m%d-%H%M%S.mp4"))
-            self.session.start_recording(VideoSpec(str(path))).result(WAIT)
-        elif not on and recording:
+            self._recording = self.session.start_recording(VideoSpec(str(path))).result(WAIT)
+        elif on and not recording["mine"]:
+            raise CamappError("camapp run --record is already recording")
+        elif not on and recording["on"]:
+            if not recording["mine"]:
+                raise CamappError("this recording belongs to camapp run --record; stop camapp to end it")
             self.session.stop_recording().result(WAIT)  # the trailer is written before we answer
+            self._recording = ""
 
     def set_events(self, on: bool, classes: list[str] | None = None) -> None:
         wanted = list(dict.fromkeys(classes or ["person"]))
         unknown = sorted(set(wanted) - set(self.labels()))
         if on and unknown:
             raise CamappError(f"unknown class {unknown[0]!r}")  # before the running clips stop
-        running = self.status()["events"]["on"]
+        events = self.status()["events"]
+        running = events["on"]
+        if running and not events["mine"]:
+            raise CamappError("event clips belong to camapp run --record-on; stop camapp to end them")
         if running and (not on or sorted(wanted) != sorted(self._event_classes)):
             self.session.stop_events().result(WAIT)
+            self._event_classes = []
             running = False
         if on and not running:
             spec = EventSpec(str(self.record_dir / "events"), tuple(wanted))

@@ -84,10 +84,12 @@ function render(s) {
     $("labels").replaceChildren(...(s.labels || []).map((l) => Object.assign(document.createElement("option"), { value: l })));
   }
   $("pause").textContent = s.paused ? "Resume" : "Pause";
-  $("record").textContent = rec.on ? "Stop recording" : "Record";
+  $("record").textContent = rec.on ? (rec.mine ? "Stop recording" : "Recording (camapp run)") : "Record";
   $("record").classList.toggle("on", !!rec.on);
+  $("record").disabled = !!rec.on && !rec.mine;
   const ev = s.events || {};
   $("events").checked = !!ev.on;
+  $("events").disabled = !!ev.on && !ev.mine;
   if (ev.on && document.activeElement !== $("events-classes")) $("events-classes").value = (ev.classes || []).join(",");
   if (lastRecording !== null && lastRecording !== !!rec.on) loadFiles();
   if (lastSnapshot !== null && lastSnapshot !== s.snapshot) loadFiles();
