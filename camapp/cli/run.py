@@ -25,7 +25,7 @@ from camapp.cli.common import (
     positive_float,
     positive_int,
 )
-from camapp.cli.web_args import add_web_options, check_web, start_web
+from camapp.cli.web_args import add_web_options, check_web, start_web, web_measures
 from camapp.errors import CamappError
 
 
@@ -164,7 +164,7 @@ def run(args: argparse.Namespace) -> int:
     )
     fixed = args.input_size if isinstance(args.input_size, int) else None
     # build the other rungs only if auto will use them
-    model = model_spec(args, fixed, background=args.input_size == "auto")
+    model = model_spec(args, fixed, background=args.input_size == "auto", measure=web_measures(args, fixed))
     session = Session()
     seen: Counter[str] = Counter()
     session.subscribe(lambda name, e: on_event(name, e, seen))  # before the first frame
