@@ -71,7 +71,8 @@ function render(s) {
   $("size-label").textContent = `${s.input_size} px` + (s.auto ? " (auto)" : "");
   $("rungs").replaceChildren(...ladder.map((r) => {
     const span = document.createElement("span");
-    span.textContent = `${r.size}${r.ms ? ` ${r.ms.toFixed(0)}ms` : ""}`;
+    const ms = Object.assign(document.createElement("small"), { textContent: r.ms ? `${r.ms.toFixed(0)} ms` : "–" });
+    span.append(String(r.size), ms);  // the rung, and under it its time measured on this machine
     if (r.size === s.input_size) span.className = "current";
     return span;
   }));
