@@ -95,13 +95,8 @@ class OutputControls:
         if not on:
             core.stop_output("log")
             return
-        path = self.output_dir() / time.strftime("camapp-%Y%m%d-%H%M%S.jsonl")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            self._output_failed("log", f"Cannot log into {path.parent}: {exc}")
-            return
-        core.start_output(LogSpec(str(path)))
+        # camapp-YYYYmmdd-HHMMSS.jsonl, a new one per source; the folder is made off this thread
+        core.start_output(LogSpec(str(self.output_dir() / "camapp.jsonl"), make_folder=True, stamped=True))
 
     def _choose_events_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder for event clips", str(self.events_dir()))  # type: ignore[arg-type]

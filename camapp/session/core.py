@@ -15,9 +15,8 @@ from typing import Any
 from camapp.errors import CamappError, SourceError
 from camapp.session.base import Cancelled, kind_of
 from camapp.session.loader import describe_source, detector_info, lanes_for, load_detector
-from camapp.session.outputs import Outputs
+from camapp.session.outputs import SLOT_KIND, Outputs
 from camapp.session.specs import (
-    SLOTS,
     DetectorInfo,
     ModelMissing,
     ModelSpec,
@@ -52,17 +51,22 @@ class Session(Outputs):
         spec = SourceSpec.of(source)
         model = model or self.model or ModelSpec(measure=True)
         self._generation += 1  # results of the pipeline being replaced go quiet now
-        self._limits = {"max_frames": max_frames, "reconnect_timeout": reconnect_timeout}
-        return self._job(lambda: self._open(spec, model, list(outputs), classes))
+        limits = {"max_frames": max_frames, "reconnect_timeout": reconnect_timeout}
+        return self._job(lambda: self._open(spec, model, list(outputs), classes, limits))
 
     def set_model(self, model: ModelSpec) -> Future:
         """Load another model or device and restart the current source on it."""
         if self.source is None:
             return self._job(lambda: self._load(model))
-        return self.open(self.source, model)
+        return self.open(self.source, model, **self._limits)
 
     def _open(
-        self, spec: SourceSpec, model: ModelSpec, outputs: list[OutputSpec], classes: list[str] | None
+        self,
+        spec: SourceSpec,
+        model: ModelSpec,
+        outputs: list[OutputSpec],
+        classes: list[str] | None,
+        limits: dict[str, Any],
     ) -> None:
         from camapp.sources import open_source
 
@@ -90,13 +94,29 @@ class Session(Outputs):
                 self.set_classes(classes)
             if self._cancel.is_set():
                 raise Cancelled("the session closed while starting")
-            consumers = self._build(outputs + [s for k, s in self.armed.items() if k not in _slots(outputs)])
+            consumers = self._build(outputs)  # asked for with this source: a failure fails the open
+            consumers.update(self._rearm(consumers))
         except BaseException as exc:
             source.close()
             if isinstance(exc, CamappError) and not isinstance(exc, Cancelled):
                 self._set_state("failed", str(exc), kind_of(exc))
             raise
+        self._limits = limits  # a later set_model() restarts with the same limits
         self._start(spec, source, consumers)
+
+    def _rearm(self, taken: dict[str, Any]) -> dict[str, Any]:
+        """Event clips and the log armed earlier; one that cannot start is reported and disarmed,
+        the source runs anyway."""
+        built: dict[str, Any] = {}
+        for slot, spec in list(self.armed.items()):
+            if slot in taken:
+                continue
+            try:
+                built.update(self._build([spec]))
+            except CamappError as exc:
+                self.armed.pop(slot, None)
+                self._fail(exc, SLOT_KIND[slot])
+        return built
 
     def _source_failed(self, spec: SourceSpec, model: ModelSpec, exc: SourceError) -> None:
         # a camera index with no camera at all; picam keeps its own advice (install picamera2)
@@ -171,7 +191,7 @@ class Session(Outputs):
         from camapp.pipeline import Pipeline
 
         gen = self._generation
-        pipeline = Pipeline(source, self.detector, list(consumers.values()), **self._limits)
+        pipeline = Pipeline(source, self.detector, list(consumers.values()), **self._limits)  # worker only
         pipeline.on_result(lambda r: self._on_result(gen, r))
         pipeline.on_state(lambda s: self._on_state(gen, s))
         with self._lock:
@@ -335,10 +355,6 @@ class Session(Outputs):
             self._closed = True
         self.worker.stop()
         return ok
-
-
-def _slots(specs: list[OutputSpec]) -> set[str]:
-    return {SLOTS[type(s)] for s in specs}
 
 
 def _with_threads(model: ModelSpec, threads: int) -> ModelSpec:

@@ -28,6 +28,8 @@ SLOT_KIND = {"video": "record", "events": "events", "log": "log", "snapshots": "
 
 
 class Outputs(SessionBase):
+    """Recorder commands; every start and stop runs on the session's worker."""
+
     def start_output(self, spec: OutputSpec, *, follow: bool | None = None) -> Future:
         """Start a recorder on the running pipeline; the future holds its path. Event clips and
         the log (`follow`, default for them) restart by themselves on the next source."""
@@ -42,7 +44,11 @@ class Outputs(SessionBase):
                 self.armed[slot] = spec
             if self.pipeline is None:
                 return ""  # armed: starts with the next source
-            rec = self._build([spec])[slot]
+            try:
+                rec = self._build([spec])[slot]
+            except CamappError:
+                self.armed.pop(slot, None)
+                raise
             with self._lock:
                 self.outputs[slot] = self.reports[slot] = rec
             self.pipeline.add_consumer(rec)

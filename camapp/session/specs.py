@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -94,6 +95,9 @@ class LogSpec:
     """The detection log: one JSON line per processed frame."""
 
     path: str
+    make_folder: bool = False  # create the file's folder first
+    stamped: bool = False  # write PATH-YYYYmmdd-HHMMSS.jsonl: a log that follows the session to a
+    # new source starts a new file instead of truncating the last one
 
 
 @dataclass(frozen=True)
@@ -182,13 +186,13 @@ def build_output(
 
     queue: dict[str, Any] = {"queue_size": 0} if lossless else {}  # every frame: queue without bound
     with _quiet_record_log():
+        if isinstance(spec, (VideoSpec, LogSpec)) and spec.make_folder:
+            folder = Path(spec.path).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise CamappError(f"Cannot write into {folder}: {exc}") from None
         if isinstance(spec, VideoSpec):
-            if spec.make_folder:
-                folder = Path(spec.path).parent
-                try:
-                    folder.mkdir(parents=True, exist_ok=True)
-                except OSError as exc:
-                    raise CamappError(f"Cannot record into {folder}: {exc}") from None
             out = VideoRecorder(spec.path, segments=spec.segments(), on_error=on_error, **queue)
         elif isinstance(spec, EventSpec):
             class_ids(names, list(spec.classes))  # unknown labels are a user error
@@ -196,13 +200,24 @@ def build_output(
                 spec.folder, spec.classes, spec.pre_roll, spec.post_roll, on_error=on_error, **queue
             )
         elif isinstance(spec, LogSpec):
-            out = DetectionLog(spec.path, on_error=on_error, **queue)
+            path = stamped(Path(spec.path)) if spec.stamped else spec.path
+            out = DetectionLog(path, on_error=on_error, **queue)
         else:
             out = SnapshotWriter(spec.folder, every=spec.every, on_error=on_error)
     if out.error:
         out.close()
         raise CamappError(out.error)
     return out
+
+
+def stamped(base: Path) -> Path:
+    """`base` with the local time before its suffix, and `_2`, `_3` if that name is taken."""
+    path = base.with_name(f"{base.stem}-{time.strftime('%Y%m%d-%H%M%S')}{base.suffix}")
+    n = 1
+    while path.exists():
+        n += 1
+        path = base.with_name(f"{base.stem}-{time.strftime('%Y%m%d-%H%M%S')}_{n}{base.suffix}")
+    return path
 
 
 @contextmanager

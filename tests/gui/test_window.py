@@ -289,6 +289,8 @@ def test_edgetpu_without_a_coral_falls_back_to_the_cpu_and_says_so(qtbot, model_
     assert w.warning_label.isVisibleTo(w)
     assert "running on the CPU" in w.warning_label.toolTip()
     assert det.fallback_reason in w.warning_label.toolTip()
+    assert w.side.device.currentText().endswith("→ CPU")  # the Device box says what runs
+    assert det.fallback_reason in w.side.device.toolTip()  # and why, in full
     assert any("bottle" in r.detections.labels for r in frames_after(qtbot, w, 5))
     assert w.settings.device == "edgetpu"  # the choice is remembered, not the fallback
     w.close()

@@ -230,7 +230,7 @@ def test_a_failing_recorder_is_an_event_and_detection_goes_on(session, model_sto
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     bad = session.start_recording(VideoSpec(str(blocker / "x.mp4"), make_folder=True))
-    assert "Cannot record into" in str(bad.exception(timeout=WAIT))
+    assert "Cannot write into" in str(bad.exception(timeout=WAIT))
     assert ev.named("failed")[-1]["kind"] == "record"
     unknown = session.start_events(EventSpec(str(tmp_path / "ev"), ("unicorn",)))
     assert "unknown class 'unicorn'" in str(unknown.exception(timeout=WAIT))
@@ -250,7 +250,10 @@ def test_a_failing_recorder_is_an_event_and_detection_goes_on(session, model_sto
 def test_model_change_restarts_the_source_and_events_and_log_follow(session, model_store, tmp_path):
     ev = Events(session)
     session.start_events(EventSpec(str(tmp_path / "ev"), ("bottle",), 0.5, 0.5)).result(timeout=5)
-    assert session.status()["armed"] == ["events"]  # no source yet: it waits for one
+    session.start_output(LogSpec(str(tmp_path / "logs" / "cam.jsonl"), make_folder=True, stamped=True))
+    session.stop_output("log").result(timeout=5)  # disarmed again
+    session.start_output(LogSpec(str(tmp_path / "logs" / "cam.jsonl"), make_folder=True, stamped=True))
+    assert session.status()["armed"] == ["events", "log"]  # no source yet: they wait for one
     session.open(SourceSpec(str(need(BOTTLE_CLIP)), loop=True), ModelSpec()).result(timeout=WAIT)
     session.start_recording(VideoSpec(str(tmp_path / "a.mp4"))).result(timeout=WAIT)
     ev.wait(lambda: session.status()["recording"]["frames"] >= 5)
@@ -258,12 +261,15 @@ def test_model_change_restarts_the_source_and_events_and_log_follow(session, mod
     session.set_model(ModelSpec(input_size=300)).result(timeout=WAIT)
     assert session.detector is not first and session.status()["ladder"] == [{"size": 300, "ms": None}]
     stopped = {p["what"] for p in ev.named("recording_stopped")}
-    assert stopped == {"video", "events"}  # the video ends with its source; events restart
+    assert stopped == {"video", "events", "log"}  # the video ends with its source; events and log restart
     assert [p["what"] for p in ev.named("recording_started")].count("events") == 2
+    logs = sorted((tmp_path / "logs").iterdir())
+    assert len(logs) == 2 and all(p.name.startswith("cam-") for p in logs)  # a new log, the first kept
+    assert logs[0].read_text().count("\n") >= 5
     assert "video" not in session.outputs and "events" in session.outputs
     assert decoded(tmp_path / "a.mp4") >= 5
     session.stop_events().result(timeout=WAIT)
-    assert "events" not in session.outputs and session.status()["armed"] == []
+    assert "events" not in session.outputs and session.status()["armed"] == ["log"]
     assert [p["what"] for p in ev.named("recording_stopped")].count("events") == 2
 
 
@@ -296,3 +302,13 @@ def test_a_broken_observer_does_not_stop_the_others(session, model_store, capfd)
     session.open(SourceSpec(str(need(BOTTLE_CLIP))), ModelSpec()).result(timeout=WAIT)
     ev.wait(lambda: len(ev.results()) >= 3)
     assert "observer failed" in capfd.readouterr().err
+
+
+def test_an_armed_output_that_cannot_start_does_not_stop_the_source(session, model_store, tmp_path):
+    """Events left on with a class the model lacks: reported and disarmed; the video runs."""
+    ev = Events(session)
+    session.start_events(EventSpec(str(tmp_path / "ev"), ("unicorn",))).result(timeout=5)
+    session.open(SourceSpec(str(need(BOTTLE_CLIP))), ModelSpec()).result(timeout=WAIT)
+    assert ev.named("failed")[-1]["kind"] == "events" and "unicorn" in ev.named("failed")[-1]["text"]
+    assert session.status()["armed"] == [] and "events" not in session.outputs
+    ev.wait(lambda: len(ev.results()) >= 3)
