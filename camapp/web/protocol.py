@@ -2,7 +2,8 @@
 
 The server only talks to this: a status snapshot, a stream of results for the video, change
 notifications for the figures, and the commands the page's controls send. `camapp.session.Session`
-satisfies it through `camapp.web.bind` (the one place that knows the session's own names).
+satisfies it through `camapp.web.view.SessionView`, the one module that knows the session's own
+names, so a change there does not ripple through the server.
 """
 
 from __future__ import annotations
