@@ -205,6 +205,7 @@ def test_still_paused_at_the_end_is_reported(small_disk, clip_results, capsys):
 
     from camapp.cli.run import summarize
     from camapp.pipeline import Stats
+    from camapp.session.status import output_status, stats_dict
 
     disk = small_disk(256)
     fill(disk, 40)
@@ -213,7 +214,9 @@ def test_still_paused_at_the_end_is_reported(small_disk, clip_results, capsys):
     submitted = feed(rec, clip_results(need(PERSON_CLIP), 40))
     assert rec.error is None and rec.pauses == 1 and rec.paused
     assert rec.frames_written + rec.frames_lost == submitted
-    summarize(Stats(frames=submitted), 4.0, "end of input", Counter(), [rec])
+    # `camapp run` summarizes from the session's status: the same dicts, built from this recorder
+    status = {"stats": stats_dict(Stats(frames=submitted)), "outputs": [output_status("video", rec, False)]}
+    summarize(status, 4.0, "end of input", Counter())
     line = capsys.readouterr().out.splitlines()[-1]
     assert line == (
         f"recording {disk / 'out-*.mp4'}: ok, paused 1 time ({rec.frames_lost} frames not recorded),"
