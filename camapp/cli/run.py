@@ -26,6 +26,7 @@ from camapp.cli.common import (
     positive_float,
     positive_int,
 )
+from camapp.cli.web_args import add_web_options, check_web, start_web, web_measures
 from camapp.errors import CamappError
 
 
@@ -117,6 +118,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help="give up on a lost source (default: never)",
     )
+    add_web_options(p)
 
 
 def outputs(args: argparse.Namespace) -> list[Any]:
@@ -163,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
         raise CamappError("camapp run needs --headless (the desktop app is `camapp --source SRC`)")
     if args.target_fps and args.input_size != "auto":
         raise CamappError("--target-fps goes with --input-size auto")
+    check_web(args)
     video(args)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     source = SourceSpec(
@@ -175,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     )
     fixed = args.input_size if isinstance(args.input_size, int) else None
     # build the other rungs only if auto will use them
-    model = model_spec(args, fixed, background=args.input_size == "auto")
+    model = model_spec(args, fixed, background=args.input_size == "auto", measure=web_measures(args, fixed))
     session = Session()
     seen: Counter[str] = Counter()
     session.subscribe(lambda name, e: on_event(name, e, seen))  # before the first frame
@@ -198,7 +201,12 @@ def run(args: argparse.Namespace) -> int:
         say(
             f"model: {m['running_on']}{m['plan']}, input {status['input_size']}, ladder {[r['size'] for r in status['ladder']]}"
         )
-        return drive(session, args, seen)
+        web = start_web(args, session)  # None without --web
+        try:
+            return drive(session, args, seen)
+        finally:
+            if web is not None:
+                web.stop()
     finally:
         session.close(timeout=30.0)
 

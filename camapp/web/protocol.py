@@ -1,0 +1,48 @@
+"""The narrow slice of the session the browser view drives, as a Protocol.
+
+The server only talks to this: a status snapshot, a stream of results for the video, change
+notifications for the figures, and the commands the page's controls send. `camapp.session.Session`
+satisfies it through `camapp.web.view.SessionView`, the one module that knows the session's own
+names, so a change there does not ripple through the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+
+@runtime_checkable
+class WebSession(Protocol):
+    """What the page can see and change. Commands validate at once and raise `CamappError` for a
+    bad value (the server answers 400 with its one line); they never block on capture or disk."""
+
+    record_dir: Path  # downloads are served from here and nowhere else
+
+    def status(self) -> dict[str, Any]:
+        """A JSON-able snapshot: source, model, input size and ladder with measured ms, auto,
+        threshold, classes, paused, recording (path, elapsed), events, fps, latency, drops."""
+        ...
+
+    def on_result(self, callback: Callable[[Any], None]) -> Callable[[], None]:
+        """Call `callback(result)` for every processed frame (pipeline thread); returns an unsubscribe."""
+        ...
+
+    def on_change(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback()` when the status changed other than by a new frame; returns an unsubscribe."""
+        ...
+
+    def set_input_size(self, size: int | str, target_fps: float | None = None) -> None: ...
+
+    def set_threshold(self, threshold: float) -> None: ...
+
+    def set_classes(self, labels: list[str] | None) -> None: ...
+
+    def set_paused(self, paused: bool) -> None: ...
+
+    def set_recording(self, on: bool) -> None: ...
+
+    def set_events(self, on: bool, classes: list[str] | None = None) -> None: ...
+
+    def snapshot(self) -> None: ...

@@ -1,0 +1,195 @@
+// camapp browser view: live video (MJPEG), figures (Server-Sent Events), controls (POST + key header).
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+let key = "";
+let status = null;
+let figures = null;
+let lastRecording = null;
+let lastSnapshot = null;
+
+function takeKey() {
+  const params = new URLSearchParams(location.search);
+  if (params.has("key")) {
+    sessionStorage.setItem("camapp-key", params.get("key"));
+    history.replaceState(null, "", location.pathname); // the key leaves the address bar
+  }
+  key = sessionStorage.getItem("camapp-key") || "";
+}
+
+const withKey = (path) => (key ? `${path}${path.includes("?") ? "&" : "?"}key=${encodeURIComponent(key)}` : path);
+
+function say(text) { $("message").textContent = text || ""; }
+
+async function post(command, body) {
+  let resp;
+  try {
+    resp = await fetch(`/api/${command}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Camapp-Key": key },
+      body: JSON.stringify(body || {}),
+      credentials: "same-origin",
+    });
+  } catch (e) { say("the camera is not reachable"); return; }
+  if (!resp.ok) { say((await resp.text()).trim()); return; }
+  say("");
+  render(await resp.json());
+}
+
+function fmt(v, digits, unit) { return v === null || v === undefined ? "–" : `${Number(v).toFixed(digits)} ${unit}`; }
+function clock(s) { s = Math.floor(s || 0); return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`; }
+function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1 << 20) return `${(n / 1024).toFixed(1)} KB`;
+  if (n < 1 << 30) return `${(n / (1 << 20)).toFixed(1)} MB`;
+  return `${(n / (1 << 30)).toFixed(2)} GB`;
+}
+
+function render(s) {
+  status = s;
+  $("source").textContent = `${s.source || ""} · ${s.device || ""}`;
+  const rec = s.recording || {};
+  $("state").textContent = rec.on ? `recording ${clock(rec.elapsed)}` : (s.paused ? "paused" : s.state);
+  $("state").className = "badge " + (rec.on ? "recording" : s.state);
+  $("warning").textContent = s.warning || s.message || "";
+  $("f-capture").textContent = fmt(s.capture_fps, 1, "fps");
+  $("f-inference").textContent = fmt(s.inference_fps, 1, "fps");
+  $("f-infer").textContent = fmt(s.infer_ms, 1, "ms");
+  $("f-latency").textContent = fmt(s.latency_ms, 0, "ms");
+  $("f-dropped").textContent = `${s.dropped}`;
+  $("f-size").textContent = `${s.input_size} px`;
+  $("f-auto").textContent = s.auto ? `on, target ${s.target_fps || "source"} fps` : "off";
+  $("f-recording").textContent = rec.on ? `${clock(rec.elapsed)} · ${rec.frames} frames` : "off";
+  $("f-viewers").textContent = s.web ? `${s.web.viewers} (≤ ${s.web.fps_cap} fps)` : "–";
+  // input size: the slider runs from the smallest rung (left) to the largest (right)
+  const ladder = [...(s.ladder || [])].sort((a, b) => a.size - b.size);
+  const slider = $("size-slider");
+  slider.max = String(Math.max(0, ladder.length - 1));
+  const at = ladder.findIndex((r) => r.size === s.input_size);
+  if (document.activeElement !== slider && at >= 0) slider.value = String(at);
+  slider.disabled = s.auto || ladder.length < 2;
+  $("size-label").textContent = `${s.input_size} px` + (s.auto ? " (auto)" : "");
+  $("rungs").replaceChildren(...ladder.map((r) => {
+    const span = document.createElement("span");
+    const ms = Object.assign(document.createElement("small"), { textContent: r.ms ? `${r.ms.toFixed(0)} ms` : "–" });
+    span.append(String(r.size), ms);  // the rung, and under it its time measured on this machine
+    if (r.size === s.input_size) span.className = "current";
+    return span;
+  }));
+  $("auto").checked = !!s.auto;
+  if (document.activeElement !== $("target-fps") && s.target_fps) $("target-fps").value = s.target_fps;
+  if (document.activeElement !== $("threshold")) $("threshold").value = s.threshold;
+  $("threshold-value").textContent = Number(s.threshold).toFixed(2);
+  if (document.activeElement !== $("classes")) $("classes").value = (s.classes || []).join(",");
+  if ($("labels").childElementCount !== (s.labels || []).length) {
+    $("labels").replaceChildren(...(s.labels || []).map((l) => Object.assign(document.createElement("option"), { value: l })));
+  }
+  $("pause").textContent = s.paused ? "Resume" : "Pause";
+  $("record").textContent = rec.on ? (rec.mine ? "Stop recording" : "Recording (camapp run)") : "Record";
+  $("record").classList.toggle("on", !!rec.on);
+  $("record").disabled = !!rec.on && !rec.mine;
+  const ev = s.events || {};
+  $("events").checked = !!ev.on;
+  $("events").disabled = !!ev.on && !ev.mine;
+  if (ev.on && document.activeElement !== $("events-classes")) $("events-classes").value = (ev.classes || []).join(",");
+  if (lastRecording !== null && lastRecording !== !!rec.on) loadFiles();
+  if (lastSnapshot !== null && lastSnapshot !== s.snapshot) loadFiles();
+  lastRecording = !!rec.on;
+  lastSnapshot = s.snapshot;
+}
+
+async function loadFiles() {
+  const resp = await fetch(withKey("/api/files"));
+  if (!resp.ok) return;
+  const data = await resp.json();
+  $("folder").textContent = data.folder;
+  const rows = data.files.map((f) => {
+    const tr = document.createElement("tr");
+    const when = new Date(f.mtime * 1000).toLocaleString();
+    const url = withKey(`/files/${f.name.split("/").map(encodeURIComponent).join("/")}`);
+    const name = Object.assign(document.createElement("td"), { textContent: f.name });
+    const size = Object.assign(document.createElement("td"), { textContent: bytes(f.size) });
+    const time = Object.assign(document.createElement("td"), { textContent: when });
+    const actions = document.createElement("td");
+    actions.append(Object.assign(document.createElement("a"), { href: url + (url.includes("?") ? "&" : "?") + "download=1", textContent: "download" }));
+    if (f.kind === "video" && f.name.endsWith(".mp4")) {
+      const play = Object.assign(document.createElement("button"), { type: "button", textContent: "play", className: "small" });
+      play.addEventListener("click", () => { const p = $("player"); p.hidden = false; p.src = url; p.play().catch(() => {}); });
+      actions.append(" ", play);
+    } else if (f.kind === "image") {
+      actions.append(" ", Object.assign(document.createElement("a"), { href: url, textContent: "view", target: "_blank" }));
+    }
+    tr.append(name, size, time, actions);
+    tr.dataset.name = f.name;
+    return tr;
+  });
+  $("files").tBodies[0].replaceChildren(...rows);
+}
+
+function connect() {
+  $("video").src = withKey("/video.mjpg");
+  if (figures) figures.close();
+  figures = new EventSource(withKey("/api/figures"));
+  figures.onmessage = (e) => render(JSON.parse(e.data));
+  figures.onerror = () => { $("state").textContent = "reconnecting…"; };
+  loadFiles();
+}
+
+function wire() {
+  const slider = $("size-slider");
+  slider.addEventListener("change", () => {
+    const ladder = [...(status.ladder || [])].sort((a, b) => a.size - b.size);
+    const rung = ladder[Number(slider.value)];
+    if (rung) post("input-size", { size: rung.size });
+  });
+  slider.addEventListener("input", () => {
+    const ladder = [...(status.ladder || [])].sort((a, b) => a.size - b.size);
+    const rung = ladder[Number(slider.value)];
+    if (rung) $("size-label").textContent = `${rung.size} px` + (rung.ms ? ` · ${rung.ms.toFixed(1)} ms measured` : "");
+  });
+  $("auto").addEventListener("change", (e) => {
+    if (e.target.checked) post("input-size", { size: "auto", target_fps: Number($("target-fps").value) || null });
+    else post("input-size", { size: status.input_size });
+  });
+  $("target-fps").addEventListener("change", () => {
+    if ($("auto").checked) post("input-size", { size: "auto", target_fps: Number($("target-fps").value) || null });
+  });
+  $("threshold").addEventListener("change", (e) => post("threshold", { value: Number(e.target.value) }));
+  const classes = () => $("classes").value.split(",").map((c) => c.trim()).filter(Boolean);
+  $("classes-apply").addEventListener("click", () => post("classes", { labels: classes() }));
+  $("classes").addEventListener("keydown", (e) => { if (e.key === "Enter") post("classes", { labels: classes() }); });
+  $("pause").addEventListener("click", () => post("pause", { on: !status.paused }));
+  $("record").addEventListener("click", () => post("record", { on: !(status.recording || {}).on }));
+  $("snapshot").addEventListener("click", () => post("snapshot", {}));
+  $("events").addEventListener("change", (e) => post("events", {
+    on: e.target.checked,
+    classes: $("events-classes").value.split(",").map((c) => c.trim()).filter(Boolean),
+  }));
+  $("refresh").addEventListener("click", loadFiles);
+  $("login").addEventListener("submit", (e) => {
+    e.preventDefault();
+    key = $("login-key").value;
+    sessionStorage.setItem("camapp-key", key);
+    start();
+  });
+}
+
+async function start() {
+  const resp = await fetch(withKey("/api/status")).catch(() => null);
+  if (resp && resp.status === 401) {
+    $("login").hidden = false;
+    $("main").hidden = true;
+    $("recordings").hidden = true;
+    $("login-error").textContent = key ? "wrong key or password" : "";
+    return;
+  }
+  $("login").hidden = true;
+  $("main").hidden = false;
+  $("recordings").hidden = false;
+  if (resp && resp.ok) render(await resp.json());
+  connect();
+}
+
+takeKey();
+wire();
+start();

@@ -1,0 +1,178 @@
+"""`camapp.session.Session` seen through the `WebSession` protocol: the one module that knows
+the session's own names (its events, its status keys, its specs).
+
+The page gets a flat status (figures at the top level, the recording with its elapsed time,
+event clips with their classes). Commands wait for the session's future, so a refused value
+reaches the page as the session's one-line error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from camapp.errors import CamappError
+from camapp.session import EventSpec, Session, VideoSpec
+
+WAIT = 30.0  # seconds a command may take (stopping a recording writes its trailer)
+FIGURES = ("capture_fps", "inference_fps", "infer_ms", "infer_ms_p95", "latency_ms", "dropped", "frames")
+
+
+class SessionView:
+    """The browser view's handle on a running `Session`; recordings go to `record_dir`."""
+
+    def __init__(self, session: Session, record_dir: str | Path) -> None:
+        self.session = session
+        self.record_dir = Path(record_dir)
+        self._lock = threading.Lock()
+        self._seen_ms: dict[int, float] = {}  # infer ms per rung, from live frames
+        self._event_classes: list[str] = []
+        self._recording = ""  # the path of the recording the page started, if one runs
+        self.last_snapshot = ""
+        self._unsubscribe = session.subscribe(self._event)
+        self._result_cbs: list[Callable[[Any], None]] = []
+        self._change_cbs: list[Callable[[], None]] = []
+
+    # -- events -----------------------------------------------------------------------------------
+    def _event(self, name: str, payload: dict[str, Any]) -> None:
+        if name == "result":
+            result = payload["result"]
+            st = result.stats
+            if st.infer_ms > 0 and st.input_size:
+                self._seen_ms[st.input_size] = st.infer_ms
+            for cb in list(self._result_cbs):
+                cb(result)
+            return
+        if name == "snapshot":
+            self.last_snapshot = str(payload.get("path", ""))
+        for change in list(self._change_cbs):
+            change()
+
+    def on_result(self, callback: Callable[[Any], None]) -> Callable[[], None]:
+        return _add(self._result_cbs, callback, self._lock)
+
+    def on_change(self, callback: Callable[[], None]) -> Callable[[], None]:
+        return _add(self._change_cbs, callback, self._lock)
+
+    def close(self) -> None:
+        self._unsubscribe()
+
+    # -- status -----------------------------------------------------------------------------------
+    def labels(self) -> list[str]:
+        info = getattr(self.session, "info", None)
+        return sorted({n for n in (info.names if info else ()) if n and n != "???"})
+
+    def status(self) -> dict[str, Any]:
+        s = self.session.status()
+        stats = s.get("stats") or {}
+        outputs = {o["slot"]: o for o in s.get("outputs", []) if o.get("active")}
+        video, events = outputs.get("video"), outputs.get("events")
+        model = s.get("model") or {}
+        ladder = [
+            {"size": r["size"], "ms": r["ms"] if r["ms"] is not None else self._seen_ms.get(r["size"])}
+            for r in s.get("ladder", [])
+        ]
+        flat = {
+            "source": (s.get("source") or {}).get("text", ""),
+            "device": model.get("running_on") or model.get("device") or "",
+            "state": "paused" if s.get("paused") and s.get("state") == "running" else s.get("state"),
+            "message": s.get("state_text") or stats.get("message", ""),
+            "warning": "; ".join(s.get("warnings", [])),
+            "paused": bool(s.get("paused")),
+            "input_size": stats.get("input_size") or s.get("input_size"),
+            "ladder": ladder,
+            "auto": bool(s.get("auto")),
+            "target_fps": s.get("target_fps"),
+            "threshold": s.get("threshold"),
+            "classes": s.get("classes"),
+            "labels": self.labels(),
+            "recording": {
+                "on": video is not None,
+                # the page stops only what it started: `camapp run --record` keeps recording
+                "mine": video is not None and video["path"] == self._recording,
+                "path": video["path"] if video else None,
+                "elapsed": video["elapsed"] if video else 0.0,
+                "frames": video["frames"] if video else 0,
+            },
+            "events": {
+                "on": events is not None,
+                "mine": events is not None and bool(self._event_classes),
+                "classes": list(self._event_classes) if events is not None else [],
+                "clips": len(events.get("clips", [])) if events else 0,
+            },
+            "snapshot": self.last_snapshot,
+        }
+        flat.update({k: stats.get(k, 0) for k in FIGURES})
+        return flat
+
+    # -- commands ---------------------------------------------------------------------------------
+    def set_input_size(self, size: int | str, target_fps: float | None = None) -> None:
+        self.session.set_input_size(size, target_fps=target_fps).result(WAIT)
+
+    def set_threshold(self, threshold: float) -> None:
+        self.session.set_threshold(threshold).result(WAIT)
+
+    def set_classes(self, labels: list[str] | None) -> None:
+        self.session.set_classes(labels or None).result(WAIT)
+
+    def set_paused(self, paused: bool) -> None:
+        (self.session.pause if paused else self.session.resume)().result(WAIT)
+
+    def set_recording(self, on: bool) -> None:
+        recording = self.status()["recording"]
+        if on and not recording["on"]:
+            self.record_dir.mkdir(parents=True, exist_ok=True)
+            path = fresh(self.record_dir / time.strftime("camapp-%Y%m%d-%H%M%S.mp4"))
+            self._recording = self.session.start_recording(VideoSpec(str(path))).result(WAIT)
+        elif on and not recording["mine"]:
+            raise CamappError("camapp run --record is already recording")
+        elif not on and recording["on"]:
+            if not recording["mine"]:
+                raise CamappError("this recording belongs to camapp run --record; stop camapp to end it")
+            self.session.stop_recording().result(WAIT)  # the trailer is written before we answer
+            self._recording = ""
+
+    def set_events(self, on: bool, classes: list[str] | None = None) -> None:
+        wanted = list(dict.fromkeys(classes or ["person"]))
+        unknown = sorted(set(wanted) - set(self.labels()))
+        if on and unknown:
+            raise CamappError(f"unknown class {unknown[0]!r}")  # before the running clips stop
+        events = self.status()["events"]
+        running = events["on"]
+        if running and not events["mine"]:
+            raise CamappError("event clips belong to camapp run --record-on; stop camapp to end them")
+        if running and (not on or sorted(wanted) != sorted(self._event_classes)):
+            self.session.stop_events().result(WAIT)
+            self._event_classes = []
+            running = False
+        if on and not running:
+            spec = EventSpec(str(self.record_dir / "events"), tuple(wanted))
+            self.session.start_events(spec).result(WAIT)
+            self._event_classes = wanted
+
+    def snapshot(self) -> None:
+        self.last_snapshot = str(self.session.snapshot(self.record_dir / "snapshots").result(WAIT))
+
+
+def fresh(path: Path) -> Path:
+    """`path`, or `path-2`, `path-3`, ...: a recording never overwrites a file."""
+    n, candidate = 2, path
+    while candidate.exists():
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+        n += 1
+    return candidate
+
+
+def _add(callbacks: list[Any], callback: Any, lock: threading.Lock) -> Callable[[], None]:
+    with lock:
+        callbacks.append(callback)
+
+    def remove() -> None:
+        with lock:
+            if callback in callbacks:
+                callbacks.remove(callback)
+
+    return remove
