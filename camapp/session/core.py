@@ -162,6 +162,7 @@ class Session(Outputs):
         spec = model if model.threads or not self.threads else _with_threads(model, self.threads)
         det = load_detector(spec, threshold=self.threshold, classes=classes, lanes=lanes, warn=warn)
         self.detector, self.model, self.lanes = det, model, lanes
+        self.live.reset()  # other networks: their live figures start again
         if classes:
             self.classes = det.classes
         for text in getattr(det, "warnings", ()):
@@ -179,7 +180,7 @@ class Session(Outputs):
             if self._cancel.is_set():
                 raise Cancelled("the session closed while starting")
             self.rung_ms = measured
-            self.emit("measured", ms=dict(measured))
+            self.emit("measured", ms=self.live.merged(measured))
         return self.info
 
     def _warn(self, text: str) -> None:
@@ -210,6 +211,8 @@ class Session(Outputs):
         if gen == self._generation:
             self.latest = result
             self.emit("result", result=result)
+            if self.live.feed(result.stats):  # the running rung's own median replaces its estimate
+                self.emit("measured", ms=self.live.merged(self.rung_ms))
 
     def _on_state(self, gen: int, stats: Any) -> None:
         if gen != self._generation:
@@ -257,6 +260,7 @@ class Session(Outputs):
     def set_threads(self, threads: int) -> Future:
         det = self.detector
         live = det is not None and det.device == "cpu" and callable(getattr(det, "set_threads", None))
+        self.live.reset()  # another thread count: every rung's time changes
         return self._now(lambda p: live and p.set_threads(threads), threads=int(threads))
 
     def pause(self) -> Future:
