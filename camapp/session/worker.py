@@ -75,7 +75,7 @@ def measure_rungs(
     come out in order and later switches are instant. Checks `cancelled` between steps, so closing
     the window during start-up returns what was measured by then.
     """
-    from camapp.detect.cpu import bench_rungs
+    from camapp.detect.timing import bench_rungs
 
     if image is None:
         image = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
