@@ -80,3 +80,20 @@ def test_the_running_rung_shows_the_live_median_in_status_and_events(model_store
         assert len(measured) >= 2 and measured[-1][running] != startup[running]  # and was announced
     finally:
         session.close(timeout=30)
+
+
+def test_rungs_are_timed_with_frame_parallel_lanes_too(model_store):
+    """A file read as fast as possible runs lanes; timing the ladder there used the lanes object
+    itself (which cannot time) and failed the open. Each frame takes one lane's invoke, so the
+    figures are one lane's."""
+    from camapp.detect.lanes import Lanes
+
+    session = Session()
+    try:
+        spec = ModelSpec(measure=True, schedule="throughput", threads=2)
+        session.open(SourceSpec(str(need(BOTTLE_CLIP)), realtime=False), spec).result(timeout=120)
+        assert isinstance(session.detector, Lanes) and len(session.detector.lanes) == 2
+        ladder = session.status()["ladder"]
+        assert len(ladder) > 1 and all(r["ms"] and r["ms"] > 0 for r in ladder)
+    finally:
+        session.close(timeout=30)
