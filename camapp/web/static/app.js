@@ -79,7 +79,7 @@ function render(s) {
   $("auto").checked = !!s.auto;
   if (document.activeElement !== $("target-fps") && s.target_fps) $("target-fps").value = s.target_fps;
   if (document.activeElement !== $("threshold")) $("threshold").value = s.threshold;
-  $("threshold-value").textContent = Number(s.threshold).toFixed(2);
+  $("threshold-value").textContent = `${Math.round(Number(s.threshold) * 100)}%`;  // percent, as the app and recordings show scores
   if (document.activeElement !== $("classes")) $("classes").value = (s.classes || []).join(",");
   if ($("labels").childElementCount !== (s.labels || []).length) {
     $("labels").replaceChildren(...(s.labels || []).map((l) => Object.assign(document.createElement("option"), { value: l })));
