@@ -106,7 +106,7 @@ class EventRecorder(Worker):
 
     def _handle(self, result: Result) -> None:
         t = self._clock(result.frame)
-        image = annotate(result.frame.image, result.detections, result.stats)
+        image = annotate(result.frame.image, result.detections, result.stats, result.track)
         packets = self._encoder.encode(image, t)
         for p in packets:
             self._ring.append((self._encoder.seconds(p.pts), p))

@@ -1,0 +1,100 @@
+"""ByteTrack from supervision 0.23 (MIT): Kalman motion model plus two-stage IoU assignment.
+
+Pinned to 0.23: later releases require the GUI build of OpenCV (opencv-python), which breaks
+PyQt6, and 0.31 dropped ByteTrack. One ByteTrack per class, so a person never becomes a chair;
+ids are this tracker's own, 1, 2, 3... in order of confirmation, unique across classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import supervision as sv
+from supervision.tracker.byte_tracker.basetrack import TrackState
+
+from camapp.types import Detections
+
+
+class ByteTrackTracker:
+    """`fps`: the source's frame rate (with `keep_s`, how many frames a lost track is kept).
+    ByteTrack confirms a new track (gives it an id) on its second matched detection, so a
+    one-frame flicker never counts as an object; `match` is its IoU cost threshold."""
+
+    def __init__(self, fps: float = 30.0, keep_s: float = 1.5, match: float = 0.8) -> None:
+        self.options: dict[str, Any] = {
+            "track_activation_threshold": 0.25,
+            "lost_track_buffer": max(1, round(keep_s * fps)),
+            "minimum_matching_threshold": match,
+            "frame_rate": 30,  # with lost_track_buffer in frames, as above
+            "minimum_consecutive_frames": 1,
+        }
+        self._trackers: dict[int, sv.ByteTrack] = {}
+        self._ids: dict[tuple[int, int], int] = {}  # (class, library id) -> our id
+        self._last_fresh: dict[int, int] = {}  # class -> library frame of the last detection
+        self._names: tuple[str, ...] = ()
+
+    def _our_id(self, cid: int, ext: int) -> int:
+        if ext < 0:
+            return -1
+        key = (cid, ext)
+        if key not in self._ids:
+            self._ids[key] = len(self._ids) + 1
+        return self._ids[key]
+
+    def update(self, detections: Detections) -> Detections:
+        self._names = tuple(detections.names)
+        ids = np.full(len(detections), -1, np.int64)
+        for cid in set(detections.class_ids.tolist()) | set(self._trackers):
+            tracker = self._trackers.get(cid)
+            if tracker is None:
+                tracker = self._trackers[cid] = sv.ByteTrack(**self.options)
+            rows = np.flatnonzero(detections.class_ids == cid)
+            sv_dets = sv.Detections(
+                xyxy=detections.boxes[rows].astype(np.float32),
+                confidence=detections.scores[rows],
+                class_id=detections.class_ids[rows],
+                data={"row": rows},
+            )
+            out = tracker.update_with_detections(sv_dets)
+            self._last_fresh[cid] = tracker.frame_id
+            if len(out):
+                for row, ext in zip(out.data["row"], out.tracker_id):
+                    ids[int(row)] = self._our_id(cid, int(ext))
+        return Detections(
+            detections.boxes,
+            detections.scores,
+            detections.class_ids,
+            detections.names,
+            ids,
+            np.zeros(len(ids), bool),
+        )
+
+    def predict(self) -> Detections:
+        boxes, scores, classes, ids = [], [], [], []
+        empty = np.zeros((0, 6), np.float32)
+        for cid, tracker in self._trackers.items():
+            # New tracks wait for their second detection to be confirmed; an update without one
+            # would drop them, so they sit this frame out and only move on.
+            pending = [t for t in tracker.tracked_tracks if not t.is_activated]
+            tracker.tracked_tracks = [t for t in tracker.tracked_tracks if t.is_activated]
+            tracker.update_with_tensors(empty)  # every confirmed track moves one frame on
+            for t in pending:
+                t.predict()
+            tracker.tracked_tracks.extend(pending)
+            for t in tracker.lost_tracks:
+                # the tracks the last detection confirmed: older losses were not shown then either
+                if (
+                    t.state == TrackState.Lost
+                    and t.end_frame == self._last_fresh.get(cid)
+                    and t.external_track_id >= 0
+                ):
+                    boxes.append(t.tlbr)
+                    scores.append(float(t.score))
+                    classes.append(cid)
+                    ids.append(self._our_id(cid, int(t.external_track_id)))
+        if not boxes:
+            return Detections(np.zeros((0, 4)), [], [], self._names, [], [])
+        xyxy = np.asarray(boxes, np.float32)
+        xyxy[:, 2:] = np.maximum(xyxy[:, 2:], xyxy[:, :2])
+        return Detections(xyxy, scores, classes, self._names, ids, np.ones(len(ids), bool))
