@@ -28,6 +28,7 @@ from camapp.cli.common import (
     positive_float,
     positive_int,
 )
+from camapp.cli.track_args import TrackSetup, add_track_args, record_on_classes
 from camapp.errors import CamappError
 
 
@@ -77,6 +78,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_schedule_option(g)
     add_model_options(p)
+    add_track_args(p)
     g = p.add_argument_group("output")
     g.add_argument("--record", metavar="FILE", help="record annotated video (.mp4 or .mkv)")
     g.add_argument(
@@ -132,7 +134,7 @@ def build_consumers(args: argparse.Namespace, names: tuple[str, ...]) -> list[An
         if args.record:
             consumers.append(VideoRecorder(args.record, segments=segments(args), **lossless))
         if args.record_on:
-            class_ids(names, args.record_on)  # unknown labels are a user error
+            class_ids(names, record_on_classes(args.record_on))  # unknown labels are a user error
             consumers.append(EventRecorder(args.record_dir or "recordings", args.record_on, **lossless))
         elif args.record_dir:
             raise CamappError("--record-dir goes with --record-on CLASSES")
@@ -172,7 +174,6 @@ def _reject_all(_record: logging.LogRecord) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    from camapp.pipeline import Pipeline
     from camapp.sources import open_source
 
     if not args.headless:
@@ -180,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
     if args.target_fps and args.input_size != "auto":
         raise CamappError("--target-fps goes with --input-size auto")
     segments(args)  # option mistakes are reported before the camera opens and the model loads
+    track = TrackSetup.from_args(args)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     source = open_source(
         args.source,
@@ -205,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     threads = getattr(detector, "threads", None)
     plan = f", {lanes} lanes of 1 thread" if lanes > 1 else (f", {threads} threads" if threads else "")
     say(f"model: {detector.device}{plan}, input {detector.input_size}, ladder {list(detector.input_sizes)}")
-    pipeline = Pipeline(
+    pipeline = track.pipeline(
         source, detector, consumers, max_frames=args.max_frames, reconnect_timeout=args.reconnect_timeout
     )
     if args.input_size == "auto":
@@ -214,7 +216,10 @@ def run(args: argparse.Namespace) -> int:
     pipeline.on_result(lambda r: seen.update(set(r.detections.labels)))
     pipeline.on_state(lambda s: s.state in ("reconnecting", "error") and say(f"{s.state}: {s.message}"))
     try:
-        return drive(pipeline, args, seen, consumers)
+        code = drive(pipeline, args, seen, consumers)
+        for line in track.summary():
+            say(line)
+        return code
     finally:
         detector.close()
 
