@@ -118,8 +118,6 @@ class Zone:
         pts = tuple((v[i], v[i + 1]) for i in range(0, len(v), 2))
         if len(pts) < 3:
             raise ValueError(f"--zone {name}: a polygon needs at least 3 points, got {len(pts)}")
-        if abs(cv2.contourArea(np.array(pts, np.float32))) < 1e-6:
-            raise ValueError(f"--zone {name}: the polygon has no area")
         n = len(pts)
         for i in range(n):
             for j in range(i + 1, n):
@@ -127,6 +125,8 @@ class Zone:
                     continue  # neighbours share a corner
                 if segments_cross(pts[i], pts[(i + 1) % n], pts[j], pts[(j + 1) % n]):
                     raise ValueError(f"--zone {name}: the polygon crosses itself (edges {i + 1} and {j + 1})")
+        if abs(cv2.contourArea(np.array(pts, np.float32))) < 1e-6:
+            raise ValueError(f"--zone {name}: the polygon has no area")
         return cls(name, pts)
 
     def contains(self, p: Point) -> bool:
