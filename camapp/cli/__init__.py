@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "eval": "camapp.cli.eval",
     "run": "camapp.cli.run",
     "bench": "camapp.cli.bench",
+    "bench-track": "camapp.cli.bench_track",
 }
 GUI_MODULE = "camapp.cli.gui"
 

@@ -34,6 +34,8 @@ class ByteTrackTracker:
         self._trackers: dict[int, sv.ByteTrack] = {}
         self._ids: dict[tuple[int, int], int] = {}  # (class, library id) -> our id
         self._last_fresh: dict[int, int] = {}  # class -> library frame of the last detection
+        # (class, library id) -> the last detected box and the track's Kalman mean then
+        self._anchors: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self._names: tuple[str, ...] = ()
 
     def _our_id(self, cid: int, ext: int) -> int:
@@ -60,9 +62,11 @@ class ByteTrackTracker:
             )
             out = tracker.update_with_detections(sv_dets)
             self._last_fresh[cid] = tracker.frame_id
-            if len(out):
-                for row, ext in zip(out.data["row"], out.tracker_id):
-                    ids[int(row)] = self._our_id(cid, int(ext))
+            means = {t.external_track_id: t.mean for t in tracker.tracked_tracks}
+            for row, ext in zip(out.data.get("row", ()), out.tracker_id if len(out) else ()):
+                ids[int(row)] = self._our_id(cid, int(ext))
+                if int(ext) in means:
+                    self._anchors[(cid, int(ext))] = (detections.boxes[int(row)], means[int(ext)].copy())
         return Detections(
             detections.boxes,
             detections.scores,
@@ -100,3 +104,14 @@ class ByteTrackTracker:
         xyxy = np.asarray(boxes, np.float32)
         xyxy[:, 2:] = np.maximum(xyxy[:, 2:], xyxy[:, :2])
         return Detections(xyxy, scores, classes, self._names, ids, np.ones(len(ids), bool))
+
+
+def _moved(box: np.ndarray, then: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """The last detected box, moved and scaled as the Kalman state (cx, cy, aspect, height) moved
+    since: the detector's box shape with the tracker's motion, not the filter's smoothed box."""
+    w0, h0 = then[2] * then[3], then[3]
+    sx = (now[2] * now[3]) / w0 if w0 > 0 else 1.0
+    sy = now[3] / h0 if h0 > 0 else 1.0
+    cx, cy = (box[0] + box[2]) / 2 + now[0] - then[0], (box[1] + box[3]) / 2 + now[1] - then[1]
+    hw, hh = (box[2] - box[0]) * sx / 2, (box[3] - box[1]) * sy / 2
+    return np.array([cx - hw, cy - hh, cx + hw, cy + hh], np.float32)
