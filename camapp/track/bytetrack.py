@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 import supervision as sv
+from supervision.detection.utils import box_iou_batch
 from supervision.tracker.byte_tracker.basetrack import TrackState
+from supervision.tracker.byte_tracker.matching import linear_assignment
 
 from camapp.types import Detections
 
@@ -54,19 +56,26 @@ class ByteTrackTracker:
             if tracker is None:
                 tracker = self._trackers[cid] = sv.ByteTrack(**self.options)
             rows = np.flatnonzero(detections.class_ids == cid)
-            sv_dets = sv.Detections(
-                xyxy=detections.boxes[rows].astype(np.float32),
-                confidence=detections.scores[rows],
-                class_id=detections.class_ids[rows],
-                data={"row": rows},
-            )
-            out = tracker.update_with_detections(sv_dets)
+            boxes = detections.boxes[rows]
+            tensors = np.hstack([boxes, detections.scores[rows, None], detections.class_ids[rows, None]])
+            tracks = [
+                t for t in tracker.update_with_tensors(tensors.astype(np.float32)) if t.external_track_id >= 0
+            ]
             self._last_fresh[cid] = tracker.frame_id
-            means = {t.external_track_id: t.mean for t in tracker.tracked_tracks}
-            for row, ext in zip(out.data.get("row", ()), out.tracker_id if len(out) else ()):
-                ids[int(row)] = self._our_id(cid, int(ext))
-                if int(ext) in means:
-                    self._anchors[(cid, int(ext))] = (detections.boxes[int(row)], means[int(ext)].copy())
+            alive = {int(t.external_track_id) for t in tracker.tracked_tracks + tracker.lost_tracks}
+            for key in [k for k in self._anchors if k[0] == cid and k[1] not in alive]:
+                del self._anchors[key]  # the library forgot this track: so do we
+            if not tracks or not len(rows):
+                continue
+            # Which box became which track: the library's own IoU + assignment, as its
+            # update_with_detections does, but with a looser cut (IoU >= 0.1) since a track's
+            # filtered box lags a fast-moving object's detection.
+            ious = box_iou_batch(boxes, np.asarray([t.tlbr for t in tracks]))
+            matches, _, _ = linear_assignment(1.0 - ious, 0.9)
+            for r, k in matches:
+                ext = int(tracks[k].external_track_id)
+                ids[rows[r]] = self._our_id(cid, ext)
+                self._anchors[(cid, ext)] = (boxes[r].copy(), tracks[k].mean.copy())
         return Detections(
             detections.boxes,
             detections.scores,
@@ -89,16 +98,22 @@ class ByteTrackTracker:
                 t.predict()
             tracker.tracked_tracks.extend(pending)
             for t in tracker.lost_tracks:
-                # the tracks the last detection confirmed: older losses were not shown then either
+                # the tracks the last detection placed: older losses were not shown then either
+                key = (cid, int(t.external_track_id))
                 if (
                     t.state == TrackState.Lost
                     and t.end_frame == self._last_fresh.get(cid)
-                    and t.external_track_id >= 0
+                    and key in self._anchors
                 ):
-                    boxes.append(t.tlbr)
+                    boxes.append(_moved(*self._anchors[key], t.mean))
                     scores.append(float(t.score))
                     classes.append(cid)
-                    ids.append(self._our_id(cid, int(t.external_track_id)))
+                    ids.append(self._our_id(*key))
+            for t in pending:  # seen once: shown where it was, without an id yet
+                boxes.append(t.tlbr)
+                scores.append(float(t.score))
+                classes.append(cid)
+                ids.append(-1)
         if not boxes:
             return Detections(np.zeros((0, 4)), [], [], self._names, [], [])
         xyxy = np.asarray(boxes, np.float32)
