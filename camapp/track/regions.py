@@ -6,7 +6,8 @@ one-line message; the CLI turns it into a usage error (exit 2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -55,6 +56,10 @@ class Line:
     name: str
     a: Point
     b: Point
+    length: float = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "length", math.hypot(self.b[0] - self.a[0], self.b[1] - self.a[1]))
 
     @classmethod
     def parse(cls, text: str) -> Line:
@@ -78,8 +83,7 @@ class Line:
 
     def side(self, p: Point) -> int:
         """+1 or -1 for the two sides, 0 within `MARGIN` of the line (normalized units)."""
-        length = float(np.hypot(self.b[0] - self.a[0], self.b[1] - self.a[1]))
-        d = _cross(self.a, self.b, p) / length
+        d = _cross(self.a, self.b, p) / self.length
         return 0 if abs(d) < MARGIN else (1 if d > 0 else -1)
 
     def crossing(self, side_before: int, p_before: Point, p: Point) -> str | None:
@@ -108,6 +112,10 @@ class Zone:
 
     name: str
     points: tuple[Point, ...]
+    contour: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "contour", np.array(self.points, np.float32).reshape(-1, 1, 2))
 
     @classmethod
     def parse(cls, text: str) -> Zone:
@@ -130,8 +138,7 @@ class Zone:
         return cls(name, pts)
 
     def contains(self, p: Point) -> bool:
-        contour = np.array(self.points, np.float32).reshape(-1, 1, 2)
-        return cv2.pointPolygonTest(contour, (float(p[0]), float(p[1])), False) >= 0
+        return cv2.pointPolygonTest(self.contour, (float(p[0]), float(p[1])), False) >= 0
 
 
 @dataclass(frozen=True)
