@@ -52,7 +52,9 @@ def test_empty_and_labels():
 
 
 def test_track_ids_follow_masks_and_reach_the_log_shape():
-    d = Detections(make().boxes, make().scores, make().class_ids, make().names, [7, 8, 9], [False, True, False])
+    d = Detections(
+        make().boxes, make().scores, make().class_ids, make().names, [7, 8, 9], [False, True, False]
+    )
     kept = d[d.scores > 0.4]
     assert kept.track_ids.tolist() == [7, 8] and kept.predicted.tolist() == [False, True]
     assert d[2].track_ids.tolist() == [9]

@@ -39,6 +39,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-frames", type=positive_int, help="use only the first N frames of each clip")
 
 
+def counts(text: str) -> list[int]:
+    return [positive_int(n) for n in csv(text)]
+
+
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     lt = np.maximum(a[:, None, :2], b[None, :, :2])
     rb = np.minimum(a[:, None, 2:], b[None, :, 2:])
@@ -152,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
     from camapp.track import open_tracker
 
     open_tracker()  # a missing extra is reported before the clips are decoded
-    every = [positive_int(n) for n in args.every]
+    every = args.every
     detector = open_detector(threshold=args.threshold)
     try:
         detector.classes = frozenset(class_ids(detector.names, args.classes)) if args.classes else None

@@ -68,3 +68,13 @@ def test_bench_needs_a_readable_video_file(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0] == f"camapp: error: video file not found: {tmp_path / 'nope.mp4'}"
     assert err[1] == "camapp: error: bench needs a video file, not camera 0"
+
+
+def test_bench_track_adds_a_row_with_the_tracking_stage(model_store, capsys):
+    rc = main(
+        ["bench", "--source", str(need(BOTTLE_CLIP)), "--sizes", "176", "--frames", "20", "--repeat", "1"]
+        + ["--invokes", "10", "--no-record", "--track", "--json"]
+    )
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert rc == 0 and row["track_fps"] > 0
+    assert row["track_x_pipeline"] == pytest.approx(row["track_fps"] / row["pipeline_fps"], rel=0.01)

@@ -18,7 +18,16 @@ DOOR, EXIT = "door:0,0.65,1,0.65", "exit:0.8,0,0.8,1"
 def person_run(tmp_path_factory, model_store):
     log = tmp_path_factory.mktemp("track") / "log.jsonl"
     args = ["run", "--headless", "--source", str(need(PERSON_CLIP)), "--no-realtime", "--track"]
-    args += ["--classes", "person", "--line", DOOR, "--line", EXIT, "--zone", "table:0.4,0.1,0.7,0.1,0.7,0.9,0.4,0.9"]
+    args += [
+        "--classes",
+        "person",
+        "--line",
+        DOOR,
+        "--line",
+        EXIT,
+        "--zone",
+        "table:0.4,0.1,0.7,0.1,0.7,0.9,0.4,0.9",
+    ]
     args += ["--log", str(log), "--stats-every", "60"]
     return args, log
 

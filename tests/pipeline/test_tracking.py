@@ -33,7 +33,11 @@ def run(p: TrackingPipeline, timeout: float = 120.0) -> None:
 def test_roi_boxes_land_in_source_pixels_as_the_crop_run_by_hand(detector):
     roi = Roi.parse("0.3,0.05,0.95,1")
     sink = Collect()
-    run(TrackingPipeline(open_source(str(need(PERSON_CLIP)), realtime=False), detector, [sink], roi=roi, max_frames=120))
+    run(
+        TrackingPipeline(
+            open_source(str(need(PERSON_CLIP)), realtime=False), detector, [sink], roi=roi, max_frames=120
+        )
+    )
     by_hand = open_source(str(PERSON_CLIP), realtime=False)
     compared = 0
     try:
@@ -60,7 +64,12 @@ def test_detect_every_3_predicts_the_frames_between_with_ids(detector):
     sink = Collect()
     stage = TrackStage(open_tracker(fps=30))
     p = TrackingPipeline(
-        open_source(str(need(BOTTLE_CLIP)), realtime=False), detector, [sink], stage=stage, detect_every=3, max_frames=90
+        open_source(str(need(BOTTLE_CLIP)), realtime=False),
+        detector,
+        [sink],
+        stage=stage,
+        detect_every=3,
+        max_frames=90,
     )
     run(p)
     assert [r.frame.index for r in sink.results] == list(range(90))

@@ -42,7 +42,10 @@ def test_ids_persist_counts_are_distinct_and_a_line_counts_once():
     enters = [e for e in events if e["event"] == "enter"]
     assert {e["label"] for e in enters} == {"person", "car"}
     assert info.inside["right"] and len(info.trails) == 2 and all(len(p) <= 5 for p in info.trails.values())
-    assert stage.summary()[0] in ("person: 1 distinct, car: 1 distinct", "car: 1 distinct, person: 1 distinct")
+    assert stage.summary()[0] in (
+        "person: 1 distinct, car: 1 distinct",
+        "car: 1 distinct, person: 1 distinct",
+    )
 
 
 def test_predicted_frames_move_boxes_on_and_keep_ids():
