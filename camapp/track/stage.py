@@ -50,6 +50,7 @@ class TrackStage:
         self.on_event = on_event
         self.counts: dict[str, Counter[str]] = {line.name: Counter() for line in self.lines}
         self.seen: dict[str, set[int]] = {}  # label -> distinct track ids
+        self.dwells: dict[str, list[float]] = {zone.name: [] for zone in self.zones}  # finished visits
         self._tracks: dict[int, _Track] = {}
         self._t0: float | None = None
 
@@ -148,9 +149,9 @@ class TrackStage:
                 events.append(self._exit(zone.name, tid, track, t))
         return events
 
-    @staticmethod
-    def _exit(zone: str, tid: int, track: _Track, t: float) -> dict[str, Any]:
+    def _exit(self, zone: str, tid: int, track: _Track, t: float) -> dict[str, Any]:
         since = track.entered.pop(zone)
+        self.dwells[zone].append(t - since)
         return {
             "event": "exit",
             "zone": zone,
