@@ -20,8 +20,9 @@ from camapp.types import Detections
 
 class ByteTrackTracker:
     """`fps`: the source's frame rate (with `keep_s`, how many frames a lost track is kept).
-    ByteTrack confirms a new track (gives it an id) on its second matched detection, so a
-    one-frame flicker never counts as an object; `match` is its cost threshold (1 - IoU x score):
+    A new track has an id from its first detection (so a line crossed right after an object
+    appears still counts); ByteTrack confirms it on its second, and the stage counts an object
+    only once it was detected twice, so a one-frame flicker is never counted; `match` is its cost threshold (1 - IoU x score):
     0.9, not the library's 0.8, so a person walking into view at 10 fps, whose box grows fast,
     keeps one id (on the shared person clip 0.8 split each entry into two ids)."""
 
@@ -58,8 +59,14 @@ class ByteTrackTracker:
             rows = np.flatnonzero(detections.class_ids == cid)
             boxes = detections.boxes[rows]
             tensors = np.hstack([boxes, detections.scores[rows, None], detections.class_ids[rows, None]])
+            tracker.update_with_tensors(tensors.astype(np.float32))
+            # every track this detection placed, new ones too: the stage decides when one counts
             tracks = [
-                t for t in tracker.update_with_tensors(tensors.astype(np.float32)) if t.external_track_id >= 0
+                t
+                for t in tracker.tracked_tracks
+                if t.external_track_id >= 0
+                and t.state == TrackState.Tracked
+                and t.frame_id == tracker.frame_id
             ]
             self._last_fresh[cid] = tracker.frame_id
             alive = {int(t.external_track_id) for t in tracker.tracked_tracks + tracker.lost_tracks}
@@ -97,23 +104,14 @@ class ByteTrackTracker:
             for t in pending:
                 t.predict()
             tracker.tracked_tracks.extend(pending)
-            for t in tracker.lost_tracks:
+            for t in tracker.lost_tracks + pending:
                 # the tracks the last detection placed: older losses were not shown then either
                 key = (cid, int(t.external_track_id))
-                if (
-                    t.state == TrackState.Lost
-                    and t.end_frame == self._last_fresh.get(cid)
-                    and key in self._anchors
-                ):
+                if t.end_frame == self._last_fresh.get(cid) and key in self._anchors:
                     boxes.append(_moved(*self._anchors[key], t.mean))
                     scores.append(float(t.score))
                     classes.append(cid)
                     ids.append(self._our_id(*key))
-            for t in pending:  # seen once: shown where it was, without an id yet
-                boxes.append(t.tlbr)
-                scores.append(float(t.score))
-                classes.append(cid)
-                ids.append(-1)
         if not boxes:
             return Detections(np.zeros((0, 4)), [], [], self._names, [], [])
         xyxy = np.asarray(boxes, np.float32)

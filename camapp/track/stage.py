@@ -22,6 +22,7 @@ from camapp.types import Detections, Frame
 class _Track:
     label: str
     last_t: float
+    hits: int = 0  # frames it was detected on (not predicted): counted as an object from 2 on
     sides: dict[str, tuple[int, Point]] = field(default_factory=dict)  # line -> (firm side, point)
     entered: dict[str, float] = field(default_factory=dict)  # zone -> time of entry
     trail: deque[tuple[float, float]] = field(default_factory=deque)
@@ -81,7 +82,10 @@ class TrackStage:
             track = self._tracks.get(tid)
             if track is None:
                 track = self._tracks[tid] = _Track(label, t, trail=deque(maxlen=max(1, self.trail)))
-                self.seen.setdefault(label, set()).add(tid)
+            if fresh is not None:
+                track.hits += 1
+                if track.hits == 2:
+                    self.seen.setdefault(label, set()).add(tid)
             track.last_t = t
             track.trail.append((p[0] * w, p[1] * h))
             events += self._lines(tid, track, p, t)
