@@ -99,3 +99,25 @@ def test_detect_every_needs_a_stage(detector):
             TrackingPipeline(src, detector, detect_every=2)
     finally:
         src.close()
+
+
+def test_a_slow_consumer_in_real_time_gets_predicted_frames_not_gaps(detector):
+    """Real time on the 30 fps bottle clip with delivery slowed to ~12 fps (a sleeping callback):
+    frames that wait are handed on predicted instead of being dropped, in order, never blocking
+    capture (drops only past the backlog)."""
+    detector.classes = frozenset({43})
+    sink = Collect()
+    p = TrackingPipeline(
+        open_source(str(need(BOTTLE_CLIP)), realtime=True), detector, [sink], stage=TrackStage(open_tracker(fps=30))
+    )
+    p.on_result(lambda r: time.sleep(0.08 if not r.track.predicted else 0.0))
+    p.start()
+    time.sleep(4.0)
+    p.stop()
+    indices = [r.frame.index for r in sink.results]
+    assert indices == sorted(indices) and len(set(indices)) == len(indices)
+    stats = p.stats
+    assert stats.predicted > 0 and stats.frames == len(sink.results)
+    predicted = [r for r in sink.results if r.track.predicted]
+    assert len(predicted) == stats.predicted
+    assert sum(len(r.detections) for r in predicted) > 0  # bottles drawn on frames not detected
