@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench-track", help="tracking: predicted-box quality per --detect-every N, stage cost")
     p.add_argument("--source", action="append", required=True, metavar="FILE", help="video file (repeatable)")
     p.add_argument(
-        "--every", type=csv, default=["2", "3", "5"], metavar="N,N", help="detect every N (default 2,3,5)"
+        "--every", type=counts, default=[2, 3, 5], metavar="N,N", help="detect every N (default 2,3,5)"
     )
     p.add_argument("--classes", type=csv, help="only these labels, e.g. person,bottle (default: all)")
     p.add_argument("--threshold", type=float, default=0.5, help="detector score threshold (default 0.5)")
