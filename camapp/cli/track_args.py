@@ -94,6 +94,10 @@ class TrackSetup:
             if entry.startswith("zone:") and entry[5:] not in known:
                 have = ", ".join(sorted(known)) or "none given (--zone NAME:x,y,...)"
                 raise CamappError(f"--record-on {entry}: unknown zone {entry[5:]!r}; zones: {have}")
+        if args.track:
+            from camapp.track import open_tracker
+
+            open_tracker()  # a missing extra is reported now, before the camera opens
         return cls(args.track, lines, zones, args.trail or 0, args.detect_every, args.roi)
 
     def pipeline(self, source: Any, detector: Any, consumers: Sequence[Any], **options: Any) -> Any:
