@@ -123,8 +123,13 @@ def quality(frames: list[tuple[Frame, Detections]], every: int, fps: float) -> d
     }
 
 
-def stage_cost(objects: int, frames: int, repeat: int) -> list[float]:
-    """Milliseconds per frame of the stage (tracker + a line + a zone) with `objects` boxes."""
+def stage_cost(objects: int, frames: int, repeat: int) -> list[dict[str, float]]:
+    """Per round, median milliseconds per frame of the stage (tracker + a line + a zone) with
+    `objects` moving boxes: wall time, this thread's CPU time (what the stage itself burns,
+    less skewed by other processes on a loaded machine), and the CPU time of the bare library
+    update (supervision's ByteTrack.update_with_tensors) on the same boxes, for scale."""
+    import supervision as sv
+
     from camapp.track import Line, TrackStage, Zone, open_tracker
 
     rng = np.random.default_rng(0)
@@ -132,21 +137,36 @@ def stage_cost(objects: int, frames: int, repeat: int) -> list[float]:
     start = rng.uniform([0, 0], [w - 60, h - 120], (objects, 2))
     speed = rng.uniform(-4, 4, (objects, 2))
     image = np.broadcast_to(np.zeros((1, 1, 3), np.uint8), (h, w, 3))
-    names = ("person",)
+    boxes = []
+    for i in range(frames):
+        xy = np.mod(start + speed * i, [w - 60, h - 120]) + rng.normal(0, 1, (objects, 2))
+        boxes.append(
+            Detections(
+                np.hstack([xy, xy + [50, 110]]),
+                rng.uniform(0.5, 0.95, objects),
+                np.zeros(objects),
+                ("person",),
+            )
+        )
     rounds = []
     for _ in range(repeat):
         stage = TrackStage(
             open_tracker(fps=30), [Line.parse("mid:0.5,0,0.5,1")], [Zone.parse("left:0,0,0.4,0,0.4,1,0,1")]
         )
-        times = []
-        for i in range(frames):
-            xy = np.mod(start + speed * i, [w - 60, h - 120]) + rng.normal(0, 1, (objects, 2))
-            boxes = np.hstack([xy, xy + [50, 110]])
-            dets = Detections(boxes, rng.uniform(0.5, 0.95, objects), np.zeros(objects), names)
-            t0 = time.perf_counter()
+        bare = sv.ByteTrack()
+        wall, cpu, lib = [], [], []
+        for i, dets in enumerate(boxes):
+            t0, c0 = time.perf_counter(), time.thread_time()
             stage.process(Frame(image, i / 30, i, i / 30), dets)
-            times.append((time.perf_counter() - t0) * 1000)
-        rounds.append(statistics.median(times[10:]))
+            wall.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.thread_time() - c0) * 1000)
+            tensors = np.hstack([dets.boxes, dets.scores[:, None], dets.class_ids[:, None]])
+            c0 = time.thread_time()
+            bare.update_with_tensors(tensors)
+            lib.append((time.thread_time() - c0) * 1000)
+        rounds.append(
+            {k: statistics.median(v[10:]) for k, v in (("wall", wall), ("cpu", cpu), ("library", lib))}
+        )
     return rounds
 
 
@@ -188,7 +208,13 @@ def run(args: argparse.Namespace) -> int:
             )
     rounds = stage_cost(args.objects, args.frames, args.repeat)
     print(
-        f"tracking stage cost, {args.objects} objects, a line and a zone: median {statistics.median(rounds):.3f} ms/frame "
-        f"(rounds: {', '.join(f'{x:.3f}' for x in rounds)})"
+        f"tracking stage cost, {args.objects} objects, a line and a zone (ms per frame, median of each round)"
     )
+    print("| round | wall | thread CPU | bare ByteTrack update, thread CPU | stage CPU / bare |")
+    print("|---:|---:|---:|---:|---:|")
+    for i, r in enumerate([*rounds, {k: statistics.median(x[k] for x in rounds) for k in rounds[0]}]):
+        name = "median" if i == len(rounds) else str(i + 1)
+        print(
+            f"| {name} | {r['wall']:.3f} | {r['cpu']:.3f} | {r['library']:.3f} | {r['cpu'] / r['library']:.2f} |"
+        )
     return 0

@@ -44,6 +44,7 @@ def test_bench_track_prints_both_tables(model_store, capsys):
     out = capsys.readouterr().out
     assert rc == 0
     assert "| bottle-detection.mp4 | 3 |" in out and "tracking stage cost, 5 objects" in out
+    assert "| median |" in out
 
 
 def test_bench_track_rejects_an_unknown_class(model_store, capsys):
