@@ -193,4 +193,11 @@ class TrackStage:
                 f"line {line.name}: "
                 + (", ".join(f"{n} {k}" for k, n in sorted(c.items())) or "no crossings")
             )
+        for zone in self.zones:
+            d = self.dwells[zone.name]
+            inside = [f"#{tid}" for tid, tr in self._tracks.items() if zone.name in tr.entered]
+            text = f"zone {zone.name}: {len(d)} visits" + (
+                f", {sum(d) / len(d):.1f} s on average" if d else ""
+            )
+            out.append(text + (f"; still inside at the end: {' '.join(inside)}" if inside else ""))
         return out

@@ -71,4 +71,5 @@ def test_an_object_that_leaves_exits_its_zone_with_its_dwell():
     assert [e["event"] for e in events] == ["enter", "exit"]
     exits = events[1:]
     assert stage.close() == []  # nothing is left inside at the end
+    assert stage.summary()[-1] == "zone all: 1 visits, 0.9 s on average"
     assert len(exits) == 1 and exits[0]["zone"] == "all" and exits[0]["dwell"] == pytest.approx(0.9, abs=0.11)
