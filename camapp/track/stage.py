@@ -100,7 +100,8 @@ class TrackStage:
         info = TrackInfo(
             events=tuple(events),
             inside={
-                z.name: tuple(sorted(k for k, v in self._tracks.items() if z.name in v.entered))
+                # objects in this frame only: one not seen for a moment is not shown as inside
+                z.name: tuple(sorted(k for k in present if z.name in self._tracks[k].entered))
                 for z in self.zones
             },
             counts={name: dict(c) for name, c in self.counts.items()},
