@@ -27,7 +27,10 @@ def test_bench_json_has_a_measured_row_per_rung(model_store, capsys):
             "sequential_x_raw",
             "latency_pipeline_fps",
             "latency_pipeline_x_raw",
+            "track_fps",
+            "track_x_pipeline",
         }
+        assert row["track_fps"] is None and row["track_x_pipeline"] is None  # measured with --track only
         assert row["invoke_ms"] > 0 and row["pipeline_fps"] > 0 and row["sequential_fps"] > 0
         assert row["record_fps"] > 0
         # one round: each ratio is that round's fps over the raw rate measured around it

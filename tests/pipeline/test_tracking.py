@@ -108,7 +108,10 @@ def test_a_slow_consumer_in_real_time_gets_predicted_frames_not_gaps(detector):
     detector.classes = frozenset({43})
     sink = Collect()
     p = TrackingPipeline(
-        open_source(str(need(BOTTLE_CLIP)), realtime=True), detector, [sink], stage=TrackStage(open_tracker(fps=30))
+        open_source(str(need(BOTTLE_CLIP)), realtime=True),
+        detector,
+        [sink],
+        stage=TrackStage(open_tracker(fps=30)),
     )
     p.on_result(lambda r: time.sleep(0.08 if not r.track.predicted else 0.0))
     p.start()
