@@ -57,6 +57,8 @@ class ByteTrackTracker:
             if tracker is None:
                 tracker = self._trackers[cid] = sv.ByteTrack(**self.options)
             rows = np.flatnonzero(detections.class_ids == cid)
+            if not len(rows) and not tracker.tracked_tracks and not tracker.lost_tracks:
+                continue  # nothing of this class to follow: skip the library's fixed cost
             boxes = detections.boxes[rows]
             tensors = np.hstack([boxes, detections.scores[rows, None], detections.class_ids[rows, None]])
             tracker.update_with_tensors(tensors.astype(np.float32))
@@ -96,6 +98,8 @@ class ByteTrackTracker:
         boxes, scores, classes, ids = [], [], [], []
         empty = np.zeros((0, 6), np.float32)
         for cid, tracker in self._trackers.items():
+            if not tracker.tracked_tracks and not tracker.lost_tracks:
+                continue
             # New tracks wait for their second detection to be confirmed; an update without one
             # would drop them, so they sit this frame out and only move on.
             pending = [t for t in tracker.tracked_tracks if not t.is_activated]
