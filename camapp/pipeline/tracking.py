@@ -94,10 +94,17 @@ class TrackingPipeline(Pipeline):
         self.roi = roi
         self._every_lock = threading.Lock()
         self._last_detected: int | None = None
+        self._captured = 0
         if stage is not None:
             self._queue = PredictQueue(self._queue.size, drop=self.realtime)
 
     def _input_tensor(self, image: np.ndarray) -> np.ndarray | None:
+        """On the capture thread, for every frame in capture order: with `detect_every` N, only
+        every N-th frame gets an input tensor, the rest will be predicted (a frame picked for
+        detection without one gets it made on the inference thread)."""
+        self._captured += 1
+        if self.detect_every > 1 and (self._captured - 1) % self.detect_every:
+            return None
         return super()._input_tensor(self.roi.crop(image) if self.roi is not None else image)
 
     def _due(self, frame: Frame) -> bool:

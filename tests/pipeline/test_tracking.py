@@ -80,6 +80,10 @@ def test_detect_every_3_predicts_the_frames_between_with_ids(detector):
     assert len(boxed) >= 80  # boxes on (nearly) every frame, not one in three
     for r in sink.results:
         assert r.detections.predicted.tolist() == [r.track.predicted] * len(r.detections)
+    # the capture thread makes the network input for the frames the detector will see only
+    image = sink.results[0].frame.image
+    made = [p._input_tensor(image) is not None for _ in range(6)]
+    assert sum(made) == 2 and made.index(True) + 3 == len(made) - made[::-1].index(True) - 1
 
 
 def test_predict_queue_keeps_stale_frames_as_predict_only_and_bounds_them():
