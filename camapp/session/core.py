@@ -22,11 +22,14 @@ from camapp.session.specs import (
     ModelSpec,
     OutputSpec,
     SourceSpec,
+    TrackSpec,
+    check_zones,
     class_ids,
     is_camera_spec,
     model_missing_message,
 )
 from camapp.session.status import build_status, output_path
+from camapp.session.tracking import apply_live, build_pipeline, watched_zones
 from camapp.session.worker import list_accelerators, list_cameras, measure_rungs
 
 
@@ -188,14 +191,20 @@ class Session(Outputs):
         self.emit("warning", text=text)
 
     def _start(self, spec: SourceSpec, source: Any, consumers: dict[str, Any]) -> None:
-        from camapp.pipeline import Pipeline
-
         gen = self._generation
-        pipeline = Pipeline(source, self.detector, list(consumers.values()), **self._limits)  # worker only
+        try:  # worker only; with tracking, the TrackingPipeline and its stage
+            pipeline, stage = build_pipeline(
+                source, self.detector, consumers.values(), self.tracking, **self._limits
+            )
+        except BaseException:
+            source.close()
+            for rec in consumers.values():
+                rec.close()
+            raise
         pipeline.on_result(lambda r: self._on_result(gen, r))
         pipeline.on_state(lambda s: self._on_state(gen, s))
         with self._lock:
-            self.pipeline, self.outputs = pipeline, consumers
+            self.pipeline, self.outputs, self.stage = pipeline, consumers, stage
             self.reports = dict(consumers)
             self.source_text = describe_source(source)
         self._apply(pipeline)
@@ -210,6 +219,9 @@ class Session(Outputs):
         if gen == self._generation:
             self.latest = result
             self.emit("result", result=result)
+            track = getattr(result, "track", None)
+            for event in track.events if track is not None else ():
+                self.emit("track", **event)  # cross, enter, exit: as the log writes them
 
     def _on_state(self, gen: int, stats: Any) -> None:
         if gen != self._generation:
@@ -258,6 +270,28 @@ class Session(Outputs):
         det = self.detector
         live = det is not None and det.device == "cpu" and callable(getattr(det, "set_threads", None))
         return self._now(lambda p: live and p.set_threads(threads), threads=int(threads))
+
+    def set_tracking(self, spec: TrackSpec | None) -> Future:
+        """Tracking on (`TrackSpec`) or off (None), remembered for the next source. Applied on
+        the worker: lines, zones, trail and detect-every change live; turning tracking on or off
+        or another region restarts the pipeline on the same source (as `set_model` does: a video
+        recording ends there, event clips and the log follow)."""
+
+        def apply() -> str:
+            if spec is not None:
+                check_zones(watched_zones(self.armed, self.outputs), spec)
+                spec.check()
+            old, self.tracking = self.tracking, spec
+            if self.pipeline is None:
+                return "remembered"
+            if apply_live(self.pipeline, self.stage, old, spec):
+                return "live"
+            if self.source is not None and self.model is not None:
+                self._generation += 1
+                self._open(self.source, self.model, [], None, self._limits)
+            return "restarted"
+
+        return self._job(apply, "setting")
 
     def pause(self) -> Future:
         return self._now(lambda p: p.pause(), paused=True)
