@@ -171,8 +171,8 @@ def stage_cost(objects: int, frames: int, repeat: int) -> list[dict[str, float]]
 
 
 def run(args: argparse.Namespace) -> int:
-    from camapp.cli.common import class_ids
     from camapp.detect import open_detector
+    from camapp.session.specs import class_ids
     from camapp.track import open_tracker
 
     open_tracker()  # a missing extra is reported before the clips are decoded
