@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 import supervision as sv
-from supervision.detection.utils import box_iou_batch
 from supervision.tracker.byte_tracker.basetrack import TrackState
-from supervision.tracker.byte_tracker.matching import linear_assignment
 
 from camapp.types import Detections
+
+PRUNE_EVERY = 30  # frames between sweeps of the anchors of forgotten tracks
 
 
 class ByteTrackTracker:
@@ -60,31 +60,30 @@ class ByteTrackTracker:
             if not len(rows) and not tracker.tracked_tracks and not tracker.lost_tracks:
                 continue  # nothing of this class to follow: skip the library's fixed cost
             boxes = detections.boxes[rows]
-            tensors = np.hstack([boxes, detections.scores[rows, None], detections.class_ids[rows, None]])
-            tracker.update_with_tensors(tensors.astype(np.float32))
-            # every track this detection placed, new ones too: the stage decides when one counts
-            tracks = [
-                t
-                for t in tracker.tracked_tracks
-                if t.external_track_id >= 0
-                and t.state == TrackState.Tracked
-                and t.frame_id == tracker.frame_id
-            ]
+            tensors = np.empty((len(rows), 6), np.float32)
+            tensors[:, :4] = boxes
+            tensors[:, 4] = _distinct(detections.scores[rows])
+            tensors[:, 5] = cid
+            tracker.update_with_tensors(tensors)
             self._last_fresh[cid] = tracker.frame_id
-            alive = {int(t.external_track_id) for t in tracker.tracked_tracks + tracker.lost_tracks}
-            for key in [k for k in self._anchors if k[0] == cid and k[1] not in alive]:
-                del self._anchors[key]  # the library forgot this track: so do we
-            if not tracks or not len(rows):
+            if tracker.frame_id % PRUNE_EVERY == 0:
+                self._prune(cid, tracker)
+            if not len(rows):
                 continue
-            # Which box became which track: the library's own IoU + assignment, as its
-            # update_with_detections does, but with a looser cut (IoU >= 0.1) since a track's
-            # filtered box lags a fast-moving object's detection.
-            ious = box_iou_batch(boxes, np.asarray([t.tlbr for t in tracks]))
-            matches, _, _ = linear_assignment(1.0 - ious, 0.9)
-            for r, k in matches:
-                ext = int(tracks[k].external_track_id)
-                ids[rows[r]] = self._our_id(cid, ext)
-                self._anchors[(cid, ext)] = (boxes[r].copy(), tracks[k].mean.copy())
+            # Which box became which track: a track the library placed on this frame took its
+            # detection's score (`STrack.update`/`re_activate` copy it; a new track is that
+            # detection), and the scores were made distinct above, so the score names the row.
+            # Exact, and no second IoU matrix and assignment per frame.
+            row_of = {float(v): r for r, v in enumerate(tensors[:, 4])}
+            frame = tracker.frame_id
+            for t in tracker.tracked_tracks:
+                if t.frame_id != frame or t.external_track_id < 0 or t.state != TrackState.Tracked:
+                    continue
+                r = row_of.get(float(t.score))
+                if r is not None:
+                    ext = int(t.external_track_id)
+                    ids[rows[r]] = self._our_id(cid, ext)
+                    self._anchors[(cid, ext)] = (boxes[r], t.mean.copy())
         return Detections(
             detections.boxes,
             detections.scores,
@@ -93,6 +92,12 @@ class ByteTrackTracker:
             ids,
             np.zeros(len(ids), bool),
         )
+
+    def _prune(self, cid: int, tracker: Any) -> None:
+        """Forget the anchors of tracks the library has removed (every few frames: cheap)."""
+        alive = {int(t.external_track_id) for t in tracker.tracked_tracks + tracker.lost_tracks}
+        for key in [k for k in self._anchors if k[0] == cid and k[1] not in alive]:
+            del self._anchors[key]
 
     def predict(self) -> Detections:
         boxes, scores, classes, ids = [], [], [], []
@@ -121,6 +126,19 @@ class ByteTrackTracker:
         xyxy = np.asarray(boxes, np.float32)
         xyxy[:, 2:] = np.maximum(xyxy[:, 2:], xyxy[:, :2])
         return Detections(xyxy, scores, classes, self._names, ids, np.ones(len(ids), bool))
+
+
+def _distinct(scores: np.ndarray) -> np.ndarray:
+    """`scores` as float32 with ties broken by the smallest step up (a quantized model gives
+    many equal scores): each row's score is its own, and nothing else changes measurably."""
+    out = np.asarray(scores, np.float32).copy()
+    if len(np.unique(out)) == len(out):
+        return out
+    order = np.argsort(out, kind="stable")
+    for a, b in zip(order[:-1], order[1:]):
+        if out[b] <= out[a]:
+            out[b] = np.nextafter(out[a], np.float32(2))
+    return out
 
 
 def _moved(box: np.ndarray, then: np.ndarray, now: np.ndarray) -> np.ndarray:

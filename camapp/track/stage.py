@@ -116,14 +116,15 @@ class TrackStage:
         h, w = frame.height, frame.width
         events: list[dict[str, Any]] = []
         present = set()
-        for i in range(len(dets)):
-            tid = dets.track_id(i)
+        # plain Python values once per frame: per-element numpy access costs more than the work
+        tids = dets.track_ids.tolist() if dets.track_ids is not None else [None] * len(dets)
+        labels = dets.labels
+        for i, (tid, (x0, y0, x1, y1)) in enumerate(zip(tids, dets.boxes.tolist())):
             if tid is None or tid < 0:
                 continue
             present.add(tid)
-            x0, y0, x1, y1 = (float(v) for v in dets.boxes[i])
             p = ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h)
-            label = dets.label(i)
+            label = labels[i]
             track = self._tracks.get(tid)
             if track is None:
                 track = self._tracks[tid] = _Track(label, t, trail=deque(maxlen=max(1, self.trail)))
