@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     options = GuiOptions(
         # a sample resolves to its clip here, so the app loops it and remembers a real path
-        source=expand_sample(args.source) if args.source else None,
+        source=absolute_source(expand_sample(args.source)) if args.source else None,
         model=args.model,
         device=args.device,
         threads=args.threads,
@@ -76,3 +76,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         screenshot_after=args.screenshot_after,
         measure_stalls=args.measure_stalls,
     )
+
+
+def absolute_source(spec: str) -> str:
+    """A local file as an absolute path, so the app remembers a source that still opens when it is
+    started from another folder; cameras, URLs and pipelines stay as given."""
+    path = Path(spec).expanduser()
+    if "://" in spec or spec.isdigit() or not path.is_file():
+        return spec
+    return str(path.resolve())

@@ -46,7 +46,8 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
         "--source",
         required=True,
         metavar="SRC",
-        help="camera index or /dev/videoN, video file, rtsp:// or http:// URL, GStreamer pipeline, picam[:N]",
+        help="camera index or /dev/videoN, video file, rtsp:// or http:// URL, GStreamer pipeline, picam[:N], "
+        "sample:person or sample:bottle",
     )
     g.add_argument("--width", type=positive_int, help="ask the camera for this width")
     g.add_argument("--height", type=positive_int, help="ask the camera for this height")

@@ -83,7 +83,5 @@ def start_web(args: argparse.Namespace, session: Any) -> Any:
 def web_measures(args: argparse.Namespace, fixed: int | None) -> bool:
     """With --web and the whole ladder, time every rung before the source starts, so the page's
     slider shows each rung's measured time from the first frame (a few seconds at start-up).
-    Not with frame-parallel lanes (a file read with --no-realtime, or --schedule throughput):
-    the session cannot time those; there the page fills the times in as rungs run."""
-    lanes = not args.realtime or getattr(args, "schedule", "auto") == "throughput"
-    return bool(getattr(args, "web", None)) and fixed is None and not lanes
+    With frame-parallel lanes the figures are one lane's (each frame takes one lane's invoke)."""
+    return bool(getattr(args, "web", None)) and fixed is None

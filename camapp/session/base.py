@@ -17,6 +17,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from camapp.errors import CamappError, DeviceError, ModelError, SourceError
+from camapp.session.livems import LiveRungs
 from camapp.session.specs import DetectorInfo, ModelMissing, ModelSpec, OutputSpec, SourceSpec, TrackSpec
 from camapp.session.worker import SerialWorker
 
@@ -48,6 +49,7 @@ class SessionBase:
         self.reports: dict[str, Any] = {}  # slot -> latest recorder, also stopped (for the summary)
         self.armed: dict[str, OutputSpec] = {}  # events and log follow the session to a new source
         self.rung_ms: dict[int, float] = {}
+        self.live = LiveRungs()  # the running rung's live median replaces its start-up figure
         self.warnings: list[str] = []
         self.state, self.state_text, self.failure_kind = "idle", "", ""
         self.threshold = 0.5

@@ -22,18 +22,16 @@ from camapp.session.specs import (
     ModelSpec,
     OutputSpec,
     SourceSpec,
-    TrackSpec,
-    check_zones,
     class_ids,
     is_camera_spec,
     model_missing_message,
 )
 from camapp.session.status import build_status, output_path
-from camapp.session.tracking import apply_live, build_pipeline, watched_zones
+from camapp.session.tracking import TrackingCommands, build_pipeline
 from camapp.session.worker import list_accelerators, list_cameras, measure_rungs
 
 
-class Session(Outputs):
+class Session(Outputs, TrackingCommands):
     """Owns the pipeline's parts; front-ends send commands and listen to events (docs/session.md)."""
 
     # --- opening ------------------------------------------------------------------------------
@@ -165,6 +163,7 @@ class Session(Outputs):
         spec = model if model.threads or not self.threads else _with_threads(model, self.threads)
         det = load_detector(spec, threshold=self.threshold, classes=classes, lanes=lanes, warn=warn)
         self.detector, self.model, self.lanes = det, model, lanes
+        self.live.reset()  # other networks: their live figures start again
         if classes:
             self.classes = det.classes
         for text in getattr(det, "warnings", ()):
@@ -182,7 +181,7 @@ class Session(Outputs):
             if self._cancel.is_set():
                 raise Cancelled("the session closed while starting")
             self.rung_ms = measured
-            self.emit("measured", ms=dict(measured))
+            self.emit("measured", ms=self.live.merged(measured))
         return self.info
 
     def _warn(self, text: str) -> None:
@@ -219,6 +218,8 @@ class Session(Outputs):
         if gen == self._generation:
             self.latest = result
             self.emit("result", result=result)
+            if self.live.feed(result.stats):  # the running rung's own median replaces its estimate
+                self.emit("measured", ms=self.live.merged(self.rung_ms))
             track = getattr(result, "track", None)
             for event in track.events if track is not None else ():
                 self.emit("track", **event)  # cross, enter, exit: as the log writes them
@@ -269,29 +270,8 @@ class Session(Outputs):
     def set_threads(self, threads: int) -> Future:
         det = self.detector
         live = det is not None and det.device == "cpu" and callable(getattr(det, "set_threads", None))
+        self.live.reset()  # another thread count: every rung's time changes
         return self._now(lambda p: live and p.set_threads(threads), threads=int(threads))
-
-    def set_tracking(self, spec: TrackSpec | None) -> Future:
-        """Tracking on (`TrackSpec`) or off (None), remembered for the next source. Applied on
-        the worker: lines, zones, trail and detect-every change live; turning tracking on or off
-        or another region restarts the pipeline on the same source (as `set_model` does: a video
-        recording ends there, event clips and the log follow)."""
-
-        def apply() -> str:
-            if spec is not None:
-                check_zones(watched_zones(self.armed, self.outputs), spec)
-                spec.check()
-            old, self.tracking = self.tracking, spec
-            if self.pipeline is None:
-                return "remembered"
-            if apply_live(self.pipeline, self.stage, old, spec):
-                return "live"
-            if self.source is not None and self.model is not None:
-                self._generation += 1
-                self._open(self.source, self.model, [], None, self._limits)
-            return "restarted"
-
-        return self._job(apply, "setting")
 
     def pause(self) -> Future:
         return self._now(lambda p: p.pause(), paused=True)

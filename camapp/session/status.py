@@ -94,6 +94,7 @@ def build_status(s: Session) -> dict[str, Any]:
         s._last_stats = stats  # kept for the summary after stop()
     input_size = int(det.input_size) if det is not None else None
     names = info.names if info is not None else ()
+    rungs = s.live.merged(s.rung_ms)  # start-up figures, the rungs that ran by their live median
     video = outputs.get("video")
     return {
         "state": state,
@@ -112,7 +113,9 @@ def build_status(s: Session) -> dict[str, Any]:
             "fixed_reason": info.fixed_reason,
         },
         "input_size": input_size,
-        "ladder": [{"size": int(z), "ms": s.rung_ms.get(z)} for z in (info.sizes if info else ())],
+        "ladder": [
+            {"size": int(z), "ms": rungs.get(z), "live": z in s.live.ms} for z in (info.sizes if info else ())
+        ],
         "auto": bool(pipeline.auto) if pipeline is not None else s.input_size == "auto",
         "target_fps": s.target_fps,
         "threshold": s.threshold,

@@ -8,9 +8,38 @@ counts and line/zone events.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future
 from typing import Any
 
-from camapp.session.specs import TrackSpec
+from camapp.session.base import SessionBase
+from camapp.session.specs import TrackSpec, check_zones
+
+
+class TrackingCommands(SessionBase):
+    """`set_tracking`, mixed into `Session` (whose `_open` restarts a source)."""
+
+    def set_tracking(self, spec: TrackSpec | None) -> Future:
+        """Tracking on (`TrackSpec`) or off (None), remembered for the next source. Applied on
+        the worker: lines, zones, trail and detect-every change live; turning tracking on or off
+        or another region restarts the pipeline on the same source (as `set_model` does: a video
+        recording ends there, event clips and the log follow). The future holds "live",
+        "restarted" or "remembered" (no source yet)."""
+
+        def apply() -> str:
+            if spec is not None:
+                check_zones(watched_zones(self.armed, self.outputs), spec)
+                spec.check()
+            old, self.tracking = self.tracking, spec
+            if self.pipeline is None:
+                return "remembered"
+            if apply_live(self.pipeline, self.stage, old, spec):
+                return "live"
+            if self.source is not None and self.model is not None:
+                self._generation += 1
+                self._open(self.source, self.model, [], None, self._limits)  # type: ignore[attr-defined]
+            return "restarted"
+
+        return self._job(apply, "setting")
 
 
 def build_pipeline(

@@ -75,12 +75,16 @@ def measure_rungs(
     come out in order and later switches are instant. Checks `cancelled` between steps, so closing
     the window during start-up returns what was measured by then.
     """
-    from camapp.detect.cpu import bench_rungs
+    from camapp.detect.timing import bench_rungs
 
     if image is None:
         image = np.random.default_rng(0).integers(0, 255, (480, 640, 3), dtype=np.uint8)
     per_round = max(1, -(-repeats // rounds))
-    return bench_rungs(detector, image, per_round, rounds, progress=progress, cancelled=cancelled)
+    # frame-parallel lanes: each frame takes one lane's invoke, so one lane's times are the figures
+    from camapp.detect.lanes import Lanes
+
+    timed = detector.first if isinstance(detector, Lanes) else detector
+    return bench_rungs(timed, image, per_round, rounds, progress=progress, cancelled=cancelled)
 
 
 def list_cameras() -> list[tuple[str, str]]:

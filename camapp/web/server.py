@@ -63,7 +63,8 @@ class WebApp:
         self.video = broadcaster
         self.changed: Pulse | None = None
         self.closing = False
-        self.max_buffered = 0  # most bytes one viewer's connection held in user space after a write
+        self.max_buffered = 0  # most bytes one viewer's connection was seen holding in user space
+        self._viewing: set[Any] = set()  # the viewers' transports, sampled by `snapshot()`
         self.stalled = 0  # viewers let go for reading nothing
 
     def build(self) -> web.Application:
@@ -111,7 +112,14 @@ class WebApp:
         problem = self.guard.check_read(self._key(request))
         return line(401, problem) if problem else None
 
+    def buffered(self) -> int:
+        """Bytes the fullest viewer connection holds in user space now (a stuck one included)."""
+        now = max((t.get_write_buffer_size() for t in list(self._viewing) if not t.is_closing()), default=0)
+        self.max_buffered = max(self.max_buffered, now)
+        return now
+
     def snapshot(self) -> dict[str, Any]:
+        self.buffered()
         status = dict(self.session.status())
         status["web"] = {
             "viewers": self.video.viewers,
@@ -181,22 +189,30 @@ class WebApp:
             if sock is not None:  # and keep the kernel's share small too: a few frames at most
                 with contextlib.suppress(OSError):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER)
+            self._viewing.add(transport)
         try:
             async for jpeg in self.video.frames():
                 if self.closing:
                     break
                 head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
-                # waits while this viewer's socket is full (it skips frames meanwhile); a viewer
-                # that reads nothing for STALL_S seconds is let go
-                await asyncio.wait_for(resp.write(head.encode() + jpeg + b"\r\n"), STALL_S)
-                if transport is not None:
-                    self.max_buffered = max(self.max_buffered, transport.get_write_buffer_size())
+                # this part must (nearly) leave user space before the next frame is taken: a slow
+                # viewer skips frames instead of piling them up; one that reads nothing for
+                # STALL_S seconds is let go
+                await asyncio.wait_for(self._send(request, resp, head.encode() + jpeg + b"\r\n"), STALL_S)
         except asyncio.TimeoutError:
             self.stalled += 1
             log.info("web: a viewer read nothing for %g s; closed", STALL_S)
             if transport is not None:
                 transport.abort()  # drop what it never read; finishing the response would wait again
+        finally:
+            self._viewing.discard(transport)
         return resp
+
+    async def _send(self, request: web.Request, resp: web.StreamResponse, part: bytes) -> None:
+        await resp.write(part)
+        if request.transport is not None:
+            self.max_buffered = max(self.max_buffered, request.transport.get_write_buffer_size())
+        await request.writer.drain()  # returns once the buffer is below the low-water mark
 
     # -- controls ---------------------------------------------------------------------------------
     async def control(self, request: web.Request) -> web.StreamResponse:

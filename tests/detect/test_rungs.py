@@ -115,7 +115,7 @@ def test_a_closed_detector_stops_building(ssd_model, names):
 
 def test_bench_rungs_times_every_rung(ssd_model, names, image):
     """Only the shape of the result: speed itself is compared by the benchmark, not by a test."""
-    from camapp.detect.cpu import bench_rungs
+    from camapp.detect.timing import bench_rungs
 
     det = TFLiteDetector(ssd_model, names, threads=2, input_sizes=[300, 144])
     try:

@@ -55,3 +55,20 @@ def test_a_sample_source_opens_the_app_on_the_stored_clip(monkeypatch, tmp_path)
     )
     assert main(["--source", "sample:bottle"]) == 0
     assert seen["source"] == str(tmp_path / "samples" / "bottle" / "bottle-detection.mp4")
+
+
+def test_a_relative_file_is_handed_over_and_remembered_absolute(monkeypatch, tmp_path):
+    """Started from the clip's folder with `--source clip.mp4`, the app gets (and so stores in its
+    settings) the absolute path, which still opens when it is next started elsewhere; a camera
+    index and a URL pass through as given."""
+    from conftest import BOTTLE_CLIP, need
+
+    clip = need(BOTTLE_CLIP)
+    seen: list[str] = []
+    monkeypatch.setattr("camapp.gui.app.run", lambda options, **_: seen.append(options.source) or 0)
+    monkeypatch.chdir(clip.parent)
+    assert main(["--source", clip.name]) == 0
+    assert main(["--source", "./" + clip.name]) == 0
+    assert main(["--source", "0"]) == 0
+    assert main(["--source", "rtsp://127.0.0.1:8554/cam"]) == 0
+    assert seen == [str(clip.resolve()), str(clip.resolve()), "0", "rtsp://127.0.0.1:8554/cam"]

@@ -259,7 +259,9 @@ def test_model_change_restarts_the_source_and_events_and_log_follow(session, mod
     ev.wait(lambda: session.status()["recording"]["frames"] >= 5)
     first = session.detector
     session.set_model(ModelSpec(input_size=300)).result(timeout=WAIT)
-    assert session.detector is not first and session.status()["ladder"] == [{"size": 300, "ms": None}]
+    assert session.detector is not first and session.status()["ladder"] == [
+        {"size": 300, "ms": None, "live": False}
+    ]
     stopped = {p["what"] for p in ev.named("recording_stopped")}
     assert stopped == {"video", "events", "log"}  # the video ends with its source; events and log restart
     assert [p["what"] for p in ev.named("recording_started")].count("events") == 2

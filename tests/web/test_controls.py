@@ -153,3 +153,22 @@ def test_a_cross_origin_form_post_is_refused(served: Web) -> None:
     )
     assert code == 403 and body.decode().count("\n") == 1
     assert served.status()["recording"]["on"] is False
+
+
+def test_a_viewer_that_never_reads_holds_about_one_frame_and_others_go_on(served: Web) -> None:
+    import socket
+
+    stuck = socket.socket()
+    stuck.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    stuck.connect((served.host, served.port))
+    stuck.sendall(f"GET /video.mjpg HTTP/1.1\r\nHost: {served.host}:{served.port}\r\n\r\n".encode())
+    viewer = Mjpeg(served)
+    try:
+        sizes = [len(viewer.next()) for _ in range(40)]  # ~4 s at the clip's 10 fps: the stuck
+        web = served.status()["web"]  # one's kernel buffers are full long before
+    finally:
+        viewer.close()
+        stuck.close()
+    assert web["viewers"] >= 2
+    # user space holds what is left of one write: below the 16 KiB mark plus one part
+    assert 0 < web["max_buffered"] <= 16 * 1024 + max(sizes) + 200, (web, max(sizes))
