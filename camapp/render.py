@@ -5,12 +5,15 @@ from __future__ import annotations
 import colorsys
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import cv2
 import numpy as np
 
 from camapp.types import Detections
+
+if TYPE_CHECKING:
+    from camapp.track.base import TrackInfo
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _MIN_SCALE = 0.33  # about 8 px capitals: the smallest still legible on a 320x240 frame
@@ -29,8 +32,10 @@ def score_text(score: float) -> str:
 
 
 def tag_text(dets: Detections, i: int) -> str:
-    """The tag drawn on box `i`: label and score."""
-    return f"{dets.label(i)} {score_text(dets.scores[i])}"
+    """The tag drawn on box `i`: `person 87%`, or `person #3 87%` once a tracker gave it an id."""
+    tid = dets.track_id(i)
+    ident = f" #{tid}" if tid is not None and tid >= 0 else ""
+    return f"{dets.label(i)}{ident} {score_text(dets.scores[i])}"
 
 
 def text_scale(shape: tuple[int, ...], fraction: float) -> float:
@@ -42,7 +47,8 @@ def draw_detections(image: np.ndarray, dets: Detections, copy: bool = True) -> n
     """Boxes with `label score` tags, scaled to the image so they read from 320x240 to 1080p.
 
     A tag goes above its box, or inside it at the top edge, and is shifted left at the right edge,
-    so it is never clipped.
+    so it is never clipped. Tracked boxes read `person #3 87%`; predicted ones (no fresh
+    detection) get a thin outline, so a viewer can tell them from detections.
     """
     out = image.copy() if copy else image
     h, w = out.shape[:2]
@@ -52,7 +58,8 @@ def draw_detections(image: np.ndarray, dets: Detections, copy: bool = True) -> n
     for i in range(len(dets)):
         x0, y0, x1, y1 = (int(round(v)) for v in dets.boxes[i])
         color = class_color(int(dets.class_ids[i]))
-        cv2.rectangle(out, (x0, y0), (x1, y1), color, box_thick, cv2.LINE_AA)
+        outline = max(1, box_thick // 2) if dets.is_predicted(i) else box_thick
+        cv2.rectangle(out, (x0, y0), (x1, y1), color, outline, cv2.LINE_AA)
         text = tag_text(dets, i)
         (tw, th), base = cv2.getTextSize(text, _FONT, font_scale, thick)
         tag_h = th + base + 2
@@ -62,6 +69,44 @@ def draw_detections(image: np.ndarray, dets: Detections, copy: bool = True) -> n
         cv2.rectangle(out, (tx, ty), (tx + tw + 4, ty + tag_h), color, -1)
         cv2.putText(out, text, (tx + 2, ty + th + 1), _FONT, font_scale, (0, 0, 0), thick, cv2.LINE_AA)
     return out
+
+
+def draw_tracks(image: np.ndarray, info: TrackInfo, copy: bool = True) -> np.ndarray:
+    """Trails, counting lines with their counts, and zones with how many are inside."""
+    out = image.copy() if copy else image
+    h, w = out.shape[:2]
+    line_thick = max(1, round(h / 360))
+    scale = text_scale(out.shape, 0.025)
+    for tid, pts in info.trails.items():
+        if len(pts) > 1:
+            poly = np.round(np.array(pts, np.float32)).astype(np.int32).reshape(-1, 1, 2)
+            cv2.polylines(out, [poly], False, class_color(tid * 7 + 3), line_thick, cv2.LINE_AA)
+    for zone in info.zones:
+        poly = np.round(np.array(zone.points, np.float32) * (w, h)).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(out, [poly], True, (255, 200, 0), line_thick, cv2.LINE_AA)
+        text = f"{zone.name}: {len(info.inside.get(zone.name, ()))}"
+        _label(out, text, tuple(poly[0, 0]), scale, (255, 200, 0))
+    for line in info.lines:
+        a = (round(line.a[0] * w), round(line.a[1] * h))
+        b = (round(line.b[0] * w), round(line.b[1] * h))
+        cv2.line(out, a, b, (0, 255, 255), line_thick + 1, cv2.LINE_AA)
+        counts = info.counts.get(line.name, {})
+        total = {d: sum(n for k, n in counts.items() if k.split(" ", 1)[0] == d) for d in line.directions}
+        text = f"{line.name}: " + " ".join(f"{d} {n}" for d, n in total.items())
+        _label(out, text, a, scale, (0, 255, 255))
+    return out
+
+
+def _label(
+    out: np.ndarray, text: str, at: tuple[int, int], scale: float, color: tuple[int, int, int]
+) -> None:
+    h, w = out.shape[:2]
+    thick = max(1, round(scale * 1.6))
+    (tw, th), base = cv2.getTextSize(text, _FONT, scale, thick)
+    x = min(max(0, int(at[0])), max(0, w - tw - 4))
+    y = min(max(th + 2, int(at[1]) - 4), h - base - 2)
+    cv2.rectangle(out, (x, y - th - 2), (x + tw + 4, y + base), (0, 0, 0), -1)
+    cv2.putText(out, text, (x + 2, y), _FONT, scale, color, thick, cv2.LINE_AA)
 
 
 class HudStats(Protocol):
@@ -145,9 +190,15 @@ def draw_hud(image: np.ndarray, stats: HudStats, copy: bool = True) -> np.ndarra
     return out
 
 
-def annotate(image: np.ndarray, detections: Detections, stats: HudStats | None = None) -> np.ndarray:
-    """A new image: boxes with label and score, plus the heads-up line when `stats` is given."""
-    out = draw_detections(image, detections, copy=True)
+def annotate(
+    image: np.ndarray, detections: Detections, stats: HudStats | None = None, track: TrackInfo | None = None
+) -> np.ndarray:
+    """A new image: boxes with label and score, plus the heads-up line when `stats` is given,
+    and trails, lines and zones when the tracking stage ran (`track`)."""
+    out = image.copy()
+    if track is not None:
+        draw_tracks(out, track, copy=False)
+    draw_detections(out, detections, copy=False)
     if stats is not None:
         draw_hud(out, stats, copy=False)
     return out

@@ -38,12 +38,17 @@ class Detections:
 
     `names` maps a class id to its label (index = id); it travels with the detections so any
     stage can print a label without knowing which model produced them.
+    `track_ids` (int, one per box) is set once a tracker has followed the boxes across frames;
+    `predicted` (bool, one per box) marks boxes that come from the tracker's motion prediction
+    rather than a fresh detection. Both are None when no tracker ran.
     """
 
     boxes: np.ndarray
     scores: np.ndarray
     class_ids: np.ndarray
     names: Sequence[str] = field(default=(), repr=False)
+    track_ids: np.ndarray | None = None
+    predicted: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         boxes = np.array(self.boxes, dtype=np.float32)  # a copy: freezing must not touch the caller's
@@ -62,7 +67,17 @@ class Detections:
             raise ValueError("boxes contain NaN or infinity")
         if n and np.any(boxes[:, 2:] < boxes[:, :2]):
             raise ValueError("boxes must be xyxy with x1 >= x0 and y1 >= y0")
-        for name, value in (("boxes", boxes), ("scores", scores), ("class_ids", class_ids)):
+        arrays = {"boxes": boxes, "scores": scores, "class_ids": class_ids}
+        if self.track_ids is not None:
+            arrays["track_ids"] = np.array(self.track_ids, dtype=np.int64).reshape(-1)
+        if self.predicted is not None:
+            if self.track_ids is None:
+                raise ValueError("predicted boxes come from a tracker: give track_ids too")
+            arrays["predicted"] = np.array(self.predicted, dtype=bool).reshape(-1)
+        for name in ("track_ids", "predicted"):
+            if name in arrays and len(arrays[name]) != n:
+                raise ValueError(f"{name} has {len(arrays[name])} entries for {n} boxes")
+        for name, value in arrays.items():
             value.setflags(write=False)
             object.__setattr__(self, name, value)
         object.__setattr__(self, "names", tuple(self.names))
@@ -78,7 +93,11 @@ class Detections:
         """Filter with a boolean mask, an index array or a slice; always returns `Detections`."""
         if isinstance(index, (int, np.integer)):
             index = slice(int(index), int(index) + 1 or None)
-        return Detections(self.boxes[index], self.scores[index], self.class_ids[index], self.names)
+        tracks = None if self.track_ids is None else self.track_ids[index]
+        predicted = None if self.predicted is None else self.predicted[index]
+        return Detections(
+            self.boxes[index], self.scores[index], self.class_ids[index], self.names, tracks, predicted
+        )
 
     def label(self, i: int) -> str:
         cid = int(self.class_ids[i])
@@ -88,14 +107,28 @@ class Detections:
     def labels(self) -> list[str]:
         return [self.label(i) for i in range(len(self))]
 
+    def track_id(self, i: int) -> int | None:
+        return None if self.track_ids is None else int(self.track_ids[i])
+
+    def is_predicted(self, i: int) -> bool:
+        return bool(self.predicted is not None and self.predicted[i])
+
     def to_list(self) -> list[dict[str, Any]]:
-        """JSON-ready dicts, the one shape `detect --json` and the detection log share."""
-        return [
-            {
+        """JSON-ready dicts, the one shape `detect --json` and the detection log share.
+
+        Tracked boxes add `track_id`, and `predicted: true` when the tracker predicted them.
+        """
+        rows = []
+        for i in range(len(self)):
+            row: dict[str, Any] = {
                 "label": self.label(i),
                 "class_id": int(self.class_ids[i]),
                 "score": round(float(self.scores[i]), 4),
                 "box": [round(float(v), 1) for v in self.boxes[i]],
             }
-            for i in range(len(self))
-        ]
+            if self.track_ids is not None:
+                row["track_id"] = int(self.track_ids[i])
+            if self.is_predicted(i):
+                row["predicted"] = True
+            rows.append(row)
+        return rows

@@ -131,3 +131,31 @@ def test_the_drawn_tag_is_as_wide_as_the_percent_text():
     rows = mask[: 200 - 2]  # the tag band above the box
     ys, xs = np.nonzero(rows)
     assert xs.max() - xs.min() + 1 == tw_pct + 4 + 1
+
+
+def test_tracked_tags_read_label_id_percent():
+    from camapp.render import tag_text
+
+    d = Detections([[0, 0, 10, 10]] * 3, [0.871, 0.5, 0.9], [0, 0, 0], ("person",), [3, -1, 4])
+    assert [tag_text(d, i) for i in range(3)] == ["person #3 87%", "person 50%", "person #4 90%"]
+    assert tag_text(Detections([[0, 0, 1, 1]], [0.87], [0], ("person",)), 0) == "person 87%"  # untracked
+
+
+def test_tracks_overlay_draws_lines_zones_and_trails_only_where_they_are():
+    from camapp.render import annotate
+    from camapp.track import Line, TrackInfo, Zone
+
+    img = np.zeros((200, 400, 3), np.uint8)
+    info = TrackInfo(
+        lines=(Line.parse("door:0.5,0,0.5,1"),),
+        zones=(Zone.parse("desk:0.05,0.6,0.3,0.6,0.3,0.95,0.05,0.95"),),
+        counts={"door": {"right person": 2}},
+        trails={1: ((300.0, 20.0), (330.0, 40.0), (360.0, 60.0))},
+        inside={"desk": (1,)},
+    )
+    out = annotate(img, Detections.empty(("person",)), None, info)
+    assert img.max() == 0  # the input is untouched
+    assert out[150, 200].any() and out[100, 200].any()  # the line runs down the middle
+    assert out[190, 60].any() and not out[100, 60].any()  # the zone's bottom edge; nothing above it
+    assert out[40, 330].any()  # the trail
+    assert not out[100, 380].any()

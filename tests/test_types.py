@@ -49,3 +49,27 @@ def test_empty_and_labels():
     d = Detections([[0, 0, 1, 1]], [0.5], [3], ("a",))
     assert d.labels == ["3"]  # unknown id falls back to its number
     assert d.to_list() == [{"label": "3", "class_id": 3, "score": 0.5, "box": [0.0, 0.0, 1.0, 1.0]}]
+
+
+def test_track_ids_follow_masks_and_reach_the_log_shape():
+    d = Detections(
+        make().boxes, make().scores, make().class_ids, make().names, [7, 8, 9], [False, True, False]
+    )
+    kept = d[d.scores > 0.4]
+    assert kept.track_ids.tolist() == [7, 8] and kept.predicted.tolist() == [False, True]
+    assert d[2].track_ids.tolist() == [9]
+    rows = kept.to_list()
+    assert rows[0]["track_id"] == 7 and "predicted" not in rows[0]
+    assert rows[1]["track_id"] == 8 and rows[1]["predicted"] is True
+    assert "track_id" not in make().to_list()[0]  # untracked detections keep their old shape
+    with pytest.raises(ValueError):
+        d.track_ids[0] = 1  # frozen like the other arrays
+
+
+@pytest.mark.parametrize(
+    "tracks,predicted",
+    [([1, 2], None), ([1, 2, 3], [True]), (None, [True, False, True])],
+)
+def test_track_fields_are_validated(tracks, predicted):
+    with pytest.raises(ValueError):
+        Detections(make().boxes, make().scores, make().class_ids, (), tracks, predicted)

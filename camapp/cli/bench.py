@@ -63,6 +63,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--invokes", type=positive_int, default=100, help="timed raw invokes per size and round (default 100)"
     )
     p.add_argument("--no-record", action="store_true", help="skip the recording measurement")
+    p.add_argument(
+        "--track",
+        action="store_true",
+        help="also the pipeline with the tracking stage (--track), and its fps / the pipeline's, per round",
+    )
     p.add_argument("--json", action="store_true", help='print {"rows": [...], "peak_rss_mb": ...}')
     p.add_argument(
         "--quiet", action="store_true", help="no progress bar on stderr (off anyway without a TTY)"
@@ -82,8 +87,9 @@ class Renderer(Worker):
         annotate(result.frame.image, result.detections, result.stats)
 
 
-def pipeline_fps(path: str, detector: Any, frames: int, record_to: Path | None) -> float:
-    """Frames per second through the whole pipeline, the clip read as fast as possible."""
+def pipeline_fps(path: str, detector: Any, frames: int, record_to: Path | None, track: bool = False) -> float:
+    """Frames per second through the whole pipeline, the clip read as fast as possible
+    (`track`: with the tracking stage, as `camapp run --track` builds it)."""
     from camapp.record import VideoRecorder
 
     source = OpenCVSource(path, realtime=False, loop=True)
@@ -92,7 +98,16 @@ def pipeline_fps(path: str, detector: Any, frames: int, record_to: Path | None) 
     if record_to is not None:
         consumers.append(VideoRecorder(record_to, queue_size=0))
     stamps: list[float] = []
-    pipeline = Pipeline(source, detector, consumers, max_frames=frames + WARMUP)
+    if track:
+        from camapp.pipeline.tracking import TrackingPipeline
+        from camapp.track import TrackStage, open_tracker
+
+        stage = TrackStage(open_tracker(fps=source.fps or 30.0))
+        pipeline: Pipeline = TrackingPipeline(
+            source, detector, consumers, stage=stage, max_frames=frames + WARMUP
+        )
+    else:
+        pipeline = Pipeline(source, detector, consumers, max_frames=frames + WARMUP)
     pipeline.on_result(lambda r: stamps.append(time.perf_counter()))
     pipeline.start()
     pipeline.wait()
@@ -162,7 +177,18 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     options = {"input_sizes": args.sizes, "input_size": args.sizes[0]} if args.sizes else {}
     detector = open_detector(args.model, device=args.device, threads=args.threads, **options)
     threads = getattr(detector, "threads", None)
-    keys = ("invoke_ms", "pipeline", "record", "seq", "latency", "pipeline_x", "seq_x", "latency_x")
+    keys = (
+        "invoke_ms",
+        "pipeline",
+        "record",
+        "seq",
+        "latency",
+        "pipeline_x",
+        "seq_x",
+        "latency_x",
+        "track",
+        "track_x",
+    )
     rows: dict[int, dict[str, list[float]]] = {}
     before = args.invokes // 2
     piped: Any = detector
@@ -176,8 +202,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             piped.prepare()
         detector.prepare()
         sizes = list(detector.input_sizes)
-        # per rung and round: raw invokes, pipeline, [record], [one-interpreter pipeline], sequential
-        steps = 3 + (not args.no_record) + (piped is not detector)
+        # per rung and round: raw invokes, pipeline, [track], [record], [one-interpreter pipeline], sequential
+        steps = 3 + (not args.no_record) + (piped is not detector) + bool(getattr(args, "track", False))
         bar = tqdm(
             total=args.repeat * len(sizes) * steps,
             desc="bench",
@@ -203,6 +229,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                     step(r, size, "pipeline")
                     row["pipeline"].append(pipeline_fps(path, piped, args.frames, None))
                     bar.update()
+                    if getattr(args, "track", False):
+                        step(r, size, "pipeline + track")
+                        row["track"].append(pipeline_fps(path, piped, args.frames, None, track=True))
+                        row["track_x"].append(row["track"][-1] / row["pipeline"][-1])
+                        bar.update()
                     if not args.no_record:
                         step(r, size, "pipeline + record")
                         clip = Path(tmp) / f"bench-{size}-{r}.mp4"
@@ -242,6 +273,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 "sequential_x_raw": med(row["seq_x"], 2),
                 "latency_pipeline_fps": med(row["latency"], 1),
                 "latency_pipeline_x_raw": med(row["latency_x"], 2),
+                "track_fps": med(row["track"], 1),
+                "track_x_pipeline": med(row["track_x"], 3),
             }
             for size, row in rows.items()
         ],
@@ -288,5 +321,13 @@ def run(args: argparse.Namespace) -> int:
             f"| {row['pipeline_x_raw']:.2f} | {rec if rec else '-'} | {cost} | {row['sequential_fps']:.1f} "
             f"| {row['sequential_x_raw']:.2f} |{tail}"
         )
+    if any(row["track_fps"] for row in report["rows"]):
+        print("| input | pipeline fps | with --track fps | x pipeline (median of each round's ratio) |")
+        print("|---:|---:|---:|---:|")
+        for row in report["rows"]:
+            print(
+                f"| {row['input_size']} | {row['pipeline_fps']:.1f} | {row['track_fps']:.1f} "
+                f"| {row['track_x_pipeline']:.3f} |"
+            )
     print(f"peak RSS {report['peak_rss_mb']} MB")
     return 0

@@ -26,6 +26,7 @@ from camapp.cli.common import (
     positive_float,
     positive_int,
 )
+from camapp.cli.track_args import add_track_args, track_spec
 from camapp.cli.web_args import add_web_options, check_web, start_web, web_measures
 from camapp.errors import CamappError
 
@@ -77,6 +78,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_schedule_option(g)
     add_model_options(p)
+    add_track_args(p)
     g = p.add_argument_group("output")
     g.add_argument("--record", metavar="FILE", help="record annotated video (.mp4 or .mkv)")
     g.add_argument(
@@ -98,7 +100,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="with segments: delete the oldest FILE-*.mp4 while they total more than MB",
     )
     g.add_argument(
-        "--record-on", type=class_list, metavar="CLASSES", help="record a clip while these are seen"
+        "--record-on",
+        type=class_list,
+        metavar="CLASSES",
+        help="record a clip while these are seen; zone:NAME while anything is in that --zone",
     )
     g.add_argument("--record-dir", metavar="DIR", help="where --record-on clips go (default: recordings)")
     g.add_argument("--log", metavar="FILE", help="write detections as JSON Lines")
@@ -168,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
         raise CamappError("--target-fps goes with --input-size auto")
     check_web(args)
     video(args)
+    tracking = track_spec(args)  # option mistakes before the camera opens and the model loads
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     source = SourceSpec(
         args.source,
@@ -187,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
         session.set_threshold(args.threshold)
         if args.input_size == "auto":
             session.set_input_size("auto", target_fps=args.target_fps)
+        if tracking is not None:
+            session.set_tracking(tracking).result()  # remembered: the open builds the stage
         # the source opens before the model loads: a wrong camera is reported at once
         session.open(
             source,
@@ -223,7 +231,7 @@ def on_event(name: str, event: dict[str, Any], seen: Counter[str]) -> None:
 
 def drive(session: Any, args: argparse.Namespace, seen: Counter[str]) -> int:
     """Run until the input ends, a limit is hit or a signal arrives; then stop and summarize."""
-    from camapp.session import stats_line
+    from camapp.session import stats_line, track_lines
 
     stop = threading.Event()
     why = {"reason": "end of input"}
@@ -262,6 +270,8 @@ def drive(session: Any, args: argparse.Namespace, seen: Counter[str]) -> int:
         lost = " lost: " in (stats["message"] or "")  # reconnect gave up (--reconnect-timeout)
         why["reason"] = "source lost" if lost else "an error"
     summarize(status, elapsed, why["reason"], seen)
+    for line in track_lines(status):
+        say(line)
     if stats["state"] == "error":
         warn(f"camapp: {stats['message']}")
         return 1

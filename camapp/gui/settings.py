@@ -30,6 +30,14 @@ class OutputChoices:
     keep_gb: float = 0.0  # with segments, delete the oldest beyond this; 0 = keep all
 
 
+@dataclass
+class TrackChoices:
+    """The Tracking box (`camapp.gui.tracking`): on/off and the counting line drawn on the video."""
+
+    track: bool = False  # follow objects: ids on the boxes, counts
+    line: str = ""  # "x0,y0,x1,y1" in 0-1 coordinates of the frame; "" = no line
+
+
 class Settings:
     """Typed accessors over QSettings; every value has a default so a fresh start just works."""
 
@@ -143,6 +151,23 @@ class Settings:
     def outputs(self, value: OutputChoices) -> None:
         for f in fields(OutputChoices):
             self._set(f"outputs/{f.name}", getattr(value, f.name))
+
+    @property
+    def tracking(self) -> TrackChoices:
+        default = TrackChoices()
+        return TrackChoices(
+            **{
+                f.name: self._get(
+                    f"tracking/{f.name}", getattr(default, f.name), type(getattr(default, f.name))
+                )
+                for f in fields(TrackChoices)
+            }
+        )
+
+    @tracking.setter
+    def tracking(self, value: TrackChoices) -> None:
+        for f in fields(TrackChoices):
+            self._set(f"tracking/{f.name}", getattr(value, f.name))
 
     @property
     def geometry(self) -> QByteArray | None:

@@ -10,14 +10,25 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PyQt6.QtCore import QPointF, QRectF, QSize, Qt
-from PyQt6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPaintEvent, QPen
+from PyQt6.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
 from camapp.render import class_color, tag_text
 from camapp.types import Detections
 
 BACKGROUND = QColor(24, 24, 28)
+LINE_COLOR = QColor(255, 220, 0)  # counting lines and zones: one color apart from every class
 
 
 def to_qimage(image: np.ndarray) -> QImage:
@@ -32,7 +43,13 @@ def qcolor(class_id: int) -> QColor:
 
 
 class VideoView(QWidget):
-    """Shows one `Result` at a time (frame + detections + stats) or a full-size message."""
+    """Shows one `Result` at a time (frame + detections + stats) or a full-size message.
+
+    With `drawing` on, a press-drag-release on the picture draws a counting line: `line_drawn`
+    gets its ends in 0-1 coordinates of the frame (x0, y0, x1, y1).
+    """
+
+    line_drawn = pyqtSignal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +63,9 @@ class VideoView(QWidget):
         self._message = ""
         self._detail = ""
         self._dim = False
+        self._track: Any = None  # the result's TrackInfo: lines, zones, counts
+        self.drawing = False
+        self._drag: tuple[QPointF, QPointF] | None = None  # the line being drawn, widget coords
         self.frames_shown = 0
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
@@ -58,7 +78,8 @@ class VideoView(QWidget):
         self._array = img  # the QImage below borrows this buffer
         self._image = to_qimage(img)
         self._dets = result.detections
-        self._hud = hud_text(result.stats)
+        self._track = getattr(result, "track", None)
+        self._hud = hud_text(result.stats, self._track)
         self.frames_shown += 1
         self.update()
 
@@ -68,7 +89,7 @@ class VideoView(QWidget):
         self.update()
 
     def clear_frame(self) -> None:
-        self._array = self._image = self._dets = None
+        self._array = self._image = self._dets = self._track = None
         self._hud = ""
         self.update()
 
@@ -103,6 +124,8 @@ class VideoView(QWidget):
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             p.drawImage(target, self._image)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            if self._track is not None or self._drag is not None:
+                self._paint_regions(p, target)
             if self._dets is not None and len(self._dets):
                 self._paint_boxes(p, target, target.width() / self._image.width())
             if self._hud:
@@ -134,6 +157,68 @@ class VideoView(QWidget):
             p.fillRect(tag, color)
             p.setPen(QColor(0, 0, 0))
             p.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)
+
+    def _paint_regions(self, p: QPainter, target: QRectF) -> None:
+        """Counting lines (with their name) and zones, in 0-1 frame coordinates; the line being
+        drawn, dashed."""
+
+        def at(x: float, y: float) -> QPointF:
+            return QPointF(target.x() + x * target.width(), target.y() + y * target.height())
+
+        pen_w = max(2.0, target.height() / 220)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        font = QFont(self.font())
+        font.setPointSizeF(max(8.0, min(12.0, target.height() / 50)))
+        font.setBold(True)
+        p.setFont(font)
+        track = self._track
+        for line in track.lines if track is not None else ():
+            a, b = at(*line.a), at(*line.b)
+            p.setPen(QPen(LINE_COLOR, pen_w))
+            p.drawLine(a, b)
+            p.drawText(a + QPointF(6, -6), line.name)
+        for zone in track.zones if track is not None else ():
+            p.setPen(QPen(LINE_COLOR, pen_w, Qt.PenStyle.DotLine))
+            p.drawPolygon(QPolygonF([at(*pt) for pt in zone.points]))
+        if self._drag is not None:
+            p.setPen(QPen(LINE_COLOR, pen_w, Qt.PenStyle.DashLine))
+            p.drawLine(*self._drag)
+
+    # --- drawing a counting line ----------------------------------------------------------------
+    def normalized(self, pos: QPointF) -> tuple[float, float] | None:
+        """A widget point as 0-1 coordinates of the frame; None off the picture."""
+        r = self.image_rect()
+        if r.isEmpty() or not r.adjusted(-1, -1, 1, 1).contains(pos):
+            return None
+        x, y = (pos.x() - r.x()) / r.width(), (pos.y() - r.y()) / r.height()
+        return min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        pos = event.position()
+        if self.drawing and event.button() == Qt.MouseButton.LeftButton and self.normalized(pos):
+            self._drag = (pos, pos)
+            self.update()
+        else:
+            super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self._drag is not None:
+            self._drag = (self._drag[0], self._clamped(event.position()))
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
+        if self._drag is None:
+            return super().mouseReleaseEvent(event)
+        start, self._drag = self._drag[0], None
+        self.update()
+        a, b = self.normalized(start), self.normalized(self._clamped(event.position()))
+        if a is not None and b is not None:
+            self.line_drawn.emit((*a, *b))
+
+    def _clamped(self, pos: QPointF) -> QPointF:
+        """`pos` moved onto the picture: a drag may end past its edge."""
+        r = self.image_rect()
+        return QPointF(min(max(pos.x(), r.left()), r.right()), min(max(pos.y(), r.top()), r.bottom()))
 
     def _paint_hud(self, p: QPainter, target: QRectF) -> None:
         font = QFont(self.font())
@@ -194,8 +279,9 @@ class VideoView(QWidget):
         return QRectF(self.rect()).center()
 
 
-def hud_text(stats: Any) -> str:
-    """One line: what the pipeline is achieving right now."""
+def hud_text(stats: Any, track: Any = None) -> str:
+    """One line: what the pipeline is achieving right now, then the line counts and who is in
+    each zone when tracking (`door: 3 up person`)."""
     if stats is None:
         return ""
     parts = [f"{stats.inference_fps:.1f} fps"]
@@ -203,4 +289,7 @@ def hud_text(stats: Any) -> str:
         parts.append(f"{stats.input_size} px")
     if stats.infer_ms:
         parts.append(f"{stats.infer_ms:.1f} ms")
+    counts = track.summary() if track is not None else ""
+    if counts:
+        parts.append(counts)
     return "  ·  ".join(parts)

@@ -24,6 +24,7 @@ from camapp.gui.outputs import OutputControls
 from camapp.gui.settings import Settings
 from camapp.gui.sidebar import SideBar
 from camapp.gui.statusbar import StatusLine
+from camapp.gui.tracking import TrackingControls
 from camapp.gui.video_view import VideoView
 from camapp.session import DetectorInfo, ModelSpec, is_file_spec
 from camapp.session.worker import yield_cpu_to_gui
@@ -43,7 +44,7 @@ class GuiOptions:
     threshold: float | None = None
 
 
-class MainWindow(OutputControls, QMainWindow):
+class MainWindow(OutputControls, TrackingControls, QMainWindow):
     def __init__(self, settings: Settings, options: GuiOptions | None = None) -> None:
         super().__init__()
         self.settings = settings
@@ -71,6 +72,7 @@ class MainWindow(OutputControls, QMainWindow):
         self._build_status()
         self._restore()
         self._build_outputs()
+        self._build_tracking()
         self._connect()
         self._shortcuts()
         self.ticker = QTimer(self)
@@ -251,7 +253,7 @@ class MainWindow(OutputControls, QMainWindow):
         if self._output_failed(kind, text):
             return
         self.fetch_button.setVisible(kind == "model-missing")
-        if kind == "snapshot":
+        if kind in ("snapshot", "setting"):  # the video goes on
             self.state_label.setText(text)
             return
         self.view.clear_frame()

@@ -7,19 +7,26 @@ writing) build on `camapp.record.base.Worker`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from camapp.pipeline.stats import Stats
 from camapp.types import Detections, Frame
 
+if TYPE_CHECKING:
+    from camapp.track.base import TrackInfo
+
 
 @dataclass(frozen=True, eq=False)
 class Result:
-    """Detections with the very frame they were computed from, and the stats at that moment."""
+    """Detections with the very frame they were computed from, and the stats at that moment.
+
+    `track` is what the tracking stage added (events, zone occupancy, counts), when it runs.
+    """
 
     frame: Frame
     detections: Detections
     stats: Stats
+    track: TrackInfo | None = None
 
 
 @runtime_checkable

@@ -21,6 +21,7 @@ class Stats:
     latency_ms: float = 0.0  # median, capture timestamp -> result ready
     dropped: int = 0  # frames dropped as stale before inference
     frames: int = 0  # frames processed
+    predicted: int = 0  # of those, frames whose boxes the tracker predicted (no invoke)
     input_size: int = 0
     state: str = "starting"
     message: str = ""
@@ -69,6 +70,7 @@ class StatsMeter:
         self._latency_ms: deque[float] = deque(maxlen=samples)
         self.dropped = 0
         self.frames = 0
+        self.predicted_frames = 0
         self.input_size = 0
         self.state = "starting"
         self.message = ""
@@ -88,6 +90,13 @@ class StatsMeter:
             self._latency_ms.append(latency_ms)
             self.frames += 1
             self.input_size = input_size
+
+    def predicted(self, latency_ms: float) -> None:
+        """A frame delivered with the tracker's predicted boxes: no invoke to time."""
+        with self._lock:
+            self._latency_ms.append(latency_ms)
+            self.frames += 1
+            self.predicted_frames += 1
 
     def set_state(self, state: str, message: str = "") -> bool:
         """Returns True when the state or message changed."""
@@ -116,6 +125,7 @@ class StatsMeter:
                 latency_ms=round(percentile(latency, 50), 2),
                 dropped=self.dropped,
                 frames=self.frames,
+                predicted=self.predicted_frames,
                 input_size=self.input_size,
                 state=self.state,
                 message=self.message,

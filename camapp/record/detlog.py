@@ -1,4 +1,10 @@
-"""`DetectionLog`: one JSON line per processed frame (`--log FILE`)."""
+"""`DetectionLog`: one JSON line per processed frame (`--log FILE`), plus tracking events.
+
+With tracking, boxes carry `track_id` (and `predicted: true` when the tracker, not the detector,
+placed them), and crossings and zone entries/exits follow their frame's line as event lines:
+`{"event": "cross", "line", "direction", "track_id", "label", "t"}`,
+`{"event": "enter"|"exit", "zone", "track_id", "label", "t"}` (exit adds `dwell`, seconds).
+"""
 
 from __future__ import annotations
 
@@ -19,14 +25,19 @@ log = logging.getLogger("camapp.record")
 
 
 def log_line(result: Result, t: float) -> dict[str, Any]:
-    """`{"frame", "t", "input_size", "detections"}`; detections as `camapp detect --json` prints them."""
+    """`{"frame", "t", "input_size", "detections"}`; detections as `camapp detect --json` prints them.
+    A frame whose boxes all come from the tracker's prediction adds `"predicted": true`."""
     size = getattr(result.stats, "input_size", None)
-    return {
+    line = {
         "frame": int(result.frame.index),
         "t": round(t, 4),
         "input_size": list(size) if isinstance(size, tuple) else size,
         "detections": result.detections.to_list(),
     }
+    track = getattr(result, "track", None)
+    if track is not None and track.predicted:
+        line["predicted"] = True
+    return line
 
 
 class DetectionLog(Worker):
@@ -75,6 +86,10 @@ class DetectionLog(Worker):
         assert self._file is not None
         self._file.write(json.dumps(log_line(result, t), separators=(",", ":")) + "\n")
         self.lines += 1
+        track = getattr(result, "track", None)
+        for event in track.events if track is not None else ():
+            self._file.write(json.dumps(event, separators=(",", ":")) + "\n")
+            self.lines += 1
         now = time.monotonic()
         if now - self._flushed >= self.flush_every or self._queue.empty():
             self._file.flush()

@@ -57,6 +57,8 @@ def event_name(when: dt.datetime, classes: Iterable[str], ext: str) -> str:
 class EventRecorder(Worker):
     """Record a clip into `directory` while any of `classes` is seen (`--record-on person,dog`).
 
+    An entry `zone:NAME` means "while anything is inside zone NAME" (needs the tracking stage).
+
     A clip starts when a watched class appears, with `pre_roll` seconds before it, and ends
     `post_roll` seconds after its last sighting (frame time, so file sources behave like cameras).
     One file per event, named by wall-clock time and trigger classes; `ext` picks the container
@@ -128,12 +130,15 @@ class EventRecorder(Worker):
             if self.ext.lower() == ".mp4":
                 warn_unfinalized(scan_folder(self.directory), "left by a run that stopped early")
         t = self._clock(result.frame)
-        image = annotate(result.frame.image, result.detections, result.stats)
+        image = annotate(result.frame.image, result.detections, result.stats, getattr(result, "track", None))
         packets = self._encoder.encode(image, t)
         for p in packets:
             self._ring.append((self._encoder.seconds(p.pts), p))
         self._trim(t)
         seen = self.classes.intersection(result.detections.labels)
+        track = getattr(result, "track", None)
+        if track is not None:
+            seen |= self.classes.intersection(f"zone:{z}" for z, ids in track.inside.items() if ids)
         if seen and self.active is None:
             self._begin(t, seen)  # writes the ring, which already holds this frame
         elif self.active is not None and self._writer is not None:

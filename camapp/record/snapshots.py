@@ -104,7 +104,7 @@ class SnapshotWriter(Worker):
             fut.set_exception(CamappError(self.error or "snapshots stopped"))
 
     def _write(self, result: Result) -> Path:
-        image = annotate(result.frame.image, result.detections, result.stats)
+        image = annotate(result.frame.image, result.detections, result.stats, getattr(result, "track", None))
         ok, data = cv2.imencode(self.ext, image, self.params)
         if not ok:
             raise RuntimeError(f"OpenCV could not encode {self.ext}")

@@ -160,7 +160,7 @@ class VideoRecorder(Worker):
             resuming = True
         else:
             resuming = False
-        image = annotate(result.frame.image, result.detections, result.stats)
+        image = annotate(result.frame.image, result.detections, result.stats, getattr(result, "track", None))
         cut = self.segments is not None and (
             self._writer is None or self.segments.due(t - self._segment_t0, self._writer.bytes)
         )

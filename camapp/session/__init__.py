@@ -12,11 +12,13 @@ from camapp.session.specs import (
     ModelSpec,
     SnapshotSpec,
     SourceSpec,
+    TrackSpec,
     VideoSpec,
     is_camera_spec,
     is_file_spec,
 )
 from camapp.session.status import stats_line
+from camapp.session.tracking import track_lines
 
 __all__ = [
     "DetectorInfo",
@@ -26,8 +28,10 @@ __all__ = [
     "Session",
     "SnapshotSpec",
     "SourceSpec",
+    "TrackSpec",
     "VideoSpec",
     "is_camera_spec",
     "is_file_spec",
     "stats_line",
+    "track_lines",
 ]

@@ -18,7 +18,7 @@ from typing import Any
 
 from camapp.errors import CamappError, DeviceError, ModelError, SourceError
 from camapp.session.livems import LiveRungs
-from camapp.session.specs import DetectorInfo, ModelMissing, ModelSpec, OutputSpec, SourceSpec
+from camapp.session.specs import DetectorInfo, ModelMissing, ModelSpec, OutputSpec, SourceSpec, TrackSpec
 from camapp.session.worker import SerialWorker
 
 Observer = Callable[[str, dict[str, Any]], None]
@@ -58,6 +58,8 @@ class SessionBase:
         self.target_fps: float | None = None
         self.threads: int | None = None
         self.paused = False
+        self.tracking: TrackSpec | None = None  # remembered for the next source, like the threshold
+        self.stage: Any = None  # the running (or last) TrackStage: its counts feed the status
         self.latest: Any = None  # the newest Result
         self._limits: dict[str, Any] = {}
         self._last_stats: Any = None  # the stopped pipeline's final figures (for a summary)

@@ -27,10 +27,11 @@ from camapp.session.specs import (
     model_missing_message,
 )
 from camapp.session.status import build_status, output_path
+from camapp.session.tracking import TrackingCommands, build_pipeline
 from camapp.session.worker import list_accelerators, list_cameras, measure_rungs
 
 
-class Session(Outputs):
+class Session(Outputs, TrackingCommands):
     """Owns the pipeline's parts; front-ends send commands and listen to events (docs/session.md)."""
 
     # --- opening ------------------------------------------------------------------------------
@@ -189,14 +190,20 @@ class Session(Outputs):
         self.emit("warning", text=text)
 
     def _start(self, spec: SourceSpec, source: Any, consumers: dict[str, Any]) -> None:
-        from camapp.pipeline import Pipeline
-
         gen = self._generation
-        pipeline = Pipeline(source, self.detector, list(consumers.values()), **self._limits)  # worker only
+        try:  # worker only; with tracking, the TrackingPipeline and its stage
+            pipeline, stage = build_pipeline(
+                source, self.detector, consumers.values(), self.tracking, **self._limits
+            )
+        except BaseException:
+            source.close()
+            for rec in consumers.values():
+                rec.close()
+            raise
         pipeline.on_result(lambda r: self._on_result(gen, r))
         pipeline.on_state(lambda s: self._on_state(gen, s))
         with self._lock:
-            self.pipeline, self.outputs = pipeline, consumers
+            self.pipeline, self.outputs, self.stage = pipeline, consumers, stage
             self.reports = dict(consumers)
             self.source_text = describe_source(source)
         self._apply(pipeline)
@@ -213,6 +220,9 @@ class Session(Outputs):
             self.emit("result", result=result)
             if self.live.feed(result.stats):  # the running rung's own median replaces its estimate
                 self.emit("measured", ms=self.live.merged(self.rung_ms))
+            track = getattr(result, "track", None)
+            for event in track.events if track is not None else ():
+                self.emit("track", **event)  # cross, enter, exit: as the log writes them
 
     def _on_state(self, gen: int, stats: Any) -> None:
         if gen != self._generation:

@@ -21,6 +21,7 @@ from camapp.session.specs import (
     VideoSpec,
     build_output,
     check_distinct,
+    check_zones,
     run_inputs,
 )
 from camapp.session.status import frames_of, output_path
@@ -83,6 +84,8 @@ class Outputs(SessionBase):
         built: dict[str, Any] = {}
         try:
             for spec in specs:
+                if isinstance(spec, EventSpec):
+                    check_zones(spec.classes, self.tracking)  # zone:NAME needs that zone
                 slot = SLOTS[type(spec)]
                 built[slot] = build_output(
                     spec, names, lossless, on_error=lambda m, s=slot: self._broke(s, m), inputs=inputs

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +110,104 @@ class SnapshotSpec:
 
     folder: str
     every: float = 10.0
+
+
+@dataclass(frozen=True)
+class TrackSpec:
+    """Tracking: ids across frames, counting `lines`, `zones` (0-1 coordinates, `camapp.track`
+    `Line`/`Zone`), a detection region `roi`, the detector on every `detect_every`-th frame only
+    (the tracker predicts the others) and `trail` past positions drawn per object.
+
+    `enabled=False` keeps the regions (a form's state) but runs no tracker; `roi` still applies.
+    Build one from text with `TrackSpec.parse`; `check()` does the cross-field checks.
+    """
+
+    enabled: bool = True
+    lines: tuple[Any, ...] = ()
+    zones: tuple[Any, ...] = ()
+    roi: Any = None
+    detect_every: int = 1
+    trail: int = 0
+
+    @classmethod
+    def parse(
+        cls,
+        lines: Iterable[str] = (),
+        zones: Iterable[str] = (),
+        roi: str | None = None,
+        *,
+        enabled: bool = True,
+        detect_every: int = 1,
+        trail: int = 0,
+    ) -> TrackSpec:
+        """From `NAME:x0,y0,x1,y1`, `NAME:x,y,x,y,...` and `x0,y0,x1,y1` texts; a mistake is a
+        one-line `CamappError`."""
+        from camapp.track.regions import Line, Roi, Zone
+
+        try:
+            return cls(
+                enabled,
+                tuple(Line.parse(t) for t in lines),
+                tuple(Zone.parse(t) for t in zones),
+                Roi.parse(roi) if roi else None,
+                int(detect_every),
+                int(trail),
+            )
+        except ValueError as exc:
+            raise CamappError(str(exc)) from None
+
+    @property
+    def active(self) -> bool:
+        """Whether the pipeline needs the tracking stage or the region at all."""
+        return self.enabled or self.roi is not None
+
+    def check(self, record_on: Iterable[str] = ()) -> TrackSpec:
+        """Options that do not go together; `record_on` entries `zone:NAME` must name a zone.
+        Also reports a missing tracker library now, before any camera opens."""
+        if not self.enabled:
+            for what, given in (("--line", self.lines), ("--zone", self.zones), ("--trail", self.trail)):
+                if given:
+                    raise CamappError(f"{what} goes with --track")
+            if self.detect_every > 1:
+                raise CamappError("--detect-every goes with --track (the tracker fills the frames between)")
+        if self.detect_every < 1 or self.trail < 0:
+            raise CamappError("detect_every must be 1 or more and trail 0 or more")
+        names = [r.name for r in self.lines + self.zones]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise CamappError(f"lines and zones need different names; {', '.join(dup)} is used twice")
+        check_zones(record_on, self)
+        if self.enabled:
+            from camapp.track import open_tracker
+
+            open_tracker()  # a missing extra is a one-line error naming the install command
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: what the status and a settings file hold."""
+        roi = self.roi
+        return {
+            "enabled": self.enabled,
+            "lines": [{"name": x.name, "points": [list(x.a), list(x.b)]} for x in self.lines],
+            "zones": [{"name": z.name, "points": [list(p) for p in z.points]} for z in self.zones],
+            "roi": None if roi is None else [roi.x0, roi.y0, roi.x1, roi.y1],
+            "detect_every": self.detect_every,
+            "trail": self.trail,
+        }
+
+
+def check_zones(record_on: Iterable[str], tracking: TrackSpec | None) -> None:
+    """`zone:NAME` entries of `--record-on` must name a zone of the tracking spec."""
+    known = {z.name for z in tracking.zones} if tracking is not None and tracking.enabled else set()
+    for entry in record_on:
+        if entry.startswith("zone:") and entry[5:] not in known:
+            have = ", ".join(sorted(known)) or "none given (--track --zone NAME:x,y,...)"
+            raise CamappError(f"--record-on {entry}: unknown zone {entry[5:]!r}; zones: {have}")
+
+
+def class_entries(entries: Iterable[str]) -> list[str]:
+    """The class names among `--record-on` entries (`zone:NAME` entries are zones)."""
+    return [e for e in entries if not e.startswith("zone:")]
 
 
 OutputSpec = VideoSpec | EventSpec | LogSpec | SnapshotSpec
@@ -223,7 +321,7 @@ def build_output(
             overwrite = {} if cut else {"overwrite": spec.overwrite}
             out = VideoRecorder(spec.path, segments=cut, on_error=on_error, **queue, **overwrite)
         elif isinstance(spec, EventSpec):
-            class_ids(names, list(spec.classes))  # unknown labels are a user error
+            class_ids(names, class_entries(spec.classes))  # unknown labels are a user error
             out = EventRecorder(
                 spec.folder, spec.classes, spec.pre_roll, spec.post_roll, on_error=on_error, **queue
             )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from camapp.session.tracking import track_status
+
 if TYPE_CHECKING:
     from camapp.session.core import Session
 
@@ -19,6 +21,7 @@ STATS_FIELDS = (
     "latency_ms",
     "dropped",
     "frames",
+    "predicted",
     "input_size",
     "state",
     "message",
@@ -128,4 +131,5 @@ def build_status(s: Session) -> dict[str, Any]:
         "armed": sorted(s.armed),
         "stats": stats_dict(stats) if stats is not None else None,
         "warnings": warnings,
+        "tracking": track_status(s.tracking, s.stage),
     }

@@ -27,7 +27,10 @@ def test_bench_json_has_a_measured_row_per_rung(model_store, capsys):
             "sequential_x_raw",
             "latency_pipeline_fps",
             "latency_pipeline_x_raw",
+            "track_fps",
+            "track_x_pipeline",
         }
+        assert row["track_fps"] is None and row["track_x_pipeline"] is None  # measured with --track only
         assert row["invoke_ms"] > 0 and row["pipeline_fps"] > 0 and row["sequential_fps"] > 0
         assert row["record_fps"] > 0
         # one round: each ratio is that round's fps over the raw rate measured around it
@@ -114,3 +117,13 @@ def test_bench_is_quiet_when_stderr_is_not_a_terminal(model_store, capsys):
     )
     assert rc == 0
     assert capsys.readouterr().err == ""
+
+
+def test_bench_track_adds_a_row_with_the_tracking_stage(model_store, capsys):
+    rc = main(
+        ["bench", "--source", str(need(BOTTLE_CLIP)), "--sizes", "176", "--frames", "20", "--repeat", "1"]
+        + ["--invokes", "10", "--no-record", "--track", "--json"]
+    )
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert rc == 0 and row["track_fps"] > 0
+    assert row["track_x_pipeline"] == pytest.approx(row["track_fps"] / row["pipeline_fps"], rel=0.01)

@@ -1,0 +1,163 @@
+"""`TrackingPipeline`: the pipeline with the tracking stage, `--detect-every N` and `--roi`.
+
+Boxes on every frame: a frame the detector does not run on (every N-th only, or it was still
+busy when newer frames came) is not dropped but handed on with the tracker's predicted boxes.
+When the detector is slower than the camera the queue keeps the freshest frame for detection and
+turns the older ones into predict-only frames (at most `backlog`; past that the oldest are
+dropped and counted, as before), so capture never waits. The stage runs on the delivery thread,
+in frame order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from camapp.detect.base import Detector
+from camapp.pipeline.consumer import Consumer, Result
+from camapp.pipeline.core import Pipeline
+from camapp.pipeline.handoff import FrameQueue
+from camapp.sources.base import Source
+from camapp.track.regions import Roi
+from camapp.track.stage import TrackStage
+from camapp.types import Frame
+
+log = logging.getLogger(__name__)
+
+
+class Predict:
+    """A frame to hand on with predicted boxes, without running the detector."""
+
+    __slots__ = ("frame",)
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame = frame
+
+
+class PredictQueue(FrameQueue):
+    """A frame queue that, instead of dropping a stale frame, keeps it as a `Predict` item.
+
+    `size` frames wait for detection; up to `backlog` more wait to be handed on predicted.
+    """
+
+    def __init__(self, size: int, drop: bool, backlog: int = 8) -> None:
+        super().__init__(size, drop)
+        self.backlog = backlog
+
+    def put(self, item: object, force: bool = False) -> int:
+        if not self.drop or force:
+            return super().put(item, force)
+        dropped = 0
+        with self._cond:
+            fresh = [i for i, x in enumerate(self._items) if not isinstance(x, Predict)]
+            for i in fresh[: max(0, len(fresh) - self.size + 1)]:
+                frame = self._items[i][0]  # type: ignore[index]
+                self._items[i] = Predict(frame)  # its input tensor is freed
+            while len(self._items) >= self.size + self.backlog:
+                self._items.popleft()
+                dropped += 1
+            if not self._halted:
+                self._items.append(item)
+            self._cond.notify_all()
+        return dropped
+
+
+class TrackingPipeline(Pipeline):
+    """`Pipeline` plus `stage` (a `TrackStage`, or None), `detect_every` and `roi`.
+
+    `detect_every` > 1 runs the detector on one frame in N and predicts the others (needs a
+    stage). `roi` feeds only that crop of each frame to the network and moves the boxes back
+    to source pixels.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        detector: Detector,
+        consumers: Sequence[Consumer] = (),
+        *,
+        stage: TrackStage | None = None,
+        detect_every: int = 1,
+        roi: Roi | None = None,
+        **options: Any,
+    ) -> None:
+        if detect_every > 1 and stage is None:
+            raise ValueError("detecting every N-th frame needs a tracking stage to fill the others")
+        super().__init__(source, detector, consumers, **options)
+        self.stage = stage
+        self.detect_every = max(1, detect_every)
+        self.roi = roi
+        self._every_lock = threading.Lock()
+        self._last_detected: int | None = None
+        self._captured = 0
+        if stage is not None:
+            self._queue = PredictQueue(self._queue.size, drop=self.realtime)
+
+    def _input_tensor(self, image: np.ndarray) -> np.ndarray | None:
+        """On the capture thread, for every frame in capture order: with `detect_every` N, only
+        every N-th frame gets an input tensor, the rest will be predicted (a frame picked for
+        detection without one gets it made on the inference thread)."""
+        self._captured += 1
+        if self.detect_every > 1 and (self._captured - 1) % self.detect_every:
+            return None
+        return super()._input_tensor(self.roi.crop(image) if self.roi is not None else image)
+
+    def _due(self, frame: Frame) -> bool:
+        """Whether the detector runs on this frame (`detect_every`)."""
+        with self._every_lock:
+            last = self._last_detected
+            if last is None or frame.index - last >= self.detect_every or frame.index < last:
+                self._last_detected = frame.index
+                return True
+            return False
+
+    def _process(self, lane: Detector, item: Any) -> tuple[Any, ...]:
+        if isinstance(item, Predict):
+            return item.frame, None, 0.0, lane.input_size
+        frame, tensor = item
+        if self.stage is not None and not self._due(frame):
+            return frame, None, 0.0, lane.input_size
+        if self.roi is None:
+            return super()._process(lane, item)
+        roi, shape = self.roi, frame.image.shape
+        crop = Frame(roi.crop(frame.image), frame.timestamp, frame.index, frame.media_time)
+        _, decode, infer_ms, size = super()._process(lane, (crop, tensor))
+        return frame, lambda: roi.to_source(decode(), shape), infer_ms, size
+
+    def _emit(self, processed: tuple[Any, ...]) -> None:
+        frame, decode, infer_ms, size = processed
+        fresh = decode() if decode is not None else None  # a failure here ends the run through _fail
+        latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
+        if fresh is None:
+            self._meter.predicted(latency_ms)
+        else:
+            self._meter.processed(infer_ms, latency_ms, size)
+        if self._meter.state == "starting":
+            self._set_state("running")
+        info = None
+        if self.stage is not None:
+            detections, info = self.stage.process(frame, fresh)
+        else:
+            assert fresh is not None
+            detections = fresh
+        result = Result(frame, detections, self._meter.snapshot(), info)
+        with self._lock:
+            callbacks = list(self._result_cbs)
+            consumers = list(self._consumers)
+        for cb in callbacks:
+            try:
+                cb(result)
+            except Exception:
+                log.exception("result callback failed")
+        for c in consumers:
+            try:
+                c.submit(result)
+            except Exception:
+                log.exception("consumer %r failed", c)
+        if not self.realtime:
+            self._wait_for(consumers)

@@ -1,0 +1,116 @@
+"""Tracking in the session: the pipeline a `TrackSpec` asks for, live changes, and its status.
+
+The session builds the `TrackingPipeline` and its `TrackStage` (front-ends only hand it a
+`TrackSpec`), so the desktop app, `camapp run` and the browser view all get the same ids,
+counts and line/zone events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Any
+
+from camapp.session.base import SessionBase
+from camapp.session.specs import TrackSpec, check_zones
+
+
+class TrackingCommands(SessionBase):
+    """`set_tracking`, mixed into `Session` (whose `_open` restarts a source)."""
+
+    def set_tracking(self, spec: TrackSpec | None) -> Future:
+        """Tracking on (`TrackSpec`) or off (None), remembered for the next source. Applied on
+        the worker: lines, zones, trail and detect-every change live; turning tracking on or off
+        or another region restarts the pipeline on the same source (as `set_model` does: a video
+        recording ends there, event clips and the log follow). The future holds "live",
+        "restarted" or "remembered" (no source yet)."""
+
+        def apply() -> str:
+            if spec is not None:
+                check_zones(watched_zones(self.armed, self.outputs), spec)
+                spec.check()
+            old, self.tracking = self.tracking, spec
+            if self.pipeline is None:
+                return "remembered"
+            if apply_live(self.pipeline, self.stage, old, spec):
+                return "live"
+            if self.source is not None and self.model is not None:
+                self._generation += 1
+                self._open(self.source, self.model, [], None, self._limits)  # type: ignore[attr-defined]
+            return "restarted"
+
+        return self._job(apply, "setting")
+
+
+def build_pipeline(
+    source: Any, detector: Any, consumers: Sequence[Any], tracking: TrackSpec | None, **limits: Any
+) -> tuple[Any, Any]:
+    """(pipeline, stage): the plain `Pipeline` without tracking or region, else a
+    `TrackingPipeline` with a fresh `TrackStage` (None when only the region applies)."""
+    from camapp.pipeline import Pipeline
+
+    if tracking is None or not tracking.active:
+        return Pipeline(source, detector, list(consumers), **limits), None
+    from camapp.pipeline.tracking import TrackingPipeline
+
+    stage = None
+    if tracking.enabled:
+        from camapp.track import TrackStage, open_tracker
+
+        fps = getattr(source, "fps", None) or 30.0
+        stage = TrackStage(open_tracker(fps=fps), tracking.lines, tracking.zones, trail=tracking.trail)
+    pipeline = TrackingPipeline(
+        source,
+        detector,
+        list(consumers),
+        stage=stage,
+        detect_every=tracking.detect_every if stage is not None else 1,
+        roi=tracking.roi,
+        **limits,
+    )
+    return pipeline, stage
+
+
+def apply_live(pipeline: Any, stage: Any, old: TrackSpec | None, new: TrackSpec | None) -> bool:
+    """Apply `new` to the running pipeline between two frames if it can be (tracking stays on
+    with the same region: lines, zones, trail and detect-every change live); False when the
+    pipeline must restart (tracking turned on or off, another region)."""
+    if pipeline is None or stage is None or old is None or new is None:
+        return False
+    if not (old.enabled and new.enabled) or old.roi != new.roi:
+        return False
+    stage.set_regions(new.lines, new.zones, new.trail)
+    pipeline.detect_every = new.detect_every
+    return True
+
+
+def watched_zones(armed: dict[str, Any], outputs: dict[str, Any]) -> list[str]:
+    """The `zone:NAME` entries event clips (armed or running) wait for."""
+    classes = list(getattr(armed.get("events"), "classes", ())) + list(
+        getattr(outputs.get("events"), "classes", ())
+    )
+    return [c for c in classes if c.startswith("zone:")]
+
+
+def track_status(tracking: TrackSpec | None, stage: Any) -> dict[str, Any] | None:
+    """The `tracking` entry of the status: the spec, then the counts so far (`distinct` per
+    label, `lines` name -> "direction label" -> n, `zones` name -> inside/visits/mean_dwell)."""
+    if tracking is None:
+        return None
+    out = tracking.to_dict()
+    snap = stage.snapshot() if stage is not None else {}
+    out["distinct"] = snap.get("distinct", {})
+    out["counts"] = snap.get("lines", {})
+    out["occupancy"] = snap.get("zones", {})
+    return out
+
+
+def track_lines(status: dict[str, Any]) -> list[str]:
+    """`person: 6 distinct`, `line door: 6 up person`, `zone desk: ...`: the run summary's
+    tracking lines, from a status snapshot ([] without tracking)."""
+    from camapp.track.stage import summary_lines
+
+    t = status.get("tracking")
+    if not t or not t["enabled"]:
+        return []
+    return summary_lines({"distinct": t["distinct"], "lines": t["counts"], "zones": t["occupancy"]})

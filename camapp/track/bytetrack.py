@@ -1,0 +1,152 @@
+"""ByteTrack from supervision 0.23 (MIT): Kalman motion model plus two-stage IoU assignment.
+
+Pinned to 0.23: later releases require the GUI build of OpenCV (opencv-python), which breaks
+PyQt6, and 0.31 dropped ByteTrack. One ByteTrack per class, so a person never becomes a chair;
+ids are this tracker's own, 1, 2, 3... in order of confirmation, unique across classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import supervision as sv
+from supervision.tracker.byte_tracker.basetrack import TrackState
+
+from camapp.types import Detections
+
+PRUNE_EVERY = 30  # frames between sweeps of the anchors of forgotten tracks
+
+
+class ByteTrackTracker:
+    """`fps`: the source's frame rate (with `keep_s`, how many frames a lost track is kept).
+    A new track has an id from its first detection (so a line crossed right after an object
+    appears still counts); ByteTrack confirms it on its second, and the stage counts an object
+    only once it was detected twice, so a one-frame flicker is never counted; `match` is its cost threshold (1 - IoU x score):
+    0.9, not the library's 0.8, so a person walking into view at 10 fps, whose box grows fast,
+    keeps one id (on the shared person clip 0.8 split each entry into two ids)."""
+
+    def __init__(self, fps: float = 30.0, keep_s: float = 1.5, match: float = 0.9) -> None:
+        self.options: dict[str, Any] = {
+            "track_activation_threshold": 0.25,
+            "lost_track_buffer": max(1, round(keep_s * fps)),
+            "minimum_matching_threshold": match,
+            "frame_rate": 30,  # with lost_track_buffer in frames, as above
+            "minimum_consecutive_frames": 1,
+        }
+        self._trackers: dict[int, sv.ByteTrack] = {}
+        self._ids: dict[tuple[int, int], int] = {}  # (class, library id) -> our id
+        self._last_fresh: dict[int, int] = {}  # class -> library frame of the last detection
+        # (class, library id) -> the last detected box and the track's Kalman mean then
+        self._anchors: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._names: tuple[str, ...] = ()
+
+    def _our_id(self, cid: int, ext: int) -> int:
+        if ext < 0:
+            return -1
+        key = (cid, ext)
+        if key not in self._ids:
+            self._ids[key] = len(self._ids) + 1
+        return self._ids[key]
+
+    def update(self, detections: Detections) -> Detections:
+        self._names = tuple(detections.names)
+        ids = np.full(len(detections), -1, np.int64)
+        for cid in set(detections.class_ids.tolist()) | set(self._trackers):
+            tracker = self._trackers.get(cid)
+            if tracker is None:
+                tracker = self._trackers[cid] = sv.ByteTrack(**self.options)
+            rows = np.flatnonzero(detections.class_ids == cid)
+            if not len(rows) and not tracker.tracked_tracks and not tracker.lost_tracks:
+                continue  # nothing of this class to follow: skip the library's fixed cost
+            boxes = detections.boxes[rows]
+            tensors = np.empty((len(rows), 6), np.float32)
+            tensors[:, :4] = boxes
+            tensors[:, 4] = _distinct(detections.scores[rows])
+            tensors[:, 5] = cid
+            tracker.update_with_tensors(tensors)
+            self._last_fresh[cid] = tracker.frame_id
+            if tracker.frame_id % PRUNE_EVERY == 0:
+                self._prune(cid, tracker)
+            if not len(rows):
+                continue
+            # Which box became which track: a track the library placed on this frame took its
+            # detection's score (`STrack.update`/`re_activate` copy it; a new track is that
+            # detection), and the scores were made distinct above, so the score names the row.
+            # Exact, and no second IoU matrix and assignment per frame.
+            row_of = {float(v): r for r, v in enumerate(tensors[:, 4])}
+            frame = tracker.frame_id
+            for t in tracker.tracked_tracks:
+                if t.frame_id != frame or t.external_track_id < 0 or t.state != TrackState.Tracked:
+                    continue
+                r = row_of.get(float(t.score))
+                if r is not None:
+                    ext = int(t.external_track_id)
+                    ids[rows[r]] = self._our_id(cid, ext)
+                    self._anchors[(cid, ext)] = (boxes[r], t.mean.copy())
+        return Detections(
+            detections.boxes,
+            detections.scores,
+            detections.class_ids,
+            detections.names,
+            ids,
+            np.zeros(len(ids), bool),
+        )
+
+    def _prune(self, cid: int, tracker: Any) -> None:
+        """Forget the anchors of tracks the library has removed (every few frames: cheap)."""
+        alive = {int(t.external_track_id) for t in tracker.tracked_tracks + tracker.lost_tracks}
+        for key in [k for k in self._anchors if k[0] == cid and k[1] not in alive]:
+            del self._anchors[key]
+
+    def predict(self) -> Detections:
+        boxes, scores, classes, ids = [], [], [], []
+        empty = np.zeros((0, 6), np.float32)
+        for cid, tracker in self._trackers.items():
+            if not tracker.tracked_tracks and not tracker.lost_tracks:
+                continue
+            # New tracks wait for their second detection to be confirmed; an update without one
+            # would drop them, so they sit this frame out and only move on.
+            pending = [t for t in tracker.tracked_tracks if not t.is_activated]
+            tracker.tracked_tracks = [t for t in tracker.tracked_tracks if t.is_activated]
+            tracker.update_with_tensors(empty)  # every confirmed track moves one frame on
+            for t in pending:
+                t.predict()
+            tracker.tracked_tracks.extend(pending)
+            for t in tracker.lost_tracks + pending:
+                # the tracks the last detection placed: older losses were not shown then either
+                key = (cid, int(t.external_track_id))
+                if t.end_frame == self._last_fresh.get(cid) and key in self._anchors:
+                    boxes.append(_moved(*self._anchors[key], t.mean))
+                    scores.append(float(t.score))
+                    classes.append(cid)
+                    ids.append(self._our_id(*key))
+        if not boxes:
+            return Detections(np.zeros((0, 4)), [], [], self._names, [], [])
+        xyxy = np.asarray(boxes, np.float32)
+        xyxy[:, 2:] = np.maximum(xyxy[:, 2:], xyxy[:, :2])
+        return Detections(xyxy, scores, classes, self._names, ids, np.ones(len(ids), bool))
+
+
+def _distinct(scores: np.ndarray) -> np.ndarray:
+    """`scores` as float32 with ties broken by the smallest step up (a quantized model gives
+    many equal scores): each row's score is its own, and nothing else changes measurably."""
+    out = np.asarray(scores, np.float32).copy()
+    if len(np.unique(out)) == len(out):
+        return out
+    order = np.argsort(out, kind="stable")
+    for a, b in zip(order[:-1], order[1:]):
+        if out[b] <= out[a]:
+            out[b] = np.nextafter(out[a], np.float32(2))
+    return out
+
+
+def _moved(box: np.ndarray, then: np.ndarray, now: np.ndarray) -> np.ndarray:
+    """The last detected box, moved and scaled as the Kalman state (cx, cy, aspect, height) moved
+    since: the detector's box shape with the tracker's motion, not the filter's smoothed box."""
+    w0, h0 = then[2] * then[3], then[3]
+    sx = (now[2] * now[3]) / w0 if w0 > 0 else 1.0
+    sy = now[3] / h0 if h0 > 0 else 1.0
+    cx, cy = (box[0] + box[2]) / 2 + now[0] - then[0], (box[1] + box[3]) / 2 + now[1] - then[1]
+    hw, hh = (box[2] - box[0]) * sx / 2, (box[3] - box[1]) * sy / 2
+    return np.array([cx - hw, cy - hh, cx + hw, cy + hh], np.float32)

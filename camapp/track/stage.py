@@ -1,0 +1,246 @@
+"""`TrackStage`: the tracker plus what is built on its ids: counts, lines, zones, trails, events.
+
+It runs once per frame, in frame order, on the pipeline's delivery thread, between detection and
+every consumer. A frame with fresh detections updates the tracker; a frame without (the detector
+skipped it or was busy) gets the tracker's predicted boxes. An object's position is its box
+centre in 0-1 coordinates of the frame.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from camapp.track.base import Tracker, TrackInfo
+from camapp.track.regions import Line, Point, Zone
+from camapp.types import Detections, Frame
+
+
+@dataclass
+class _Track:
+    label: str
+    last_t: float
+    hits: int = 0  # frames it was detected on (not predicted): counted as an object from 2 on
+    sides: dict[str, tuple[int, Point]] = field(default_factory=dict)  # line -> (firm side, point)
+    entered: dict[str, float] = field(default_factory=dict)  # zone -> time of entry
+    trail: deque[tuple[float, float]] = field(default_factory=deque)
+
+
+class TrackStage:
+    """`trail`: how many past positions to keep per object for drawing (0: none). `forget_s`:
+    an object unseen (neither detected nor predicted) this long has left: its zones get an exit
+    event. `on_event` is called with each event dict as it happens."""
+
+    def __init__(
+        self,
+        tracker: Tracker,
+        lines: Sequence[Line] = (),
+        zones: Sequence[Zone] = (),
+        *,
+        trail: int = 0,
+        forget_s: float = 2.0,
+        on_event: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.tracker = tracker
+        self.lines = tuple(lines)
+        self.zones = tuple(zones)
+        self.trail = trail
+        self.forget_s = forget_s
+        self.on_event = on_event
+        self.counts: dict[str, Counter[str]] = {line.name: Counter() for line in self.lines}
+        self.seen: dict[str, set[int]] = {}  # label -> distinct track ids
+        self.dwells: dict[str, list[float]] = {zone.name: [] for zone in self.zones}  # finished visits
+        self._tracks: dict[int, _Track] = {}
+        self._t0: float | None = None
+        self._lock = threading.Lock()  # process() on the delivery thread, snapshot() anywhere
+
+    def set_regions(self, lines: Sequence[Line], zones: Sequence[Zone], trail: int | None = None) -> None:
+        """Other lines and zones from the next frame on (any thread); ids, distinct counts and the
+        counts of lines kept by name go on."""
+        with self._lock:
+            self.lines, self.zones = tuple(lines), tuple(zones)
+            self.counts = {x.name: self.counts.get(x.name, Counter()) for x in self.lines}
+            self.dwells = {z.name: self.dwells.get(z.name, []) for z in self.zones}
+            names = {z.name for z in self.zones}
+            for track in self._tracks.values():
+                track.sides = {k: v for k, v in track.sides.items() if k in self.counts}
+                track.entered = {k: v for k, v in track.entered.items() if k in names}
+            if trail is not None:
+                self.trail = trail
+
+    def snapshot(self) -> dict[str, Any]:
+        """The counts so far, JSON-able (any thread): `distinct` per label, `lines` (name ->
+        "direction label" -> n), `zones` (name -> ids inside, visits, mean dwell)."""
+        with self._lock:
+            return {
+                "distinct": self.distinct(),
+                "lines": {name: dict(c) for name, c in self.counts.items()},
+                "zones": {
+                    z.name: {
+                        "inside": sorted(t for t, tr in self._tracks.items() if z.name in tr.entered),
+                        "visits": len(self.dwells[z.name]),
+                        "mean_dwell": round(sum(self.dwells[z.name]) / len(self.dwells[z.name]), 2)
+                        if self.dwells[z.name]
+                        else None,
+                    }
+                    for z in self.zones
+                },
+            }
+
+    def frame_time(self, frame: Frame) -> float:
+        """Seconds into the file when it has a position, else since the first frame (as the log)."""
+        if frame.media_time is not None:
+            return float(frame.media_time)
+        if self._t0 is None:
+            self._t0 = frame.timestamp
+        return frame.timestamp - self._t0
+
+    def process(self, frame: Frame, fresh: Detections | None) -> tuple[Detections, TrackInfo]:
+        """Track one frame: `fresh` detections, or None to predict. Returns the boxes to hand on
+        (with track ids) and what the frame added."""
+        with self._lock:
+            dets, info, events = self._process(frame, fresh)
+        if self.on_event is not None:
+            for e in events:
+                self.on_event(e)
+        return dets, info
+
+    def _process(
+        self, frame: Frame, fresh: Detections | None
+    ) -> tuple[Detections, TrackInfo, list[dict[str, Any]]]:
+        t = self.frame_time(frame)
+        dets = self.tracker.predict() if fresh is None else self.tracker.update(fresh)
+        h, w = frame.height, frame.width
+        events: list[dict[str, Any]] = []
+        present = set()
+        # plain Python values once per frame: per-element numpy access costs more than the work
+        tids = dets.track_ids.tolist() if dets.track_ids is not None else [None] * len(dets)
+        labels = dets.labels
+        for i, (tid, (x0, y0, x1, y1)) in enumerate(zip(tids, dets.boxes.tolist())):
+            if tid is None or tid < 0:
+                continue
+            present.add(tid)
+            p = ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h)
+            label = labels[i]
+            track = self._tracks.get(tid)
+            if track is None:
+                track = self._tracks[tid] = _Track(label, t, trail=deque(maxlen=max(1, self.trail)))
+            if fresh is not None:
+                track.hits += 1
+                if track.hits == 2:
+                    self.seen.setdefault(label, set()).add(tid)
+            track.last_t = t
+            track.trail.append((p[0] * w, p[1] * h))
+            events += self._lines(tid, track, p, t)
+            events += self._zones(tid, track, p, t)
+        for tid, track in list(self._tracks.items()):
+            if tid not in present and t - track.last_t >= self.forget_s:
+                events += [self._exit(zone, tid, track, track.last_t) for zone in list(track.entered)]
+                del self._tracks[tid]
+        info = TrackInfo(
+            events=tuple(events),
+            inside={
+                # objects in this frame only: one not seen for a moment is not shown as inside
+                z.name: tuple(sorted(k for k in present if z.name in self._tracks[k].entered))
+                for z in self.zones
+            },
+            counts={name: dict(c) for name, c in self.counts.items()},
+            trails={tid: tuple(self._tracks[tid].trail) for tid in present} if self.trail else {},
+            lines=self.lines,
+            zones=self.zones,
+            predicted=fresh is None,
+        )
+        return dets, info, events
+
+    def _lines(self, tid: int, track: _Track, p: Point, t: float) -> list[dict[str, Any]]:
+        events = []
+        for line in self.lines:
+            side = line.side(p)
+            before = track.sides.get(line.name)
+            if before is not None:
+                direction = line.crossing(before[0], before[1], p)
+                if direction is not None:
+                    self.counts[line.name][f"{direction} {track.label}"] += 1
+                    events.append(
+                        {
+                            "event": "cross",
+                            "line": line.name,
+                            "direction": direction,
+                            "track_id": tid,
+                            "label": track.label,
+                            "t": round(t, 3),
+                        }
+                    )
+            if side != 0:
+                track.sides[line.name] = (side, p)  # only a firm side: jitter on the line is ignored
+        return events
+
+    def _zones(self, tid: int, track: _Track, p: Point, t: float) -> list[dict[str, Any]]:
+        events = []
+        for zone in self.zones:
+            inside = zone.contains(p)
+            if inside and zone.name not in track.entered:
+                track.entered[zone.name] = t
+                events.append(
+                    {
+                        "event": "enter",
+                        "zone": zone.name,
+                        "track_id": tid,
+                        "label": track.label,
+                        "t": round(t, 3),
+                    }
+                )
+            elif not inside and zone.name in track.entered:
+                events.append(self._exit(zone.name, tid, track, t))
+        return events
+
+    def _exit(self, zone: str, tid: int, track: _Track, t: float) -> dict[str, Any]:
+        since = track.entered.pop(zone)
+        self.dwells[zone].append(t - since)
+        return {
+            "event": "exit",
+            "zone": zone,
+            "track_id": tid,
+            "label": track.label,
+            "t": round(t, 3),
+            "dwell": round(t - since, 3),
+        }
+
+    def close(self, t: float | None = None) -> list[dict[str, Any]]:
+        """The end of the run: every object still in a zone leaves it now (exit events)."""
+        events = []
+        for tid, track in self._tracks.items():
+            events += [
+                self._exit(zone, tid, track, track.last_t if t is None else t) for zone in list(track.entered)
+            ]
+        if self.on_event is not None:
+            for e in events:
+                self.on_event(e)
+        return events
+
+    def distinct(self) -> dict[str, int]:
+        """label -> how many different objects were followed."""
+        return {label: len(ids) for label, ids in sorted(self.seen.items(), key=lambda kv: -len(kv[1]))}
+
+    def summary(self) -> list[str]:
+        """`person: 6 distinct`, then one line per counting line and zone."""
+        return summary_lines(self.snapshot())
+
+
+def summary_lines(snapshot: dict[str, Any]) -> list[str]:
+    """The end-of-run lines from a `TrackStage.snapshot()` (also what a session's status holds)."""
+    distinct = snapshot.get("distinct") or {}
+    out = [", ".join(f"{label}: {n} distinct" for label, n in distinct.items()) or "no objects followed"]
+    for name, c in (snapshot.get("lines") or {}).items():
+        out.append(f"line {name}: " + (", ".join(f"{n} {k}" for k, n in sorted(c.items())) or "no crossings"))
+    for name, z in (snapshot.get("zones") or {}).items():
+        text = f"zone {name}: {z['visits']} visits"
+        if z["mean_dwell"] is not None:
+            text += f", {z['mean_dwell']:.1f} s on average"
+        if z["inside"]:
+            text += f"; still inside at the end: {' '.join(f'#{t}' for t in z['inside'])}"
+        out.append(text)
+    return out

@@ -1,0 +1,130 @@
+"""`TrackingPipeline` on the real clips with the real model: ROI, detect-every, predicted frames."""
+
+import time
+
+import numpy as np
+import pytest
+from conftest import BOTTLE_CLIP, PERSON_CLIP, need
+
+from camapp.pipeline import Result
+from camapp.pipeline.tracking import Predict, PredictQueue, TrackingPipeline
+from camapp.sources import open_source
+from camapp.track import Roi, TrackStage, open_tracker
+from camapp.types import Frame
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.results: list[Result] = []
+
+    def submit(self, result: Result) -> None:
+        self.results.append(result)
+
+    def close(self) -> None:
+        pass
+
+
+def run(p: TrackingPipeline, timeout: float = 120.0) -> None:
+    p.start()
+    assert p.wait(timeout), "pipeline did not finish"
+    p.stop()
+
+
+def test_roi_boxes_land_in_source_pixels_as_the_crop_run_by_hand(detector):
+    roi = Roi.parse("0.3,0.05,0.95,1")
+    sink = Collect()
+    run(
+        TrackingPipeline(
+            open_source(str(need(PERSON_CLIP)), realtime=False), detector, [sink], roi=roi, max_frames=120
+        )
+    )
+    by_hand = open_source(str(PERSON_CLIP), realtime=False)
+    compared = 0
+    try:
+        for r in sink.results:
+            frame = by_hand.read()
+            assert frame is not None and frame.index == r.frame.index
+            if r.frame.index % 10:
+                continue
+            crop_dets = detector.detect(np.ascontiguousarray(roi.crop(frame.image)))
+            x0, y0, _, _ = roi.pixels(frame.image.shape)
+            expected = crop_dets.boxes + np.array([x0, y0, x0, y0], np.float32)
+            assert r.detections.class_ids.tolist() == crop_dets.class_ids.tolist()
+            np.testing.assert_allclose(r.detections.boxes, expected, atol=0.5)
+            compared += len(expected)
+    finally:
+        by_hand.close()
+    assert compared >= 5  # people were in the region on the frames compared
+    people = [r for r in sink.results if "person" in r.detections.labels]
+    assert all(r.detections.boxes[:, 0].min() >= x0 - 0.5 for r in people)  # never left of the crop
+
+
+def test_detect_every_3_predicts_the_frames_between_with_ids(detector):
+    detector.classes = frozenset({43})  # bottle
+    sink = Collect()
+    stage = TrackStage(open_tracker(fps=30))
+    p = TrackingPipeline(
+        open_source(str(need(BOTTLE_CLIP)), realtime=False),
+        detector,
+        [sink],
+        stage=stage,
+        detect_every=3,
+        max_frames=90,
+    )
+    run(p)
+    assert [r.frame.index for r in sink.results] == list(range(90))
+    predicted = [r.track.predicted for r in sink.results]
+    assert predicted == [i % 3 != 0 for i in range(90)]
+    assert p.stats.predicted == 60 and p.stats.frames == 90
+    boxed = [r for r in sink.results[3:] if len(r.detections)]
+    assert len(boxed) >= 80  # boxes on (nearly) every frame, not one in three
+    for r in sink.results:
+        assert r.detections.predicted.tolist() == [r.track.predicted] * len(r.detections)
+    # the capture thread makes the network input for the frames the detector will see only
+    image = sink.results[0].frame.image
+    made = [p._input_tensor(image) is not None for _ in range(6)]
+    assert sum(made) == 2 and made.index(True) + 3 == len(made) - made[::-1].index(True) - 1
+
+
+def test_predict_queue_keeps_stale_frames_as_predict_only_and_bounds_them():
+    q = PredictQueue(1, drop=True, backlog=3)
+    frames = [Frame(np.zeros((2, 2, 3), np.uint8), time.monotonic(), i) for i in range(6)]
+    dropped = sum(q.put((f, None)) for f in frames)
+    items = [q.get() for _ in range(4)]
+    assert dropped == 2  # frames 0 and 1: past the backlog
+    assert [type(i).__name__ for i in items] == ["Predict", "Predict", "Predict", "tuple"]
+    assert [i.frame.index if isinstance(i, Predict) else i[0].index for i in items] == [2, 3, 4, 5]
+
+
+def test_detect_every_needs_a_stage(detector):
+    src = open_source(str(need(PERSON_CLIP)), realtime=False)
+    try:
+        with pytest.raises(ValueError, match="needs a tracking stage"):
+            TrackingPipeline(src, detector, detect_every=2)
+    finally:
+        src.close()
+
+
+def test_a_slow_consumer_in_real_time_gets_predicted_frames_not_gaps(detector):
+    """Real time on the 30 fps bottle clip with delivery slowed to ~12 fps (a sleeping callback):
+    frames that wait are handed on predicted instead of being dropped, in order, never blocking
+    capture (drops only past the backlog)."""
+    detector.classes = frozenset({43})
+    sink = Collect()
+    p = TrackingPipeline(
+        open_source(str(need(BOTTLE_CLIP)), realtime=True),
+        detector,
+        [sink],
+        stage=TrackStage(open_tracker(fps=30)),
+    )
+    p.on_result(lambda r: time.sleep(0.08 if not r.track.predicted else 0.0))
+    p.start()
+    time.sleep(4.0)
+    p.stop()
+    indices = [r.frame.index for r in sink.results]
+    assert indices == sorted(indices) and len(set(indices)) == len(indices)
+    stats = p.stats
+    assert stats.predicted > 0 and stats.frames == len(sink.results)
+    predicted = [r for r in sink.results if r.track.predicted]
+    assert len(predicted) == stats.predicted
+    assert sum(len(r.detections) for r in predicted) > 0  # bottles drawn on frames not detected
