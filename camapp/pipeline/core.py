@@ -365,6 +365,10 @@ class Pipeline:
         if self._meter.state == "starting":  # after a reconnect, _reconnect says "running" itself
             self._set_state("running")
         result = Result(frame, detections, self._meter.snapshot())
+        self._publish(result)
+
+    def _publish(self, result: Result) -> None:
+        """Hand `result` to the callbacks, then the consumers; without real time, wait for them."""
         with self._lock:
             callbacks = list(self._result_cbs)
             consumers = list(self._consumers)

@@ -10,7 +10,6 @@ in frame order.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Sequence
@@ -26,8 +25,6 @@ from camapp.sources.base import Source
 from camapp.track.regions import Roi
 from camapp.track.stage import TrackStage
 from camapp.types import Frame
-
-log = logging.getLogger(__name__)
 
 
 class Predict:
@@ -146,18 +143,4 @@ class TrackingPipeline(Pipeline):
             assert fresh is not None
             detections = fresh
         result = Result(frame, detections, self._meter.snapshot(), info)
-        with self._lock:
-            callbacks = list(self._result_cbs)
-            consumers = list(self._consumers)
-        for cb in callbacks:
-            try:
-                cb(result)
-            except Exception:
-                log.exception("result callback failed")
-        for c in consumers:
-            try:
-                c.submit(result)
-            except Exception:
-                log.exception("consumer %r failed", c)
-        if not self.realtime:
-            self._wait_for(consumers)
+        self._publish(result)

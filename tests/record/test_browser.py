@@ -28,6 +28,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+from browser import chromium
 from conftest import PERSON_CLIP, need
 
 from camapp.record import EventRecorder, Segments, VideoRecorder
@@ -35,34 +36,8 @@ from camapp.record.encode import ClipWriter, Encoder
 from camapp.record.finalize import mp4_kind
 from camapp.types import Detections, Frame
 
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--mute-audio",
-]
 SIZE = (384, 216)
 FPS = 10.0
-
-
-def need_browser() -> None:
-    """Chromium, its driver and Selenium: a failure under CI (scripts/system-deps installs them)."""
-    missing = [p for p in (CHROMIUM, DRIVER) if not os.path.exists(p)]
-    try:
-        import selenium  # noqa: F401
-    except ImportError:
-        missing.append("selenium (the `test` extra)")
-    if missing:
-        msg = "browser test needs " + ", ".join(missing) + " (apt install chromium chromium-driver)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(msg)
-        pytest.skip(msg)
 
 
 class RangeHandler(http.server.SimpleHTTPRequestHandler):
@@ -147,16 +122,8 @@ v.src = url;
 
 @pytest.fixture(scope="module")
 def browser():
-    need_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="camapp-chromium-")
-    for flag in [*FLAGS, f"--user-data-dir={profile}"]:
-        opts.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(DRIVER), options=opts)
+    driver = chromium(Path(profile))
     driver.set_script_timeout(30)
     try:
         yield driver

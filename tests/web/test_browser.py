@@ -14,41 +14,19 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import need
+from browser import chromium, need_browser
 from web.client import Web
 from web.conftest import start_run, stop_run
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1280,1000",
-]
 
 
 @pytest.fixture(scope="module")
 def page(model_store: Path, tmp_path_factory: pytest.TempPathFactory):
-    need(CHROMIUM)  # `apt-get install chromium chromium-driver` (scripts/system-deps); fails under CI
-    need(CHROMEDRIVER)
-    from selenium import webdriver  # the test extra; a missing one is an error, never a skip
-
+    need_browser()  # before the run starts: a missing browser fails under CI, never hangs
     folder = tmp_path_factory.mktemp("web-browser")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
     proc, url, _ = start_run(model_store, folder)
     driver = None
     try:
-        driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
+        driver = chromium(tmp_path_factory.mktemp("chromium-profile"), "--window-size=1280,1000")
         driver.get(url + "/")
         yield driver, Web(url), folder
     finally:
