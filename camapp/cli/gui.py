@@ -57,14 +57,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from camapp.outputs import check_output, input_path
 
         check_output(args.screenshot, inputs=[input_path(args.source)], overwrite=True, what="--screenshot")
+    # a sample resolves to its clip here (an unknown one is the user's mistake, said first), so the
+    # app loops it and remembers a real path
+    source = absolute_source(expand_sample(args.source)) if args.source else None
     if not have_pyqt6():
         raise CamappError(PYQT_MISSING)
     from camapp.gui.app import run
     from camapp.gui.window import GuiOptions
 
     options = GuiOptions(
-        # a sample resolves to its clip here, so the app loops it and remembers a real path
-        source=absolute_source(expand_sample(args.source)) if args.source else None,
+        source=source,
         model=args.model,
         device=args.device,
         threads=args.threads,
