@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from camapp.errors import CamappError
+from camapp.outputs import locked
 
 try:
     import fcntl
@@ -108,30 +109,6 @@ def mp4_kind(path: str | Path) -> str:
                     return "fragmented"
                 return "regular"
         return "other" if first else "fragmented"  # ftyp but no moov yet: killed at the start
-
-
-# --- locking ------------------------------------------------------------------------------------
-
-
-def lock_writer(file: Any) -> None:
-    """Mark an open recording as being written (shared by nothing: exclusive, non-blocking)."""
-    if fcntl is not None:
-        with contextlib.suppress(OSError):  # a filesystem without locks: recording matters more
-            fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-
-def is_busy(path: Path) -> bool:
-    """True while a recorder (any process) holds `path` open for writing."""
-    if fcntl is None:
-        return False
-    with open(path, "rb") as f:
-        try:
-            fcntl.flock(f.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        except OSError:
-            return False
-    return False
 
 
 # --- the remux ----------------------------------------------------------------------------------
@@ -325,7 +302,7 @@ def check(path: Path) -> None:
         raise FinalizeError(f"{path}: not an MP4 file (only .mp4 recordings need finalizing)")
     if kind == "regular":
         raise AlreadyFinal(f"{path}: already finalized (a regular MP4)")
-    if is_busy(path):
+    if locked(path):  # the output rule's write lock: a recorder holds it while it writes
         raise FinalizeError(f"{path}: being recorded by a running camapp; it finalizes it when it stops")
 
 

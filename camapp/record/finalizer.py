@@ -17,8 +17,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from camapp.outputs import locked
 from camapp.record import finalize as fz
-from camapp.record.finalize import Finalized, FinalizeError, is_busy, mp4_kind
+from camapp.record.finalize import Finalized, FinalizeError, mp4_kind
 
 log = logging.getLogger("camapp.record")
 
@@ -28,7 +29,7 @@ def unfinalized(paths: Iterable[Path]) -> list[Path]:
     found = []
     for p in paths:
         try:
-            if p.suffix.lower() == ".mp4" and p.is_file() and mp4_kind(p) == "fragmented" and not is_busy(p):
+            if p.suffix.lower() == ".mp4" and p.is_file() and mp4_kind(p) == "fragmented" and not locked(p):
                 found.append(p)
         except OSError:
             continue
