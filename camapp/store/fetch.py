@@ -18,7 +18,7 @@ import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 try:
     import fcntl
@@ -40,14 +40,19 @@ def _limit(spec: FileSpec | None) -> int:
     return spec.size if spec is not None and spec.size else MAX_FILE_BYTES
 
 
-def copy_capped(src: IO[bytes], out: IO[bytes], limit: int, what: str) -> None:
-    """Copy at most `limit` bytes; more is refused (ModelError) before it is all written out."""
+def copy_capped(
+    src: IO[bytes], out: IO[bytes], limit: int, what: str, on_block: Callable[[int], Any] | None = None
+) -> None:
+    """Copy at most `limit` bytes; more is refused (ModelError) before it is all written out.
+    `on_block(n)` after each block written (a progress bar)."""
     written = 0
     for block in iter(lambda: src.read(CHUNK), b""):
         written += len(block)
         if written > limit:
             raise ModelError(f"{what} is larger than the catalog says ({limit} bytes): refused")
         out.write(block)
+        if on_block is not None:
+            on_block(len(block))
 
 
 def sha256_file(path: Path) -> str:
@@ -76,13 +81,7 @@ def download(
                 disable=not progress,
                 leave=False,
             ) as bar:
-                got = 0
-                for block in iter(lambda: resp.read(CHUNK), b""):
-                    got += len(block)
-                    if got > limit:
-                        raise ModelError(f"{url} is larger than the {limit} bytes expected: refused")
-                    out.write(block)
-                    bar.update(len(block))
+                copy_capped(resp, out, limit, url, bar.update)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise CamappError(f"download of {url} failed: {reason}") from None
