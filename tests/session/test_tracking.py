@@ -3,52 +3,17 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
 
 import pytest
 from conftest import PERSON_CLIP, need
+from session.events import WAIT, Events
 
 from camapp.errors import CamappError
-from camapp.session import EventSpec, ModelSpec, Session, SourceSpec, TrackSpec, track_lines
+from camapp.session import EventSpec, ModelSpec, SourceSpec, TrackSpec, track_lines
 
 DOOR, EXIT = "door:0,0.65,1,0.65", "exit:0.8,0,0.8,1"
 TABLE = "table:0.4,0.1,0.7,0.1,0.7,0.9,0.4,0.9"
 PEOPLE = 6  # watched: six people walk in one at a time (tests/cli/test_track_args.py)
-WAIT = 90.0  # s: loading and the first frames on two busy cores
-
-
-class Events:
-    """Observer collecting (name, payload) from whichever thread emits them."""
-
-    def __init__(self, session: Session) -> None:
-        self.items: list[tuple[str, dict]] = []
-        self._lock = threading.Lock()
-        session.subscribe(self)
-
-    def __call__(self, name: str, payload: dict) -> None:
-        with self._lock:
-            self.items.append((name, payload))
-
-    def named(self, name: str) -> list[dict]:
-        with self._lock:
-            return [p for n, p in self.items if n == name]
-
-    def results(self) -> list:
-        return [p["result"] for p in self.named("result")]
-
-    def wait(self, cond, timeout: float = WAIT) -> None:
-        deadline = time.monotonic() + timeout
-        while not cond():
-            assert time.monotonic() < deadline, "timed out"
-            time.sleep(0.02)
-
-
-@pytest.fixture()
-def session():
-    s = Session()
-    yield s
-    s.close(timeout=30)
 
 
 def test_track_spec_parses_checks_and_serializes():
