@@ -19,8 +19,9 @@ import numpy as np
 
 from camapp.detect.base import postprocess, preprocess
 from camapp.errors import CamappError, ModelError
+from camapp.quiet import quiet_native_info
 from camapp.tflite.model import SSDModel
-from camapp.tflite.runtime import Runtime, get_runtime, quiet_native_info
+from camapp.tflite.runtime import Runtime, get_runtime
 from camapp.types import Detections
 
 # The resolution-multiplier ladder for SSD-MobileNet v1 at 300, chosen with `camapp eval` on coco32

@@ -7,12 +7,7 @@ Windows wheels. `CAMAPP_RUNTIME=litert|tensorflow` forces one (CI tests both).
 from __future__ import annotations
 
 import os
-import sys
-import tempfile
-import threading
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -70,38 +65,3 @@ def get_runtime(name: str | None = None) -> Runtime:
     raise CamappError(
         "no TFLite runtime found: pip install ai-edge-litert (or 'camapp[tensorflow]' on Windows)"
     )
-
-
-_stderr_lock = threading.Lock()
-
-
-@contextmanager
-def quiet_native_info() -> Iterator[None]:
-    """Drop the native runtime's `INFO:` lines (e.g. "Created TensorFlow Lite XNNPACK delegate")
-    printed while an interpreter is built; anything else it printed is passed on.
-
-    The C++ logger has no Python switch, so fd 2 is redirected to a temp file for the duration.
-    """
-    with _stderr_lock, tempfile.TemporaryFile() as sink:
-        try:
-            sys.stderr.flush()
-            saved = os.dup(2)
-        except (OSError, ValueError):  # no usable stderr (e.g. pythonw): nothing to filter
-            yield
-            return
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        finally:
-            with suppress(OSError, ValueError):
-                sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            sink.seek(0)
-            kept = [
-                ln
-                for ln in sink.read().decode(errors="replace").splitlines(True)
-                if not ln.startswith("INFO: ")
-            ]
-            if kept:
-                sys.stderr.write("".join(kept))
