@@ -97,16 +97,21 @@ def detect_all(path: str, detector: Any, limit: int | None) -> list[tuple[Frame,
     return out
 
 
-def quality(frames: list[tuple[Frame, Detections]], every: int, fps: float) -> dict[str, dict[str, float]]:
-    """Tracker and repeat-last figures on the frames without a detection."""
+def quality(
+    frames: list[tuple[Frame, Detections]], every: int, fps: float, threshold: float
+) -> dict[str, dict[str, float]]:
+    """Tracker and repeat-last figures on the frames without a detection. `frames` hold the
+    detections down to the tracker's `low` score (what the pipeline feeds it); the truth and the
+    baseline are those at `threshold`."""
     from camapp.track import TrackStage, open_tracker
 
-    stage = TrackStage(open_tracker(fps=fps))
+    stage = TrackStage(open_tracker(fps=fps, threshold=threshold))
     totals = {"tracker": [0, []], "repeat": [0, []]}
     last: Detections | None = None
-    for frame, dets in frames:
+    for frame, low in frames:
+        dets = low[low.scores >= threshold]
         if frame.index % every == 0:
-            stage.process(frame, dets)
+            stage.process(frame, low)
             last = dets
             continue
         predicted, _ = stage.process(frame, None)
@@ -175,9 +180,11 @@ def run(args: argparse.Namespace) -> int:
     from camapp.session.specs import class_ids
     from camapp.track import open_tracker
 
-    open_tracker()  # a missing extra is reported before the clips are decoded
+    # a missing extra is reported before the clips are decoded; the detector keeps boxes down
+    # to the tracker's `low` score, as the pipeline runs it under a tracker
+    low = open_tracker(threshold=args.threshold).low
     every = args.every
-    detector = open_detector(threshold=args.threshold)
+    detector = open_detector(threshold=low)
     try:
         detector.classes = frozenset(class_ids(detector.names, args.classes)) if args.classes else None
         clips = {}
@@ -200,7 +207,7 @@ def run(args: argparse.Namespace) -> int:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, (fps, frames) in clips.items():
         for n in every:
-            q = quality(frames, n, fps)
+            q = quality(frames, n, fps, args.threshold)
             t, r = q["tracker"], q["repeat"]
             print(
                 f"| {name} | {n} | {t['boxes']} | {100 * t['matched']:.1f}% | {t['mean_iou']:.3f} "

@@ -94,6 +94,17 @@ class TrackingPipeline(Pipeline):
         self._captured = 0
         if stage is not None:
             self._queue = PredictQueue(self._queue.size, drop=self.realtime)
+            self.set_threshold(detector.threshold)  # the session sets its own right after
+
+    def set_threshold(self, threshold: float) -> None:
+        """With a tracker, `threshold` is the tracker's (new objects need it) and the detector
+        runs at the tracker's lower `low`, so boxes that continue an object reach it."""
+        tracker = self.stage.tracker if self.stage is not None else None
+        if tracker is None:
+            return super().set_threshold(threshold)
+        super().set_threshold(threshold)  # checks the range (the next line replaces it)
+        tracker.threshold = float(threshold)
+        self._settings.set_threshold(tracker.low)
 
     def _input_tensor(self, image: np.ndarray) -> np.ndarray | None:
         """On the capture thread, for every frame in capture order: with `detect_every` N, only

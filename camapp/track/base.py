@@ -17,10 +17,24 @@ from camapp.types import Detections
 
 
 class Tracker(Protocol):
-    """One frame per call, in frame order."""
+    """One frame per call, in frame order.
+
+    `threshold` is the user's score threshold: a new object needs it. The detector runs at the
+    lower `low` under a tracker, and a box between the two is kept only when it continues an
+    object already followed (ByteTrack's second association): a television whose score wavers
+    around the threshold keeps one id instead of a new one each time it dips.
+    """
+
+    threshold: float
+
+    @property
+    def low(self) -> float:
+        """The score the detector should keep boxes from while this tracker runs."""
+        ...
 
     def update(self, detections: Detections) -> Detections:
-        """Fresh detections -> the same boxes with `track_ids` (-1: not yet a confirmed track)."""
+        """Fresh detections (down to `low`) -> the boxes to show, with `track_ids`: every box at
+        or above `threshold`, and those below it that continue a followed object."""
         ...
 
     def predict(self) -> Detections:

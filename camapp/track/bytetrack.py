@@ -12,10 +12,28 @@ from typing import Any
 import numpy as np
 import supervision as sv
 from supervision.tracker.byte_tracker.basetrack import TrackState
+from supervision.tracker.byte_tracker.kalman_filter import KalmanFilter
 
 from camapp.types import Detections
 
 PRUNE_EVERY = 30  # frames between sweeps of the anchors of forgotten tracks
+LOW_FLOOR = 0.1  # ByteTrack's own lower bound for the second association
+
+
+class _KalmanFilter(KalmanFilter):
+    """The library's filter, its correction step's 4x4 solve done by numpy instead of scipy's
+    cho_factor/cho_solve: the same equations and matrices (`project` is the library's), equal to
+    1e-9 (tests/track/test_bytetrack.py). scipy 1.15+ wraps each of those calls in array-API
+    dispatch that costs more than the solve; this runs per followed object per frame."""
+
+    def update(
+        self, mean: np.ndarray, covariance: np.ndarray, measurement: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        projected_mean, projected_cov = self.project(mean, covariance)
+        # P H^T with H = [I 0] (the library's _update_mat) is P's first four columns
+        gain = np.linalg.solve(projected_cov, covariance[:, :4].T).T
+        new_mean = mean + (measurement - projected_mean) @ gain.T
+        return new_mean, covariance - gain @ projected_cov @ gain.T
 
 
 class ByteTrackTracker:
@@ -26,7 +44,10 @@ class ByteTrackTracker:
     0.9, not the library's 0.8, so a person walking into view at 10 fps, whose box grows fast,
     keeps one id (on the shared person clip 0.8 split each entry into two ids)."""
 
-    def __init__(self, fps: float = 30.0, keep_s: float = 1.5, match: float = 0.9) -> None:
+    def __init__(
+        self, fps: float = 30.0, keep_s: float = 1.5, match: float = 0.9, threshold: float = 0.5
+    ) -> None:
+        self.threshold = float(threshold)
         self.options: dict[str, Any] = {
             "track_activation_threshold": 0.25,
             "lost_track_buffer": max(1, round(keep_s * fps)),
@@ -41,6 +62,12 @@ class ByteTrackTracker:
         self._anchors: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         self._names: tuple[str, ...] = ()
 
+    @property
+    def low(self) -> float:
+        """Half the threshold, not below ByteTrack's 0.1: on the shared person clip this keeps
+        the television (scores around 0.5) on one id (see docs/tracking.md)."""
+        return min(self.threshold, max(LOW_FLOOR, self.threshold / 2))
+
     def _our_id(self, cid: int, ext: int) -> int:
         if ext < 0:
             return -1
@@ -51,11 +78,16 @@ class ByteTrackTracker:
 
     def update(self, detections: Detections) -> Detections:
         self._names = tuple(detections.names)
+        high = np.float32(self.threshold)
         ids = np.full(len(detections), -1, np.int64)
         for cid in set(detections.class_ids.tolist()) | set(self._trackers):
             tracker = self._trackers.get(cid)
             if tracker is None:
                 tracker = self._trackers[cid] = sv.ByteTrack(**self.options)
+                tracker.kalman_filter = _KalmanFilter()  # what each new track of it uses
+            # "high" is the user's threshold, inclusive as the detector's (the library compares
+            # with >), and a new track needs no more than that (the library adds 0.1)
+            tracker.track_activation_threshold = tracker.det_thresh = float(np.nextafter(high, -1.0))
             rows = np.flatnonzero(detections.class_ids == cid)
             if not len(rows) and not tracker.tracked_tracks and not tracker.lost_tracks:
                 continue  # nothing of this class to follow: skip the library's fixed cost
@@ -84,7 +116,7 @@ class ByteTrackTracker:
                     ext = int(t.external_track_id)
                     ids[rows[r]] = self._our_id(cid, ext)
                     self._anchors[(cid, ext)] = (boxes[r], t.mean.copy())
-        return Detections(
+        tracked = Detections(
             detections.boxes,
             detections.scores,
             detections.class_ids,
@@ -92,6 +124,9 @@ class ByteTrackTracker:
             ids,
             np.zeros(len(ids), bool),
         )
+        # a low box no followed object took is not shown (nor counted, logged or recorded)
+        keep = (ids >= 0) | (detections.scores >= high)
+        return tracked if keep.all() else tracked[keep]
 
     def _prune(self, cid: int, tracker: Any) -> None:
         """Forget the anchors of tracks the library has removed (every few frames: cheap)."""

@@ -89,7 +89,8 @@ def test_log_has_one_line_per_frame(qtbot, model_store, tmp_path):
         w.recording.log.setChecked(True)
     path = Path(started.args[1])
     assert path.parent == tmp_path / "out" and path.suffix == ".jsonl"
-    qtbot.wait(2000)
+    at_start = len(seen)
+    qtbot.waitUntil(lambda: len(seen) >= at_start + 25, timeout=WAIT)  # frames, not seconds: load-proof
     with qtbot.waitSignal(w.session.output_stopped, timeout=WAIT) as stopped:
         w.recording.log.setChecked(False)
     lines = [json.loads(x) for x in path.read_text().splitlines()]

@@ -128,3 +128,25 @@ def test_a_slow_consumer_in_real_time_gets_predicted_frames_not_gaps(detector):
     predicted = [r for r in sink.results if r.track.predicted]
     assert len(predicted) == stats.predicted
     assert sum(len(r.detections) for r in predicted) > 0  # bottles drawn on frames not detected
+
+
+def test_under_a_tracker_the_detector_keeps_low_boxes_and_the_tracker_has_the_threshold(detector):
+    """The television in the person clip scores around 0.5: with the detector at the tracker's
+    `low` and the tracker holding the threshold it keeps one id (it had 14 ids before)."""
+    detector.classes = frozenset({detector.names.index("tv")})
+    detector.threshold = 0.5
+    sink = Collect()
+    stage = TrackStage(open_tracker(fps=10))
+    p = TrackingPipeline(
+        open_source(str(need(PERSON_CLIP)), realtime=False), detector, [sink], stage=stage, max_frames=400
+    )
+    p.set_threshold(0.6)
+    assert stage.tracker.threshold == 0.6
+    p.set_threshold(0.5)
+    run(p)
+    assert detector.threshold == pytest.approx(0.25)  # applied before the first frame
+    shown = [r for r in sink.results if len(r.detections)]
+    scores = np.concatenate([r.detections.scores for r in shown])
+    assert scores.min() < 0.5 <= scores.max()  # continued below the threshold, started above it
+    assert stage.distinct() == {"tv": 1}
+    assert all((r.detections.track_ids >= 0).all() for r in shown)  # no unfollowed low box shown

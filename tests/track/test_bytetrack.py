@@ -1,0 +1,65 @@
+"""The ByteTrack tracker: its faster Kalman correction equals the library's, and boxes below the
+threshold continue a followed object but never start one (fast unit tests, real supervision)."""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("supervision", reason="the track extra is not installed")
+
+from supervision.tracker.byte_tracker.kalman_filter import KalmanFilter  # noqa: E402
+
+from camapp.track import open_tracker  # noqa: E402
+from camapp.track.bytetrack import _KalmanFilter  # noqa: E402
+from camapp.types import Detections  # noqa: E402
+
+NAMES = ("person", "bicycle", "car")
+
+
+def test_the_correction_step_equals_the_librarys():
+    rng = np.random.default_rng(3)
+    lib, ours = KalmanFilter(), _KalmanFilter()
+    for _ in range(50):
+        mean, cov = lib.initiate(rng.uniform([0, 0, 0.2, 20], [1000, 700, 2, 400]))
+        for _ in range(rng.integers(1, 5)):
+            mean, cov = lib.predict(mean, cov)
+        z = mean[:4] + rng.normal(0, [5, 5, 0.05, 5])
+        (m0, c0), (m1, c1) = lib.update(mean, cov, z), ours.update(mean, cov, z)
+        np.testing.assert_allclose(m1, m0, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(c1, c0, rtol=1e-9, atol=1e-9)
+
+
+def box(i: int) -> list[float]:
+    return [10 + 4 * i, 40, 40 + 4 * i, 100]
+
+
+def test_a_low_box_continues_an_object_but_never_starts_one():
+    tracker = open_tracker(fps=10, threshold=0.5)
+    assert tracker.low == 0.25
+    for i in range(3):
+        out = tracker.update(Detections([box(i)], [0.8], [0], NAMES))
+    assert out.track_ids.tolist() == [1]
+    # the person's score dips below the threshold: the box stays, with its id; a low box
+    # elsewhere (nothing followed there) is dropped
+    out = tracker.update(Detections([box(3), [300, 300, 330, 360]], [0.3, 0.3], [0, 0], NAMES))
+    assert out.track_ids.tolist() == [1] and out.boxes[0].tolist() == box(3)
+    out = tracker.update(Detections([box(4)], [0.8], [0], NAMES))
+    assert out.track_ids.tolist() == [1]
+
+
+def test_a_box_exactly_at_the_threshold_starts_an_object():
+    tracker = open_tracker(fps=10, threshold=0.5)
+    out = tracker.update(
+        Detections(
+            [box(0), [300, 300, 330, 360]], [0.5, np.nextafter(np.float32(0.5), np.float32(0))], [0, 0], NAMES
+        )
+    )
+    assert out.track_ids.tolist() == [1] and out.scores.tolist() == [0.5]  # just below: not shown
+
+
+def test_the_threshold_is_live():
+    tracker = open_tracker(fps=10, threshold=0.5)
+    assert len(tracker.update(Detections([box(0)], [0.4], [0], NAMES))) == 0
+    tracker.threshold = 0.3
+    assert tracker.low == pytest.approx(0.15)
+    out = tracker.update(Detections([box(1)], [0.4], [0], NAMES))
+    assert out.track_ids.tolist() == [1]
