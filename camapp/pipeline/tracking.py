@@ -42,12 +42,13 @@ class PredictQueue(FrameQueue):
     `size` frames wait for detection; up to `backlog` more wait to be handed on predicted.
     """
 
-    def __init__(self, size: int, drop: bool, backlog: int = 8) -> None:
+    def __init__(self, size: int, drop: bool, backlog: int = 8, predicting: bool = True) -> None:
         super().__init__(size, drop)
         self.backlog = backlog
+        self.predicting = predicting  # False: a plain frame queue (tracking is off)
 
     def put(self, item: object, force: bool = False) -> int:
-        if not self.drop or force:
+        if not self.drop or force or not self.predicting:
             return super().put(item, force)
         dropped = 0
         with self._cond:
@@ -92,19 +93,29 @@ class TrackingPipeline(Pipeline):
         self._every_lock = threading.Lock()
         self._last_detected: int | None = None
         self._captured = 0
-        if stage is not None:
-            self._queue = PredictQueue(self._queue.size, drop=self.realtime)
-            self.set_threshold(detector.threshold)  # the session sets its own right after
+        self._queue = PredictQueue(self._queue.size, drop=self.realtime, predicting=stage is not None)
+        self._threshold = float(detector.threshold)
+        self.set_threshold(self._threshold)  # the session sets its own right after
+
+    def set_stage(self, stage: TrackStage | None, detect_every: int = 1) -> None:
+        """Tracking on (a stage) or off (None) from the next frame on, without a restart: the
+        source, its position and the recordings go on (any thread)."""
+        if detect_every > 1 and stage is None:
+            raise ValueError("detecting every N-th frame needs a tracking stage to fill the others")
+        with self._every_lock:
+            self.stage, self.detect_every, self._last_detected = stage, max(1, detect_every), None
+        self._queue.predicting = stage is not None
+        self.set_threshold(self._threshold)
 
     def set_threshold(self, threshold: float) -> None:
         """With a tracker, `threshold` is the tracker's (new objects need it) and the detector
         runs at the tracker's lower `low`, so boxes that continue an object reach it."""
-        tracker = self.stage.tracker if self.stage is not None else None
-        if tracker is None:
-            return super().set_threshold(threshold)
-        super().set_threshold(threshold)  # checks the range (the next line replaces it)
-        tracker.threshold = float(threshold)
-        self._settings.set_threshold(tracker.low)
+        super().set_threshold(threshold)  # checks the range
+        self._threshold = float(threshold)
+        stage = self.stage
+        if stage is not None:
+            stage.tracker.threshold = self._threshold
+            self._settings.set_threshold(stage.tracker.low)  # replaces the request above
 
     def _input_tensor(self, image: np.ndarray) -> np.ndarray | None:
         """On the capture thread, for every frame in capture order: with `detect_every` N, only
@@ -128,7 +139,7 @@ class TrackingPipeline(Pipeline):
         if isinstance(item, Predict):
             return item.frame, None, 0.0, lane.input_size
         frame, tensor = item
-        if self.stage is not None and not self._due(frame):
+        if self.stage is not None and self.detect_every > 1 and not self._due(frame):
             return frame, None, 0.0, lane.input_size
         if self.roi is None:
             return super()._process(lane, item)
@@ -139,6 +150,10 @@ class TrackingPipeline(Pipeline):
 
     def _emit(self, processed: tuple[Any, ...]) -> None:
         frame, decode, infer_ms, size = processed
+        stage = self.stage  # once: tracking may be switched while this frame is handed on
+        if decode is None and stage is None:
+            self._meter.drop(1)  # queued to be predicted just before tracking went off
+            return
         fresh = decode() if decode is not None else None  # a failure here ends the run through _fail
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
         if fresh is None:
@@ -148,10 +163,12 @@ class TrackingPipeline(Pipeline):
         if self._meter.state == "starting":
             self._set_state("running")
         info = None
-        if self.stage is not None:
-            detections, info = self.stage.process(frame, fresh)
+        if stage is not None:
+            detections, info = stage.process(frame, fresh)
         else:
             assert fresh is not None
-            detections = fresh
+            # decoded at a tracker's lower score just before tracking went off: not shown
+            low = fresh.scores < self._threshold
+            detections = fresh[~low] if low.any() else fresh
         result = Result(frame, detections, self._meter.snapshot(), info)
         self._publish(result)

@@ -20,10 +20,11 @@ class TrackingCommands(SessionBase):
 
     def set_tracking(self, spec: TrackSpec | None) -> Future:
         """Tracking on (`TrackSpec`) or off (None), remembered for the next source. Applied on
-        the worker: lines, zones, trail and detect-every change live; turning tracking on or off
-        or another region restarts the pipeline on the same source (as `set_model` does: a video
-        recording ends there, event clips and the log follow). The future holds "live",
-        "restarted" or "remembered" (no source yet)."""
+        the worker, between two frames: on/off, lines, zones, trail and detect-every change live
+        (the source keeps its position, recordings go on; turning it on starts fresh counts).
+        Only another region (`roi`) restarts the pipeline on the same source (as `set_model`
+        does: a video recording ends there, event clips and the log follow). The future holds
+        "live", "restarted" or "remembered" (no source yet)."""
 
         def apply() -> str:
             if spec is not None:
@@ -32,7 +33,10 @@ class TrackingCommands(SessionBase):
             old, self.tracking = self.tracking, spec
             if self.pipeline is None:
                 return "remembered"
-            if apply_live(self.pipeline, self.stage, old, spec):
+            live, stage = apply_live(self.pipeline, self.stage, old, spec)
+            if live:
+                with self._lock:
+                    self.stage = stage
                 return "live"
             if self.source is not None and self.model is not None:
                 self._generation += 1
@@ -42,46 +46,51 @@ class TrackingCommands(SessionBase):
         return self._job(apply, "setting")
 
 
+def new_stage(source: Any, tracking: TrackSpec) -> Any:
+    """A `TrackStage` for `tracking` (enabled) with a fresh tracker at the source's rate."""
+    from camapp.track import TrackStage, open_tracker
+
+    fps = getattr(source, "fps", None) or 30.0
+    return TrackStage(open_tracker(fps=fps), tracking.lines, tracking.zones, trail=tracking.trail)
+
+
 def build_pipeline(
     source: Any, detector: Any, consumers: Sequence[Any], tracking: TrackSpec | None, **limits: Any
 ) -> tuple[Any, Any]:
-    """(pipeline, stage): the plain `Pipeline` without tracking or region, else a
-    `TrackingPipeline` with a fresh `TrackStage` (None when only the region applies)."""
-    from camapp.pipeline import Pipeline
-
-    if tracking is None or not tracking.active:
-        return Pipeline(source, detector, list(consumers), **limits), None
+    """(pipeline, stage): always a `TrackingPipeline`, so tracking can be switched on later
+    without a restart; its `TrackStage` is None while tracking is off."""
     from camapp.pipeline.tracking import TrackingPipeline
 
-    stage = None
-    if tracking.enabled:
-        from camapp.track import TrackStage, open_tracker
-
-        fps = getattr(source, "fps", None) or 30.0
-        stage = TrackStage(open_tracker(fps=fps), tracking.lines, tracking.zones, trail=tracking.trail)
+    enabled = tracking is not None and tracking.enabled
+    stage = new_stage(source, tracking) if enabled else None  # type: ignore[arg-type]
     pipeline = TrackingPipeline(
         source,
         detector,
         list(consumers),
         stage=stage,
-        detect_every=tracking.detect_every if stage is not None else 1,
-        roi=tracking.roi,
+        detect_every=tracking.detect_every if enabled else 1,  # type: ignore[union-attr]
+        roi=tracking.roi if tracking is not None else None,
         **limits,
     )
     return pipeline, stage
 
 
-def apply_live(pipeline: Any, stage: Any, old: TrackSpec | None, new: TrackSpec | None) -> bool:
-    """Apply `new` to the running pipeline between two frames if it can be (tracking stays on
-    with the same region: lines, zones, trail and detect-every change live); False when the
-    pipeline must restart (tracking turned on or off, another region)."""
-    if pipeline is None or stage is None or old is None or new is None:
-        return False
-    if not (old.enabled and new.enabled) or old.roi != new.roi:
-        return False
-    stage.set_regions(new.lines, new.zones, new.trail)
-    pipeline.detect_every = new.detect_every
-    return True
+def apply_live(pipeline: Any, stage: Any, old: TrackSpec | None, new: TrackSpec | None) -> tuple[bool, Any]:
+    """Apply `new` to the running pipeline between two frames if it can be: (True, the stage
+    now running or None), or (False, stage) when the pipeline must restart (another region)."""
+    old_roi = old.roi if old is not None else None
+    new_roi = new.roi if new is not None else None
+    if not callable(getattr(pipeline, "set_stage", None)) or old_roi != new_roi:
+        return False, stage
+    if new is None or not new.enabled:
+        pipeline.set_stage(None)
+        return True, None
+    if stage is None:  # switched on: fresh ids and counts
+        stage = new_stage(pipeline.source, new)
+    else:
+        stage.set_regions(new.lines, new.zones, new.trail)
+    pipeline.set_stage(stage, new.detect_every)
+    return True, stage
 
 
 def watched_zones(armed: dict[str, Any], outputs: dict[str, Any]) -> list[str]:

@@ -77,7 +77,7 @@ def test_the_session_tracks_counts_and_reports_line_and_zone_events(session, mod
     assert f"line door: {PEOPLE} up person" in track_lines(status)
 
 
-def test_set_tracking_changes_regions_live_and_restarts_for_on_off(session, model_store):
+def test_set_tracking_changes_regions_and_on_off_live_and_restarts_for_a_region(session, model_store):
     ev = Events(session)
     source = SourceSpec(str(need(PERSON_CLIP)), loop=True)
     session.set_tracking(TrackSpec.parse([DOOR]))
@@ -94,17 +94,28 @@ def test_set_tracking_changes_regions_live_and_restarts_for_on_off(session, mode
     ]
     assert set(session.status()["tracking"]["counts"]) == {"door", "exit"}
 
-    assert session.set_tracking(None).result(timeout=WAIT) == "restarted"
+    # off and on again: the file goes on from where it was (no reopen, frame numbers continue)
+    opened = len(ev.named("opened"))
+    assert session.set_tracking(None).result(timeout=WAIT) == "live"
+    at_off = ev.results()[-1].frame.index
     n = len(ev.results())
-    ev.wait(lambda: len(ev.results()) >= n + 3)
+    ev.wait(lambda: len(ev.results()) >= n + 5)
     assert all(r.track is None and r.detections.track_ids is None for r in ev.results()[-3:])
     assert session.status()["tracking"] is None
+    assert ev.results()[-1].frame.index > at_off
 
-    assert session.set_tracking(TrackSpec.parse([DOOR])).result(timeout=WAIT) == "restarted"
+    assert session.set_tracking(TrackSpec.parse([DOOR])).result(timeout=WAIT) == "live"
     n = len(ev.results())
-    ev.wait(lambda: len(ev.results()) >= n + 3)
+    ev.wait(lambda: len(ev.results()) >= n + 5)
     assert all(r.track is not None for r in ev.results()[-3:])
-    assert session.status()["state"] == "running"
+    assert session.status()["tracking"]["counts"] == {"door": {}}  # fresh counts
+    assert len(ev.named("opened")) == opened and session.status()["state"] == "running"
+    indices = [r.frame.index for r in ev.results()]
+    assert indices[n:] == sorted(indices[n:])
+
+    # another region: the pipeline restarts on the same source
+    assert session.set_tracking(TrackSpec.parse([DOOR], roi="0,0,0.5,1")).result(timeout=WAIT) == "restarted"
+    ev.wait(lambda: len(ev.named("opened")) == opened + 1)
 
 
 def test_record_on_a_zone_needs_that_zone(session, model_store, tmp_path):
