@@ -35,7 +35,7 @@ from tqdm import tqdm
 from camapp.cli.common import SCHEDULES, lanes_for, positive_int
 from camapp.cli.eval import sizes_list
 from camapp.errors import CamappError, SourceError
-from camapp.pipeline import Pipeline, Result, Stats
+from camapp.pipeline import Result, Stats
 from camapp.record.base import Worker
 from camapp.render import annotate
 from camapp.sources.opencv import OpenCVSource
@@ -98,16 +98,13 @@ def pipeline_fps(path: str, detector: Any, frames: int, record_to: Path | None, 
     if record_to is not None:
         consumers.append(VideoRecorder(record_to, queue_size=0))
     stamps: list[float] = []
-    if track:
-        from camapp.pipeline.tracking import TrackingPipeline
-        from camapp.track import TrackStage, open_tracker
+    # as the session builds it for `camapp run`, with tracking or without
+    from camapp.session.specs import TrackSpec
+    from camapp.session.tracking import build_pipeline
 
-        stage = TrackStage(open_tracker(fps=source.fps or 30.0))
-        pipeline: Pipeline = TrackingPipeline(
-            source, detector, consumers, stage=stage, max_frames=frames + WARMUP
-        )
-    else:
-        pipeline = Pipeline(source, detector, consumers, max_frames=frames + WARMUP)
+    pipeline, _ = build_pipeline(
+        source, detector, consumers, TrackSpec() if track else None, max_frames=frames + WARMUP
+    )
     pipeline.on_result(lambda r: stamps.append(time.perf_counter()))
     pipeline.start()
     pipeline.wait()

@@ -107,6 +107,12 @@ class TrackingPipeline(Pipeline):
         self._queue.predicting = stage is not None
         self.set_threshold(self._threshold)
 
+    def stop(self, timeout: float = 5.0) -> None:
+        """`Pipeline.stop`, then the detector gets the user's threshold back (a tracker had it
+        run lower), for whoever uses it next."""
+        super().stop(timeout)
+        self.detector.threshold = self._threshold
+
     def set_threshold(self, threshold: float) -> None:
         """With a tracker, `threshold` is the tracker's (new objects need it) and the detector
         runs at the tracker's lower `low`, so boxes that continue an object reach it."""

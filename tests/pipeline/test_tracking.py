@@ -143,10 +143,25 @@ def test_under_a_tracker_the_detector_keeps_low_boxes_and_the_tracker_has_the_th
     p.set_threshold(0.6)
     assert stage.tracker.threshold == 0.6
     p.set_threshold(0.5)
+    during: list[float] = []
+    p.on_result(lambda r: during.append(detector.threshold))
     run(p)
-    assert detector.threshold == pytest.approx(0.25)  # applied before the first frame
+    assert during and all(t == pytest.approx(0.25) for t in during)  # applied before the first frame
+    assert detector.threshold == 0.5  # and given back at the end
     shown = [r for r in sink.results if len(r.detections)]
     scores = np.concatenate([r.detections.scores for r in shown])
     assert scores.min() < 0.5 <= scores.max()  # continued below the threshold, started above it
     assert stage.distinct() == {"tv": 1}
     assert all((r.detections.track_ids >= 0).all() for r in shown)  # no unfollowed low box shown
+
+
+def test_the_detector_gets_its_threshold_back_when_the_pipeline_stops(detector):
+    detector.threshold = 0.5
+    p = TrackingPipeline(
+        open_source(str(need(BOTTLE_CLIP)), realtime=False),
+        detector,
+        stage=TrackStage(open_tracker(fps=30)),
+        max_frames=5,
+    )
+    run(p)
+    assert detector.threshold == 0.5
