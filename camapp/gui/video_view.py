@@ -202,7 +202,7 @@ class VideoView(QWidget):
         dets, track = self._dets, self._track
         ids = dets.track_ids.tolist() if dets is not None and dets.track_ids is not None else []
         classes = dict(zip(ids, dets.class_ids.tolist())) if dets is not None and ids else {}
-        pen_w = max(1.5, target.height() / 360)
+        pen_w = max(2.0, target.height() / 270)  # as the boxes: readable at any window size
         for tid, pts in track.trails.items():
             if len(pts) < 2:
                 continue
