@@ -116,15 +116,9 @@ class TrackPanel(QGroupBox):
         if not on:
             self.draw_line.setChecked(False)
             self.draw_zone_button.setChecked(False)
-        have = [what for what, given in (("a counting line", self.line), ("a zone", self.zone)) if given]
+        have = " and ".join(w for w, given in (("line", self.line), ("zone", self.zone)) if given)
         self.info.setText(
-            (
-                f"{' and '.join(have).capitalize()} set: counts show on the video"
-                if have
-                else "No line or zone"
-            )
-            if on
-            else ""
+            (f"{have.capitalize()} set: counts on the video" if have else "No line or zone") if on else ""
         )
 
 

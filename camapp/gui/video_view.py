@@ -187,14 +187,27 @@ class VideoView(QWidget):
             a, b = at(*line.a), at(*line.b)
             p.setPen(QPen(LINE_COLOR, pen_w))
             p.drawLine(a, b)
-            p.drawText(a + QPointF(6, -6), line.name)
+            self._paint_name(p, a, line.name)
         for zone in track.zones if track is not None else ():
             p.setPen(QPen(LINE_COLOR, pen_w, Qt.PenStyle.DotLine))
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPolygon(QPolygonF([at(*pt) for pt in zone.points]))
+            self._paint_name(p, at(*zone.points[0]), zone.name)
         if self._drag is not None:
             p.setPen(QPen(LINE_COLOR, pen_w, Qt.PenStyle.DashLine))
             p.drawLine(*self._drag)
         self.zone.paint(p, LINE_COLOR, pen_w)
+
+    def _paint_name(self, p: QPainter, at: QPointF, name: str) -> None:
+        """A region's name just above `at`, yellow on a dark tag: readable on a white wall too."""
+        fm = QFontMetricsF(p.font())
+        tag = QRectF(at.x() + 4, at.y() - fm.height() - 6, fm.horizontalAdvance(name) + 8, fm.height() + 2)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(0, 0, 0, 150))
+        p.drawRoundedRect(tag, 3, 3)
+        p.setPen(LINE_COLOR)
+        p.drawText(tag, Qt.AlignmentFlag.AlignCenter, name)
+        p.setBrush(Qt.BrushStyle.NoBrush)
 
     def _paint_trails(self, p: QPainter, target: QRectF, scale: float) -> None:
         """Each object's last positions (source pixels, like the boxes) as a polyline in its box's
@@ -202,7 +215,7 @@ class VideoView(QWidget):
         dets, track = self._dets, self._track
         ids = dets.track_ids.tolist() if dets is not None and dets.track_ids is not None else []
         classes = dict(zip(ids, dets.class_ids.tolist())) if dets is not None and ids else {}
-        pen_w = max(2.0, target.height() / 270)  # as the boxes: readable at any window size
+        pen_w = max(2.5, target.height() / 180)  # a little over the boxes' width: it reads on any scene
         for tid, pts in track.trails.items():
             if len(pts) < 2:
                 continue
