@@ -106,6 +106,10 @@ def test_a_drawn_zone_and_trails_reach_the_session_show_on_the_video_and_persist
     assert not panel.draw_zone_button.isChecked() and not w.view.zone.active and w.view.zone.points == []
     panel.draw_zone_button.click()
     click(w, 0.1, 0.1)
+    panel.draw_zone_button.click()  # unticked: the corner goes
+    assert not w.view.zone.active and w.view.zone.points == []
+    panel.draw_zone_button.click()
+    click(w, 0.1, 0.1)
     panel.draw_line.click()  # one drawing at a time
     assert not panel.draw_zone_button.isChecked() and not w.view.zone.active and w.view.drawing
     panel.draw_line.click()
