@@ -115,8 +115,16 @@ def test_a_drawn_zone_and_trails_reach_the_session_show_on_the_video_and_persist
     panel.draw_line.click()
     assert w.settings.tracking.zone == "" and panel.zone == ""
 
-    # a crossed polygon is refused with the spec's reason; right-click undoes, then it closes
+    # too few corners, then a crossed polygon, are refused with the spec's reason; right-click
+    # undoes, then it closes
     panel.draw_zone_button.click()
+    click(w, 0.5, 0.5)
+    QTest.mouseDClick(w.view, Qt.MouseButton.LeftButton, pos=w.view.image_rect().center().toPoint())
+    QTest.mouseDClick(w.view, Qt.MouseButton.LeftButton, pos=w.view.image_rect().toRect().topLeft())
+    assert w.state_label.text() == "Zone not set: a polygon needs at least 3 points, got 2"
+    click(w, 0, 0, Qt.MouseButton.RightButton)
+    click(w, 0, 0, Qt.MouseButton.RightButton)
+    assert w.view.zone.points == [] and w.view.zone.active
     for x, y in ((0.05, 0.05), (0.95, 0.05), (0.05, 0.95), (0.95, 0.95)):
         click(w, x, y)
     click(w, 0.05, 0.05)  # the first corner closes it
