@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import colorsys
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _MIN_SCALE = 0.33  # about 8 px capitals: the smallest still legible on a 320x240 frame
+BANDS = 6  # a trail fades in this many steps
 
 
 def class_color(class_id: int) -> tuple[int, int, int]:
@@ -71,16 +73,23 @@ def draw_detections(image: np.ndarray, dets: Detections, copy: bool = True) -> n
     return out
 
 
-def draw_tracks(image: np.ndarray, info: TrackInfo, copy: bool = True) -> np.ndarray:
-    """Trails, counting lines with their counts, and zones with how many are inside."""
+def draw_tracks(
+    image: np.ndarray, info: TrackInfo, copy: bool = True, detections: Detections | None = None
+) -> np.ndarray:
+    """Trails, counting lines with their counts, and zones with how many are inside.
+
+    A trail takes the class colour of its object's box in `detections` (a colour of its own
+    without one) and fades towards its oldest point, as the desktop app draws it."""
     out = image.copy() if copy else image
     h, w = out.shape[:2]
     line_thick = max(1, round(h / 360))
     scale = text_scale(out.shape, 0.025)
+    classes: dict[int, int] = {}
+    if detections is not None and detections.track_ids is not None:
+        classes = dict(zip(detections.track_ids.tolist(), detections.class_ids.tolist()))
     for tid, pts in info.trails.items():
-        if len(pts) > 1:
-            poly = np.round(np.array(pts, np.float32)).astype(np.int32).reshape(-1, 1, 2)
-            cv2.polylines(out, [poly], False, class_color(tid * 7 + 3), line_thick, cv2.LINE_AA)
+        color = class_color(classes[tid]) if tid in classes else class_color(tid * 7 + 3)
+        _fading_polyline(out, pts, color, line_thick)
     for zone in info.zones:
         poly = np.round(np.array(zone.points, np.float32) * (w, h)).astype(np.int32).reshape(-1, 1, 2)
         cv2.polylines(out, [poly], True, (255, 200, 0), line_thick, cv2.LINE_AA)
@@ -95,6 +104,38 @@ def draw_tracks(image: np.ndarray, info: TrackInfo, copy: bool = True) -> np.nda
         text = f"{line.name}: " + " ".join(f"{d} {n}" for d, n in total.items())
         _label(out, text, a, scale, (0, 255, 255))
     return out
+
+
+def _fading_polyline(
+    out: np.ndarray, pts: Sequence[tuple[float, float]], color: tuple[int, int, int], thick: int
+) -> None:
+    """The trail in `BANDS` pieces, oldest faintest. The pieces are drawn as opacities into a
+    mask over the trail's bounding box, then only the pixels they touch are blended: one blend
+    per trail (about 0.2 ms a trail at 720p here, a plain polyline 0.04 ms; blending per
+    segment cost 0.35 ms)."""
+    h, w = out.shape[:2]
+    xy = np.round(np.array(pts, np.float32)).astype(np.int32)
+    if len(xy) < 2:
+        return
+    pad = thick + 2
+    x0, y0 = (int(v) for v in np.maximum(xy.min(axis=0) - pad, 0))
+    x1, y1 = int(min(w, xy[:, 0].max() + pad + 1)), int(min(h, xy[:, 1].max() + pad + 1))
+    if x0 >= x1 or y0 >= y1:
+        return  # off the frame
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    local = (xy - (x0, y0)).reshape(-1, 1, 2)
+    cuts = np.linspace(0, len(xy) - 1, min(BANDS, len(xy) - 1) + 1).round().astype(int)
+    for k, (a, b) in enumerate(zip(cuts[:-1], cuts[1:])):
+        opacity = round(255 * (k + 1) / (len(cuts) - 1))
+        cv2.polylines(mask, [local[a : b + 1]], False, opacity, thick, cv2.LINE_AA)
+    found = cv2.findNonZero(mask)  # several times faster than np.nonzero here
+    if found is None:
+        return
+    xs, ys = found.reshape(-1, 2).T
+    sub = out[y0:y1, x0:x1]
+    alpha = mask[ys, xs, None].astype(np.float32) / 255.0
+    px = sub[ys, xs].astype(np.float32)
+    sub[ys, xs] = np.round(px + (np.array(color, np.float32) - px) * alpha).astype(np.uint8)
 
 
 def _label(
@@ -197,7 +238,7 @@ def annotate(
     and trails, lines and zones when the tracking stage ran (`track`)."""
     out = image.copy()
     if track is not None:
-        draw_tracks(out, track, copy=False)
+        draw_tracks(out, track, copy=False, detections=detections)
     draw_detections(out, detections, copy=False)
     if stats is not None:
         draw_hud(out, stats, copy=False)

@@ -159,3 +159,24 @@ def test_tracks_overlay_draws_lines_zones_and_trails_only_where_they_are():
     assert out[190, 60].any() and not out[100, 60].any()  # the zone's bottom edge; nothing above it
     assert out[40, 330].any()  # the trail
     assert not out[100, 380].any()
+
+
+def test_a_trail_takes_its_boxs_class_colour_and_fades_to_its_oldest_point():
+    """As the desktop app paints it (tests/gui/test_video_view.py): recordings and the app match."""
+    from camapp.render import class_color, draw_tracks
+    from camapp.track import TrackInfo
+
+    img = np.full((360, 640, 3), 40, np.uint8)
+    dets = Detections([[500, 250, 600, 350]], [0.9], [0], ("person",), track_ids=np.array([7]))
+    info = TrackInfo(trails={7: tuple((100.0 + 15 * i, 150.0) for i in range(31))})  # x 100 -> 550
+    out = draw_tracks(img, info, detections=dets)
+    person = np.array(class_color(0), int)
+
+    def distance(x: int) -> int:  # from the class colour, best of the trail's rows
+        return min(int(np.abs(out[y, x].astype(int) - person).sum()) for y in (149, 150, 151))
+
+    assert distance(540) < 40  # the newest end: solid class colour
+    assert distance(540) < distance(400) < distance(250) < distance(110)  # fading to the oldest
+    assert distance(110) > 180 and not (out[100] != 40).any()  # nearly the background (219 away)
+    untracked = draw_tracks(img, info)  # no box for the id: a colour of its own, as before
+    assert np.abs(untracked[150, 540].astype(int) - np.array(class_color(7 * 7 + 3))).sum() < 40

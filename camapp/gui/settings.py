@@ -32,10 +32,13 @@ class OutputChoices:
 
 @dataclass
 class TrackChoices:
-    """The Tracking box (`camapp.gui.tracking`): on/off and the counting line drawn on the video."""
+    """The Tracking box (`camapp.gui.tracking`): on/off, the counting line and the zone drawn on
+    the video, trails. Settings saved before a field existed load it as its default."""
 
     track: bool = False  # follow objects: ids on the boxes, counts
     line: str = ""  # "x0,y0,x1,y1" in 0-1 coordinates of the frame; "" = no line
+    zone: str = ""  # "x,y,x,y,..." (a polygon) in 0-1 coordinates of the frame; "" = no zone
+    trails: bool = False  # draw each object's last positions
 
 
 class Settings:

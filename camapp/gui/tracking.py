@@ -1,8 +1,10 @@
-"""The side bar's Tracking box: "Track objects" and a counting line drawn with the mouse.
+"""The side bar's Tracking box: "Track objects", trails, a counting line and a zone drawn with
+the mouse.
 
 A mixin of `MainWindow` like `OutputControls`: it turns the box's choices into a `TrackSpec`
-for the session (which builds the tracker) and keeps them in the settings. Ids on the boxes
-come from the results; the line's counts show in the heads-up line.
+for the session (which builds the tracker) and keeps them in the settings. Ids on the boxes and
+the trails come from the results; the line's counts and who is in the zone show in the
+heads-up line.
 """
 
 from __future__ import annotations
@@ -17,43 +19,65 @@ from camapp.gui.settings import TrackChoices
 from camapp.session import TrackSpec
 
 LINE_NAME = "line"
+ZONE_NAME = "zone"
+TRAIL = 30  # positions kept per object with "Trails" on: about a second of a 30 fps camera
 
 
 class TrackPanel(QGroupBox):
-    """`changed` fires when tracking is switched or the line is cleared; `draw` asks the video
-    view to take the next mouse drag as the line."""
+    """`changed` fires when tracking or trails are switched or a region is set or cleared;
+    `draw` asks the video view to take the next mouse drag as the line, `draw_zone` to take the
+    next clicks as the zone's vertices (the two are never on together)."""
 
     changed = pyqtSignal()
     draw = pyqtSignal(bool)
+    draw_zone = pyqtSignal(bool)
 
     def __init__(self, choices: TrackChoices, parent: QWidget | None = None) -> None:
         super().__init__("Tracking", parent)
         col = QVBoxLayout(self)
         col.setSpacing(3)
         self.track = QCheckBox("Track objects")
-        self.track.setToolTip("Follow objects across frames: an id on each box, counts per line")
+        self.track.setToolTip("Follow objects across frames: an id on each box, counts per line and zone")
+        self.trails = QCheckBox("Trails")
+        self.trails.setToolTip(f"Draw each object's last {TRAIL} positions")
         self.draw_line = QPushButton("Draw line")
         self.draw_line.setCheckable(True)
         self.draw_line.setToolTip("Drag across the video to place a counting line")
+        self.draw_zone_button = QPushButton("Draw zone")
+        self.draw_zone_button.setCheckable(True)
+        self.draw_zone_button.setToolTip(
+            "Click the zone's corners on the video; double-click or click the first corner to close it.\n"
+            "Right-click removes the last corner, Esc cancels."
+        )
         self.clear_line = QPushButton("Clear")
-        self.clear_line.setToolTip("Remove the counting line")
+        self.clear_line.setToolTip("Remove the counting line and the zone")
+        checks = QHBoxLayout()
+        checks.addWidget(self.track)
+        checks.addWidget(self.trails)
         row = QHBoxLayout()
         row.addWidget(self.draw_line)
+        row.addWidget(self.draw_zone_button)
         row.addWidget(self.clear_line)
         self.info = QLabel("")
         self.info.setWordWrap(True)
-        col.addWidget(self.track)
+        col.addLayout(checks)
         col.addLayout(row)
         col.addWidget(self.info)
         self.line = choices.line
+        self.zone = choices.zone
         self.track.setChecked(choices.track)
+        self.trails.setChecked(choices.trails)
         self._enable()
         self.track.toggled.connect(lambda _: (self._enable(), self.changed.emit()))
-        self.draw_line.toggled.connect(self.draw)
+        self.trails.toggled.connect(lambda _: self.changed.emit())
+        self.draw_line.toggled.connect(self._line_toggled)
+        self.draw_zone_button.toggled.connect(self._zone_toggled)
         self.clear_line.clicked.connect(self._clear)
 
     def choices(self) -> TrackChoices:
-        return TrackChoices(track=self.track.isChecked(), line=self.line)
+        return TrackChoices(
+            track=self.track.isChecked(), line=self.line, zone=self.zone, trails=self.trails.isChecked()
+        )
 
     def set_line(self, line: str) -> None:
         self.line = line
@@ -61,30 +85,64 @@ class TrackPanel(QGroupBox):
         self._enable()
         self.changed.emit()
 
+    def set_zone(self, zone: str) -> None:
+        self.zone = zone
+        self.draw_zone_button.setChecked(False)
+        self._enable()
+        self.changed.emit()
+
+    def _line_toggled(self, on: bool) -> None:
+        if on:
+            self.draw_zone_button.setChecked(False)
+        self.draw.emit(on)
+
+    def _zone_toggled(self, on: bool) -> None:
+        if on:
+            self.draw_line.setChecked(False)
+        self.draw_zone.emit(on)
+
     def _clear(self) -> None:
-        self.set_line("")
+        self.line = self.zone = ""
+        self.draw_line.setChecked(False)
+        self.draw_zone_button.setChecked(False)
+        self._enable()
+        self.changed.emit()
 
     def _enable(self) -> None:
         on = self.track.isChecked()
-        self.draw_line.setEnabled(on)
-        self.clear_line.setEnabled(on and bool(self.line))
+        for w in (self.trails, self.draw_line, self.draw_zone_button):
+            w.setEnabled(on)
+        self.clear_line.setEnabled(on and bool(self.line or self.zone))
         if not on:
             self.draw_line.setChecked(False)
+            self.draw_zone_button.setChecked(False)
+        have = " and ".join(w for w, given in (("line", self.line), ("zone", self.zone)) if given)
         self.info.setText(
-            ("Counting line set: its counts show on the video" if self.line else "No counting line")
-            if on
-            else ""
+            (f"{have.capitalize()} set: counts on the video" if have else "No line or zone") if on else ""
         )
 
 
 def track_spec(choices: TrackChoices) -> TrackSpec | None:
-    """What the session gets: None with tracking off; a bad saved line is dropped."""
+    """What the session gets: None with tracking off; a bad saved line or zone is dropped."""
     if not choices.track:
         return None
+    return TrackSpec.parse(
+        _valid(LINE_NAME, choices.line, zone=False),
+        _valid(ZONE_NAME, choices.zone, zone=True),
+        trail=TRAIL if choices.trails else 0,
+    )
+
+
+def _valid(name: str, text: str, *, zone: bool) -> list[str]:
+    """`[NAME:text]` when it parses as a line (or a zone), else []."""
+    if not text:
+        return []
+    entry = f"{name}:{text}"
     try:
-        return TrackSpec.parse([f"{LINE_NAME}:{choices.line}"] if choices.line else [])
+        TrackSpec.parse(zones=[entry]) if zone else TrackSpec.parse([entry])
     except CamappError:
-        return TrackSpec()
+        return []
+    return [entry]
 
 
 class TrackingControls:
@@ -105,19 +163,30 @@ class TrackingControls:
         column.insertWidget(column.indexOf(anchor) + 1, self.tracking)
         self.tracking.changed.connect(self._tracking_changed)
         self.tracking.draw.connect(self._draw_line)
+        self.tracking.draw_zone.connect(self._draw_zone)
         self.view.line_drawn.connect(self._line_drawn)
+        self.view.zone_drawn.connect(self._zone_drawn)
+        self.view.zone_cancelled.connect(lambda: self.tracking.draw_zone_button.setChecked(False))
         # remembered by the session: the first source starts with it
         self.session.core.set_tracking(track_spec(self.tracking.choices()))
 
     def _tracking_changed(self) -> None:
         choices = self.tracking.choices()
         self.settings.tracking = choices
-        self.session.core.set_tracking(track_spec(choices))  # a line: live; on/off: restart
+        self.session.core.set_tracking(track_spec(choices))  # regions, trails: live; on/off: restart
 
     def _draw_line(self, on: bool) -> None:
         self.view.drawing = on
         if on:
             self.state_label.setText("Drag across the video to draw the counting line")
+
+    def _draw_zone(self, on: bool) -> None:
+        self.view.draw_zone(on)
+        if on:
+            self.state_label.setText(
+                "Click the zone's corners; double-click or click the first one to close "
+                "(right-click: undo, Esc: cancel)"
+            )
 
     def _line_drawn(self, ends: tuple[float, float, float, float]) -> None:
         text = ",".join(f"{v:.3f}" for v in ends)
@@ -128,3 +197,16 @@ class TrackingControls:
             return
         self.view.drawing = False
         self.tracking.set_line(text)
+
+    def _zone_drawn(self, points: list[tuple[float, float]]) -> None:
+        """A closed polygon: set as the zone, or refused with the spec's reason (drawing goes on,
+        so a right-click can undo the corner that spoilt it)."""
+        text = ",".join(f"{v:.3f}" for pt in points for v in pt)
+        try:
+            TrackSpec.parse(zones=[f"{ZONE_NAME}:{text}"])
+        except CamappError as exc:
+            self.state_label.setText(str(exc).replace(f"--zone {ZONE_NAME}: ", "Zone not set: "))
+            return
+        self.view.draw_zone(False)
+        self.tracking.set_zone(text)
+        self.state_label.setText("Zone set: who is inside shows on the video")

@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PyQt6.QtCore import QPointF, QRectF, QSize, Qt, pyqtSignal
+from PyQt6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import (
     QColor,
     QFont,
     QFontMetricsF,
     QImage,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -24,6 +25,7 @@ from PyQt6.QtGui import (
 )
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
+from camapp.gui.zone_draw import ZoneDrawer
 from camapp.render import class_color, tag_text
 from camapp.types import Detections
 
@@ -46,10 +48,14 @@ class VideoView(QWidget):
     """Shows one `Result` at a time (frame + detections + stats) or a full-size message.
 
     With `drawing` on, a press-drag-release on the picture draws a counting line: `line_drawn`
-    gets its ends in 0-1 coordinates of the frame (x0, y0, x1, y1).
+    gets its ends in 0-1 coordinates of the frame (x0, y0, x1, y1). With `draw_zone(True)`,
+    clicks place a polygon's vertices (`camapp.gui.zone_draw`): `zone_drawn` gets its points in
+    0-1 coordinates when it is closed, `zone_cancelled` fires on Esc.
     """
 
     line_drawn = pyqtSignal(object)
+    zone_drawn = pyqtSignal(object)
+    zone_cancelled = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +72,9 @@ class VideoView(QWidget):
         self._track: Any = None  # the result's TrackInfo: lines, zones, counts
         self.drawing = False
         self._drag: tuple[QPointF, QPointF] | None = None  # the line being drawn, widget coords
+        self.zone = ZoneDrawer(
+            self.normalized, self.image_rect, self.zone_drawn.emit, self.zone_cancelled.emit
+        )
         self.frames_shown = 0
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
@@ -124,8 +133,10 @@ class VideoView(QWidget):
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             p.drawImage(target, self._image)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
-            if self._track is not None or self._drag is not None:
+            if self._track is not None or self._drag is not None or self.zone.points:
                 self._paint_regions(p, target)
+            if self._track is not None and self._track.trails:
+                self._paint_trails(p, target, target.width() / self._image.width())
             if self._dets is not None and len(self._dets):
                 self._paint_boxes(p, target, target.width() / self._image.width())
             if self._hud:
@@ -176,13 +187,45 @@ class VideoView(QWidget):
             a, b = at(*line.a), at(*line.b)
             p.setPen(QPen(LINE_COLOR, pen_w))
             p.drawLine(a, b)
-            p.drawText(a + QPointF(6, -6), line.name)
+            self._paint_name(p, a, line.name)
         for zone in track.zones if track is not None else ():
             p.setPen(QPen(LINE_COLOR, pen_w, Qt.PenStyle.DotLine))
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPolygon(QPolygonF([at(*pt) for pt in zone.points]))
+            self._paint_name(p, at(*zone.points[0]), zone.name)
         if self._drag is not None:
             p.setPen(QPen(LINE_COLOR, pen_w, Qt.PenStyle.DashLine))
             p.drawLine(*self._drag)
+        self.zone.paint(p, LINE_COLOR, pen_w)
+
+    def _paint_name(self, p: QPainter, at: QPointF, name: str) -> None:
+        """A region's name just above `at`, yellow on a dark tag: readable on a white wall too."""
+        fm = QFontMetricsF(p.font())
+        tag = QRectF(at.x() + 4, at.y() - fm.height() - 6, fm.horizontalAdvance(name) + 8, fm.height() + 2)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(0, 0, 0, 150))
+        p.drawRoundedRect(tag, 3, 3)
+        p.setPen(LINE_COLOR)
+        p.drawText(tag, Qt.AlignmentFlag.AlignCenter, name)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+
+    def _paint_trails(self, p: QPainter, target: QRectF, scale: float) -> None:
+        """Each object's last positions (source pixels, like the boxes) as a polyline in its box's
+        class colour, fading from transparent (oldest) to solid (newest)."""
+        dets, track = self._dets, self._track
+        ids = dets.track_ids.tolist() if dets is not None and dets.track_ids is not None else []
+        classes = dict(zip(ids, dets.class_ids.tolist())) if dets is not None and ids else {}
+        pen_w = max(2.5, target.height() / 180)  # a little over the boxes' width: it reads on any scene
+        for tid, pts in track.trails.items():
+            if len(pts) < 2:
+                continue
+            color = qcolor(classes[tid]) if tid in classes else qcolor(tid * 7 + 3)  # as render.py
+            xy = [QPointF(target.x() + x * scale, target.y() + y * scale) for x, y in pts]
+            n = len(xy) - 1
+            for i in range(n):
+                color.setAlpha(round(255 * (i + 1) / n))
+                p.setPen(QPen(color, pen_w, cap=Qt.PenCapStyle.RoundCap))
+                p.drawLine(xy[i], xy[i + 1])
 
     # --- drawing a counting line ----------------------------------------------------------------
     def normalized(self, pos: QPointF) -> tuple[float, float] | None:
@@ -193,16 +236,56 @@ class VideoView(QWidget):
         x, y = (pos.x() - r.x()) / r.width(), (pos.y() - r.y()) / r.height()
         return min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
 
+    def draw_zone(self, on: bool) -> None:
+        """Start (or cancel) placing a zone's vertices; the mouse is followed without a button."""
+        if on and not self.zone.active:
+            self.zone.start()
+            self.setFocus(Qt.FocusReason.OtherFocusReason)  # for Esc
+        elif not on:
+            self.zone.stop()
+        self.setMouseTracking(on)
+        self.update()
+
+    def event(self, event: QEvent | None) -> bool:
+        # Esc is also the window's "leave full screen": while a zone is drawn it cancels that
+        if (
+            event is not None
+            and event.type() == QEvent.Type.ShortcutOverride
+            and self.zone.active
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent | None) -> None:  # noqa: N802 - Qt API
+        if event is not None and self.zone.active and self.zone.key(event):
+            self.update()
+            return
+        super().keyPressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent | None) -> None:  # noqa: N802 - Qt API
+        if event is not None and self.zone.active and self.zone.double_click(event):
+            self.update()
+            return
+        super().mouseDoubleClickEvent(event)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
         pos = event.position()
-        if self.drawing and event.button() == Qt.MouseButton.LeftButton and self.normalized(pos):
+        if self.zone.active and self.zone.press(event):
+            self.update()
+        elif self.drawing and event.button() == Qt.MouseButton.LeftButton and self.normalized(pos):
             self._drag = (pos, pos)
             self.update()
         else:
             super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt API
-        if self._drag is not None:
+        if self.zone.active:
+            self.zone.move(event)
+            self.update()
+        elif self._drag is not None:
             self._drag = (self._drag[0], self._clamped(event.position()))
             self.update()
 

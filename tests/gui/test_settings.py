@@ -54,3 +54,24 @@ def test_garbage_in_the_file_falls_back_to_defaults(qapp):
     path.write_text("[General]\nthreshold=lots\ninput_size=big\nthreads=-3\n")
     s = Settings()
     assert s.threshold == 0.5 and s.input_size is None and s.threads == 1
+
+
+def test_tracking_choices_round_trip_and_older_files_load(qapp):
+    from camapp.gui.settings import TrackChoices
+
+    s = Settings()
+    choices = TrackChoices(
+        track=True, line="0.000,0.650,1.000,0.650", zone="0.1,0.1,0.9,0.1,0.5,0.9", trails=True
+    )
+    s.tracking = choices
+    s.sync()
+    assert Settings().tracking == choices
+    s.tracking = TrackChoices(track=True, trails=False)
+    s.sync()
+    assert Settings().tracking == TrackChoices(track=True)  # trails off and no zone are kept too
+
+    # a file from before zones and trails: what it has loads, the rest takes the defaults
+    path = settings_path()
+    path.write_text('[tracking]\ntrack=true\nline="0,0.5,1,0.5"\n')
+    old = Settings().tracking
+    assert old == TrackChoices(track=True, line="0,0.5,1,0.5", zone="", trails=False)

@@ -7,7 +7,7 @@ from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtTest import QTest
 
 from camapp.gui.settings import Settings, TrackChoices
-from camapp.gui.tracking import track_spec
+from camapp.gui.tracking import TRAIL, track_spec
 from camapp.gui.video_view import hud_text
 from camapp.gui.window import GuiOptions, MainWindow
 
@@ -20,6 +20,13 @@ def test_choices_become_the_sessions_spec():
     assert spec is not None and spec.enabled and [x.name for x in spec.lines] == ["line"]
     assert spec.lines[0].a == (0.0, 0.5) and spec.lines[0].b == (1.0, 0.5)
     assert track_spec(TrackChoices(track=True, line="garbage")).lines == ()  # a bad saved line is dropped
+    both = track_spec(
+        TrackChoices(track=True, line="0,0.5,1,0.5", zone="0.1,0.1,0.9,0.1,0.5,0.9", trails=True)
+    )
+    assert [z.name for z in both.zones] == ["zone"] and both.zones[0].points[2] == (0.5, 0.9)
+    assert both.trail == TRAIL == 30 and len(both.lines) == 1
+    crossed = track_spec(TrackChoices(track=True, line="0,0.5,1,0.5", zone="0.1,0.1,0.9,0.9,0.9,0.1,0.1,0.9"))
+    assert crossed.zones == () and len(crossed.lines) == 1 and crossed.trail == 0  # only the bad zone goes
 
 
 def test_track_objects_ids_on_the_boxes_a_drawn_line_counts_and_all_persists(qtbot, model_store, tmp_path):
@@ -65,4 +72,134 @@ def test_track_objects_ids_on_the_boxes_a_drawn_line_counts_and_all_persists(qtb
     qtbot.waitUntil(lambda: again.session.core.tracking is not None, timeout=WAIT)
     spec = again.session.core.tracking
     assert spec.enabled and spec.lines[0].a == (x0, y0)
+    again.close()
+
+
+def click(w: MainWindow, x: float, y: float, button=Qt.MouseButton.LeftButton) -> None:
+    r = w.view.image_rect()
+    QTest.mouseClick(w.view, button, pos=QPoint(round(r.x() + x * r.width()), round(r.y() + y * r.height())))
+
+
+def test_a_drawn_zone_and_trails_reach_the_session_show_on_the_video_and_persist(
+    qtbot, model_store, tmp_path
+):
+    from dataclasses import replace
+
+    from PyQt6.QtGui import QColor
+
+    from camapp.gui.video_view import VideoView, qcolor
+
+    Settings().tracking = TrackChoices(track=True)  # tracking on from the start: no restart
+    w = MainWindow(Settings(), GuiOptions(source=str(need(PERSON_CLIP))))
+    w.output_override = tmp_path / "out"
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    qtbot.waitUntil(lambda: w.latest is not None and w.latest.track is not None, timeout=WAIT)
+    panel = w.tracking
+
+    # Esc, then unticking, cancel a zone being drawn; nothing is set
+    panel.draw_zone_button.click()
+    assert w.view.zone.active and not panel.draw_line.isChecked()
+    click(w, 0.1, 0.1)
+    QTest.keyClick(w.view, Qt.Key.Key_Escape)
+    assert not panel.draw_zone_button.isChecked() and not w.view.zone.active and w.view.zone.points == []
+    panel.draw_zone_button.click()
+    click(w, 0.1, 0.1)
+    panel.draw_zone_button.click()  # unticked: the corner goes
+    assert not w.view.zone.active and w.view.zone.points == []
+    panel.draw_zone_button.click()
+    click(w, 0.1, 0.1)
+    panel.draw_line.click()  # one drawing at a time
+    assert not panel.draw_zone_button.isChecked() and not w.view.zone.active and w.view.drawing
+    panel.draw_line.click()
+    assert w.settings.tracking.zone == "" and panel.zone == ""
+
+    # too few corners, then a crossed polygon, are refused with the spec's reason; right-click
+    # undoes, then it closes
+    panel.draw_zone_button.click()
+    click(w, 0.5, 0.5)
+    QTest.mouseDClick(w.view, Qt.MouseButton.LeftButton, pos=w.view.image_rect().center().toPoint())
+    QTest.mouseDClick(w.view, Qt.MouseButton.LeftButton, pos=w.view.image_rect().toRect().topLeft())
+    assert w.state_label.text() == "Zone not set: a polygon needs at least 3 points, got 2"
+    click(w, 0, 0, Qt.MouseButton.RightButton)
+    click(w, 0, 0, Qt.MouseButton.RightButton)
+    assert w.view.zone.points == [] and w.view.zone.active
+    for x, y in ((0.05, 0.05), (0.95, 0.05), (0.05, 0.95), (0.95, 0.95)):
+        click(w, x, y)
+    click(w, 0.05, 0.05)  # the first corner closes it
+    assert w.state_label.text() == "Zone not set: the polygon crosses itself (edges 2 and 4)"
+    assert w.view.zone.active and w.settings.tracking.zone == ""
+    click(w, 0, 0, Qt.MouseButton.RightButton)
+    click(w, 0, 0, Qt.MouseButton.RightButton)
+    click(w, 0.95, 0.95)
+    QTest.mouseDClick(w.view, Qt.MouseButton.LeftButton, pos=w.view.image_rect().toRect().bottomLeft())
+    assert "Zone set" in w.state_label.text() and not w.view.zone.active
+    assert not panel.draw_zone_button.isChecked()
+    zone = w.settings.tracking.zone
+    pts = [float(v) for v in zone.split(",")]
+    expected = [0.05, 0.05, 0.95, 0.05, 0.95, 0.95, 0.0, 1.0]
+    assert len(pts) == 8 and all(abs(a - b) < 0.01 for a, b in zip(pts, expected)), zone
+    qtbot.waitUntil(lambda: [z.name for z in w.session.core.tracking.zones] == ["zone"], timeout=WAIT)
+    live_zone = w.session.core.tracking.zones[0].points
+    assert live_zone[1] == (pts[2], pts[3])
+    # live: the running stage has it, and who is inside shows in the heads-up line
+    qtbot.waitUntil(lambda: "zone: 1 inside" in hud_text(w.latest.stats, w.latest.track), timeout=WAIT)
+    assert [z.name for z in w.latest.track.zones] == ["zone"] and "zone: 1 inside" in w.view._hud
+
+    # trails: the spec asks for 30 positions, the results carry them and the view draws them
+    assert w.session.core.tracking.trail == 0 and not w.latest.track.trails
+    panel.trails.setChecked(True)
+    qtbot.waitUntil(lambda: w.session.core.tracking.trail == TRAIL, timeout=WAIT)
+    assert w.session.core.tracking.zones  # the zone stays
+
+    def long_trail():
+        r = w.latest
+        trails = r.track.trails if r is not None and r.track is not None else {}
+        ids = r.detections.track_ids.tolist() if r is not None and r.detections.track_ids is not None else []
+        for tid, pts in trails.items():
+            if (
+                tid in ids
+                and len(pts) >= 10
+                and abs(pts[-1][1] - pts[0][1]) + abs(pts[-1][0] - pts[0][0]) > 40
+            ):
+                return r, tid
+        return None
+
+    qtbot.waitUntil(lambda: long_trail() is not None, timeout=WAIT)  # someone has walked a way
+    result, tid = long_trail()
+    assert all(len(p) <= TRAIL for p in result.track.trails.values())
+    cls = result.detections.class_ids[result.detections.track_ids.tolist().index(tid)]
+
+    def shot(r):  # the result as the window's view paints it, held still for reading pixels
+        v = VideoView()
+        qtbot.addWidget(v)
+        v.resize(w.view.size())
+        v.show_result(r)
+        return v, v.grab().toImage()
+
+    v, with_trail = shot(result)
+    _, without = shot(replace(result, track=replace(result.track, trails={})))
+    rect, scale = v.image_rect(), v.image_rect().width() / result.frame.width
+    color = qcolor(int(cls))
+    pts = result.track.trails[tid]
+    changed = 0
+    for (x0, y0), (x1, y1) in zip(pts[-6:-1], pts[-5:]):  # the newest, most opaque part
+        x, y = rect.x() + (x0 + x1) / 2 * scale, rect.y() + (y0 + y1) / 2 * scale
+        a, b = QColor(with_trail.pixel(round(x), round(y))), QColor(without.pixel(round(x), round(y)))
+        near = abs(a.red() - color.red()) + abs(a.green() - color.green()) + abs(a.blue() - color.blue())
+        changed += a != b and near < 120
+    assert changed >= 3, f"trail of #{tid} not painted in its class colour at {pts[-6:]}"
+
+    # all of it persists
+    w.close()
+    again = MainWindow(Settings(), GuiOptions())
+    qtbot.addWidget(again)
+    assert again.tracking.zone == zone and again.tracking.trails.isChecked()
+    qtbot.waitUntil(lambda: again.session.core.tracking is not None, timeout=WAIT)
+    spec = again.session.core.tracking
+    assert spec.trail == TRAIL and spec.zones[0].points == live_zone
+    again.tracking.clear_line.click()  # Clear takes the zone (and a line) away
+    assert again.settings.tracking.zone == "" and again.tracking.info.text() == "No line or zone"
+    qtbot.waitUntil(lambda: again.session.core.tracking.zones == (), timeout=WAIT)
     again.close()

@@ -82,3 +82,31 @@ def test_a_long_message_wraps_inside_the_view(qtbot):
     assert bright_rows[-1] - bright_rows[0] > 60
     for x in (*range(0, 20), *range(view.width() - 20, view.width())):
         assert _luma(shot, x, 0, x + 1, view.height()).max() < 100
+
+
+def test_a_trail_is_drawn_in_its_boxs_class_colour_fading_to_the_oldest_point(qtbot):
+    """Trails are source pixels, mapped like the boxes: a 1280x720 frame shown at half size."""
+    from camapp.track import TrackInfo
+
+    view = VideoView()
+    qtbot.addWidget(view)
+    view.resize(640, 360)
+    view.show()
+    image = np.full((720, 1280, 3), 40, np.uint8)
+    dets = Detections([[900, 500, 1100, 700]], [0.9], [0], ("person",), track_ids=np.array([7]))
+    trail = tuple((200.0 + 25 * i, 300.0) for i in range(31))  # x 200 -> 950 along y 300
+    info = TrackInfo(trails={7: trail})
+    view.show_result(Result(Frame(image, 0.0, 0), dets, Stats(state="running"), info))
+    shot = view.grab().toImage()
+    person = qcolor(0)
+
+    def redness(x: float) -> int:  # source x on the trail's row -> how much of the colour shows
+        colors = [QColor(shot.pixel(round(x / 2), y)) for y in (149, 150, 151)]
+        return max(c.red() - c.green() for c in colors)
+
+    assert view.image_rect().width() == 640
+    newest = QColor(shot.pixel(470, 150))
+    assert abs(newest.red() - person.red()) + abs(newest.green() - person.green()) < 40  # solid
+    assert redness(900) > 150 and redness(250) < 40  # new: the class colour; old: nearly gone
+    assert redness(900) > redness(700) > redness(450) > redness(250)  # fading all the way
+    assert QColor(shot.pixel(50, 150)).red() < 60 and QColor(shot.pixel(100, 180)).red() < 60  # only there
