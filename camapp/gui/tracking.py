@@ -173,7 +173,7 @@ class TrackingControls:
     def _tracking_changed(self) -> None:
         choices = self.tracking.choices()
         self.settings.tracking = choices
-        self.session.core.set_tracking(track_spec(choices))  # regions, trails: live; on/off: restart
+        self.session.core.set_tracking(track_spec(choices))  # all live: the video goes on
 
     def _draw_line(self, on: bool) -> None:
         self.view.drawing = on
