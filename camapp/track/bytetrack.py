@@ -81,16 +81,21 @@ class ByteTrackTracker:
         high = np.float32(self.threshold)
         ids = np.full(len(detections), -1, np.int64)
         for cid in set(detections.class_ids.tolist()) | set(self._trackers):
+            rows = np.flatnonzero(detections.class_ids == cid)
             tracker = self._trackers.get(cid)
+            if tracker is None or not tracker.tracked_tracks:
+                # low boxes only continue a followed object: with none of this class, they go
+                rows = rows[detections.scores[rows] >= high]
             if tracker is None:
+                if not len(rows):
+                    continue  # a class seen only below the threshold costs no tracker
                 tracker = self._trackers[cid] = sv.ByteTrack(**self.options)
                 tracker.kalman_filter = _KalmanFilter()  # what each new track of it uses
+            if not len(rows) and not tracker.tracked_tracks and not tracker.lost_tracks:
+                continue  # nothing of this class to follow: skip the library's fixed cost
             # "high" is the user's threshold, inclusive as the detector's (the library compares
             # with >), and a new track needs no more than that (the library adds 0.1)
             tracker.track_activation_threshold = tracker.det_thresh = float(np.nextafter(high, -1.0))
-            rows = np.flatnonzero(detections.class_ids == cid)
-            if not len(rows) and not tracker.tracked_tracks and not tracker.lost_tracks:
-                continue  # nothing of this class to follow: skip the library's fixed cost
             boxes = detections.boxes[rows]
             tensors = np.empty((len(rows), 6), np.float32)
             tensors[:, :4] = boxes

@@ -63,3 +63,9 @@ def test_the_threshold_is_live():
     assert tracker.low == pytest.approx(0.15)
     out = tracker.update(Detections([box(1)], [0.4], [0], NAMES))
     assert out.track_ids.tolist() == [1]
+
+
+def test_a_class_seen_only_below_the_threshold_gets_no_tracker():
+    tracker = open_tracker(fps=10, threshold=0.5)
+    out = tracker.update(Detections([box(0), [300, 300, 330, 360]], [0.8, 0.3], [0, 2], NAMES))
+    assert out.class_ids.tolist() == [0] and set(tracker._trackers) == {0}  # no "car" tracker to run
