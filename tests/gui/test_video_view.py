@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import numpy as np
-from PyQt6.QtGui import QColor
+from PyQt6.QtGui import QColor, QImage
 
 from camapp.gui.video_view import VideoView, qcolor
 from camapp.pipeline import Result, Stats
 from camapp.types import Detections, Frame
 
 
-def test_a_tag_at_the_top_edge_is_not_hidden_by_the_hud(qtbot):
+def shown(qtbot, result: Result) -> tuple[VideoView, QImage]:
+    """A 640x360 view showing `result`, and what it painted."""
     view = VideoView()
     qtbot.addWidget(view)
     view.resize(640, 360)
     view.show()
+    view.show_result(result)
+    return view, view.grab().toImage()
+
+
+def test_a_tag_at_the_top_edge_is_not_hidden_by_the_hud(qtbot):
     image = np.full((360, 640, 3), 200, np.uint8)
     dets = Detections([[0, 0, 200, 150]], [0.9], [62], ["x"] * 62 + ["tv"])
     stats = Stats(inference_fps=10.0, infer_ms=17.5, input_size=300, state="running")
-    view.show_result(Result(Frame(image, 0.0, 0), dets, stats))
-    shot = view.grab().toImage()
+    view, shot = shown(qtbot, Result(Frame(image, 0.0, 0), dets, stats))
     tag = qcolor(62)
 
     def is_tag(x: int, y: int) -> bool:
@@ -39,12 +44,8 @@ def _luma(shot, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
 
 
 def _paused_on(qtbot, image: np.ndarray) -> tuple:
-    view = VideoView()
-    qtbot.addWidget(view)
-    view.resize(640, 360)
-    view.show()
     stats = Stats(inference_fps=10.0, infer_ms=17.5, input_size=300, state="running")
-    view.show_result(Result(Frame(image, 0.0, 0), Detections.empty(), stats))
+    view, _ = shown(qtbot, Result(Frame(image, 0.0, 0), Detections.empty(), stats))
     view.set_message("Paused", "Press Space to resume", dim=False)  # as the window does when paused
     return view, view.grab().toImage()
 
@@ -88,16 +89,11 @@ def test_a_trail_is_drawn_in_its_boxs_class_colour_fading_to_the_oldest_point(qt
     """Trails are source pixels, mapped like the boxes: a 1280x720 frame shown at half size."""
     from camapp.track import TrackInfo
 
-    view = VideoView()
-    qtbot.addWidget(view)
-    view.resize(640, 360)
-    view.show()
     image = np.full((720, 1280, 3), 40, np.uint8)
     dets = Detections([[900, 500, 1100, 700]], [0.9], [0], ("person",), track_ids=np.array([7]))
     trail = tuple((200.0 + 25 * i, 300.0) for i in range(31))  # x 200 -> 950 along y 300
     info = TrackInfo(trails={7: trail})
-    view.show_result(Result(Frame(image, 0.0, 0), dets, Stats(state="running"), info))
-    shot = view.grab().toImage()
+    view, shot = shown(qtbot, Result(Frame(image, 0.0, 0), dets, Stats(state="running"), info))
     person = qcolor(0)
 
     def redness(x: float) -> int:  # source x on the trail's row -> how much of the colour shows
