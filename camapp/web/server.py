@@ -28,7 +28,7 @@ from camapp.web.tracking import parse_change
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-PAGES = {"/": "index.html", "/app.js": "app.js", "/style.css": "style.css"}
+PAGES = {"/": "index.html", "/app.js": "app.js", "/tracking.js": "tracking.js", "/style.css": "style.css"}
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 MAX_BODY = 16 * 1024
 FIGURES_EVERY = 0.5  # seconds between figure pushes when nothing changed
