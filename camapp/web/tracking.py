@@ -40,6 +40,8 @@ def parse_change(body: dict[str, Any]) -> TrackChange:
     unknown = sorted(set(body) - {"on", "line", "zone", "trail"})
     if unknown:
         raise BadRequest(f"unknown tracking field {unknown[0][:40]!r}")
+    if not body:
+        raise BadRequest("give one or more of 'on', 'line', 'zone', 'trail'")
     return TrackChange(
         on=flag(body, "on") if "on" in body else None,
         line=_points(body, "line") if "line" in body else None,

@@ -99,6 +99,7 @@ def test_the_door_line_counts_people_through_the_page(tracked: Web) -> None:
         ({"on": "yes"}, "'on' must be true or false"),
         ({"trail": 30}, "'trail' must be true or false"),
         ({"roi": [0, 0, 1, 1]}, "unknown tracking field 'roi'"),
+        ({}, "give one or more of 'on', 'line', 'zone', 'trail'"),
     ],
 )
 def test_bad_input_is_a_400_with_one_line_and_changes_nothing(tracked: Web, body: dict, message: str) -> None:
