@@ -44,14 +44,15 @@ function paint() {
   const at = ([x, y]) => [b.left - r.left + x * b.width, b.top - r.top + y * b.height];
   const pts = [...drawing.points, ...(drawing.hover ? [drawing.hover] : [])].map(at);
   if (!pts.length) return;
-  ctx.lineWidth = 3;
-  ctx.strokeStyle = "#ffd23f";
-  ctx.fillStyle = "rgba(255, 210, 63, 0.2)";
+  ctx.lineWidth = 2; // white and dashed while drawing; the video then draws it in its own colours
+  ctx.setLineDash([8, 5]);
+  ctx.strokeStyle = "#fff";
+  ctx.fillStyle = "rgba(255, 255, 255, 0.15)";
   ctx.beginPath();
   pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
   if (drawing.kind === "zone" && pts.length > 2) { ctx.closePath(); ctx.fill(); }
   ctx.stroke();
-  ctx.fillStyle = "#ffd23f";
+  ctx.fillStyle = "#fff";
   drawing.points.map(at).forEach(([x, y], i) => {
     ctx.beginPath();
     ctx.arc(x, y, i === 0 && drawing.kind === "zone" ? 6 : 4, 0, 2 * Math.PI);
@@ -136,7 +137,7 @@ function wireDrawing() {
   stage.addEventListener("dblclick", (e) => {
     if (drawing && drawing.kind === "zone") { e.preventDefault(); closeZone(); }
   });
-  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && drawing) stopDrawing("Cancelled"); });
+  document.addEventListener("keydown", (e) => { if (e.key === "Escape" && drawing) stopDrawing(""); });
   window.addEventListener("resize", paint);
   $("draw-line").addEventListener("click", () => (drawing && drawing.kind === "line" ? stopDrawing("") : startDrawing("line")));
   $("draw-zone").addEventListener("click", () => (drawing && drawing.kind === "zone" ? stopDrawing("") : startDrawing("zone")));
@@ -166,11 +167,12 @@ function renderTracking(t) {
     row("objects", seen.length ? seen.map(([label, n]) => `${n} ${label}`).join(" · ") : "none yet");
     for (const [name, counts] of Object.entries(t.counts || {})) {
       const each = Object.entries(counts).map(([what, n]) => `${n} ${what}`);
-      row(`line ${name}`, each.length ? each.join(" · ") : "no crossings yet", name);
+      row(name === "line" ? "line" : `line ${name}`, each.length ? each.join(" · ") : "no crossings yet", name);
     }
     for (const [name, z] of Object.entries(t.occupancy || {})) {
-      const dwell = z.dwell === null || z.dwell === undefined ? "" : ` · ${z.dwell.toFixed(1)} s on average`;
-      row(`zone ${name}`, `${z.inside} inside · ${z.visits} visits${dwell}`, name);
+      // visits count once the object has left again; the dwell is their mean
+      const dwell = z.dwell === null || z.dwell === undefined ? "" : `, ${z.dwell.toFixed(1)} s on average`;
+      row(name === "zone" ? "zone" : `zone ${name}`, `${z.inside} inside now · ${z.visits} visits ended${dwell}`, name);
     }
     const from = [];
     if (t.others && t.others.length) from.push(`${t.others.join(", ")} (kept by Clear)`);
