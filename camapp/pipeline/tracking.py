@@ -52,7 +52,8 @@ class PredictQueue(FrameQueue):
             return super().put(item, force)
         dropped = 0
         with self._cond:
-            fresh = [i for i, x in enumerate(self._items) if not isinstance(x, Predict)]
+            # (frame, tensor) items; END, put back by a lane after a halt, stays as it is
+            fresh = [i for i, x in enumerate(self._items) if isinstance(x, tuple)]
             for i in fresh[: max(0, len(fresh) - self.size + 1)]:
                 frame = self._items[i][0]  # type: ignore[index]
                 self._items[i] = Predict(frame)  # its input tensor is freed

@@ -20,14 +20,15 @@ from typing import Any
 import cv2
 import numpy as np
 
-from camapp.render import draw_detections
+from camapp.render import annotate
 
 log = logging.getLogger(__name__)
 
 
 def encode_jpeg(result: Any, quality: int = 80) -> bytes:
-    """The result's frame with its boxes drawn, as JPEG bytes."""
-    image: np.ndarray = draw_detections(result.frame.image, result.detections)
+    """The result's frame with its boxes drawn, and with tracking its trails, lines and zones
+    with their counts (the figures are in the page, so no heads-up line), as JPEG bytes."""
+    image: np.ndarray = annotate(result.frame.image, result.detections, track=getattr(result, "track", None))
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise ValueError("JPEG encoding failed")

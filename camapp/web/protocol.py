@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from camapp.web.tracking import TrackChange
 
 
 @runtime_checkable
@@ -46,3 +49,7 @@ class WebSession(Protocol):
     def set_events(self, on: bool, classes: list[str] | None = None) -> None: ...
 
     def snapshot(self) -> None: ...
+
+    def set_tracking(self, change: TrackChange) -> None:
+        """Tracking on/off, the page's line, zone and trails; what the page did not change stays."""
+        ...

@@ -18,15 +18,17 @@ from typing import Any
 from aiohttp import web
 
 from camapp.errors import CamappError
+from camapp.web.checks import BadRequest, flag, labels, number
 from camapp.web.files import Refused, list_files, resolve_download
 from camapp.web.frames import MjpegBroadcaster, Pulse
 from camapp.web.protocol import WebSession
 from camapp.web.security import KEY_HEADER, Guard
+from camapp.web.tracking import parse_change
 
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-PAGES = {"/": "index.html", "/app.js": "app.js", "/style.css": "style.css"}
+PAGES = {"/": "index.html", "/app.js": "app.js", "/tracking.js": "tracking.js", "/style.css": "style.css"}
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 MAX_BODY = 16 * 1024
 FIGURES_EVERY = 0.5  # seconds between figure pushes when nothing changed
@@ -42,10 +44,6 @@ HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; media-src 'self'; "
     "frame-ancestors 'none'; form-action 'none'",
 }
-
-
-class BadRequest(Exception):
-    """A malformed control body: answered 400 with this one line."""
 
 
 def line(status: int, text: str) -> web.Response:
@@ -238,38 +236,11 @@ class WebApp:
         return web.json_response(self.snapshot(), dumps=_dumps)
 
 
-# -- command table: body checks here, value checks in the session ----------------------------------
-def _flag(body: dict[str, Any], key: str = "on") -> bool:
-    value = body.get(key)
-    if not isinstance(value, bool):
-        raise BadRequest(f"{key!r} must be true or false")
-    return value
-
-
-def _number(body: dict[str, Any], key: str, low: float, high: float) -> float:
-    value = body.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise BadRequest(f"{key!r} must be a number")
-    if not low <= value <= high:
-        raise BadRequest(f"{key!r} must be between {low:g} and {high:g}")
-    return float(value)
-
-
-def _labels(body: dict[str, Any], key: str) -> list[str] | None:
-    value = body.get(key)
-    if value is None or value == []:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) and 0 < len(v) <= 64 for v in value):
-        raise BadRequest(f"{key!r} must be a list of class names")
-    if len(value) > 100:
-        raise BadRequest(f"{key!r} has too many names")
-    return value
-
-
+# -- command table: body checks (camapp.web.checks) here, value checks in the session ----------------------------------
 def _input_size(session: WebSession, body: dict[str, Any]) -> None:
     size = body.get("size")
     if size == "auto":
-        fps = _number(body, "target_fps", 0.1, 240) if body.get("target_fps") is not None else None
+        fps = number(body, "target_fps", 0.1, 240) if body.get("target_fps") is not None else None
         session.set_input_size("auto", fps)
     elif isinstance(size, int) and not isinstance(size, bool):
         session.set_input_size(size)
@@ -279,12 +250,13 @@ def _input_size(session: WebSession, body: dict[str, Any]) -> None:
 
 COMMANDS = {
     "input-size": _input_size,
-    "threshold": lambda s, b: s.set_threshold(_number(b, "value", 0.0, 1.0)),
-    "classes": lambda s, b: s.set_classes(_labels(b, "labels")),
-    "pause": lambda s, b: s.set_paused(_flag(b)),
-    "record": lambda s, b: s.set_recording(_flag(b)),
-    "events": lambda s, b: s.set_events(_flag(b), _labels(b, "classes")),
+    "threshold": lambda s, b: s.set_threshold(number(b, "value", 0.0, 1.0)),
+    "classes": lambda s, b: s.set_classes(labels(b, "labels")),
+    "pause": lambda s, b: s.set_paused(flag(b)),
+    "record": lambda s, b: s.set_recording(flag(b)),
+    "events": lambda s, b: s.set_events(flag(b), labels(b, "classes")),
     "snapshot": lambda s, b: s.snapshot(),
+    "tracking": lambda s, b: s.set_tracking(parse_change(b)),
 }
 
 

@@ -1,5 +1,6 @@
 """`camapp.session.Session` seen through the `WebSession` protocol: the one module that knows
-the session's own names (its events, its status keys, its specs).
+the session's own names (its events, its status keys, its specs; the Tracking box's spec is
+built by `camapp.web.tracking`).
 
 The page gets a flat status (figures at the top level, the recording with its elapsed time,
 event clips with their classes). Commands wait for the session's future, so a refused value
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from camapp.errors import CamappError
-from camapp.session import EventSpec, Session, VideoSpec
+from camapp.session import EventSpec, Session, TrackSpec, VideoSpec
+from camapp.web.tracking import TrackChange, apply_change, for_session, page_status
 
 WAIT = 30.0  # seconds a command may take (stopping a recording writes its trailer)
 FIGURES = ("capture_fps", "inference_fps", "infer_ms", "infer_ms_p95", "latency_ms", "dropped", "frames")
@@ -35,6 +37,8 @@ class SessionView:
         self._unsubscribe = session.subscribe(self._event)
         self._result_cbs: list[Callable[[Any], None]] = []
         self._change_cbs: list[Callable[[], None]] = []
+        self._track_lock = threading.Lock()  # one tracking change at a time: each builds on the last
+        self._track_form: TrackSpec | None = None  # the Tracking box's state, kept while tracking is off
 
     # -- events -----------------------------------------------------------------------------------
     def _event(self, name: str, payload: dict[str, Any]) -> None:
@@ -104,6 +108,7 @@ class SessionView:
                 "clips": len(events.get("clips", [])) if events else 0,
             },
             "snapshot": self.last_snapshot,
+            "tracking": page_status(s.get("tracking")),
         }
         flat.update({k: stats.get(k, 0) for k in FIGURES})
         return flat
@@ -152,6 +157,14 @@ class SessionView:
             spec = EventSpec(str(self.record_dir / "events"), tuple(wanted))
             self.session.start_events(spec).result(WAIT)
             self._event_classes = wanted
+
+    def set_tracking(self, change: TrackChange) -> None:
+        with self._track_lock:
+            # the first change starts from what `camapp run` was given (--track, --line, --roi, ...)
+            form = self._track_form or self.session.tracking or TrackSpec(enabled=False)
+            new = apply_change(form, change)
+            self.session.set_tracking(for_session(new)).result(WAIT)  # a refused spec raises here
+            self._track_form = new
 
     def snapshot(self) -> None:
         self.last_snapshot = str(self.session.snapshot(self.record_dir / "snapshots").result(WAIT))

@@ -7,6 +7,7 @@ import pytest
 from conftest import BOTTLE_CLIP, PERSON_CLIP, need
 
 from camapp.pipeline import Result
+from camapp.pipeline.handoff import END
 from camapp.pipeline.tracking import Predict, PredictQueue, TrackingPipeline
 from camapp.sources import open_source
 from camapp.track import Roi, TrackStage, open_tracker
@@ -94,6 +95,18 @@ def test_predict_queue_keeps_stale_frames_as_predict_only_and_bounds_them():
     assert dropped == 2  # frames 0 and 1: past the backlog
     assert [type(i).__name__ for i in items] == ["Predict", "Predict", "Predict", "tuple"]
     assert [i.frame.index if isinstance(i, Predict) else i[0].index for i in items] == [2, 3, 4, 5]
+
+
+def test_a_frame_after_the_end_marker_leaves_the_marker_alone():
+    """Stopping: the queue halts, a lane puts END back for the others, and the capture thread may
+    still put the frame it was reading (a SIGTERM early in `camapp run --track` failed here)."""
+    q = PredictQueue(1, drop=True)
+    q.halt()
+    assert q.get() is END
+    q.put(END, force=True)  # what an inference lane does with the END it took
+    frame = Frame(np.zeros((2, 2, 3), np.uint8), time.monotonic(), 0)
+    assert q.put((frame, None)) == 0
+    assert q.get() is END
 
 
 def test_detect_every_needs_a_stage(detector):

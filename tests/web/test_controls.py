@@ -11,7 +11,8 @@ from web.client import Figures, Mjpeg, Web
 
 
 def test_the_page_and_its_files_are_served_without_a_cdn(served: Web) -> None:
-    for path, kind in (("/", "text/html"), ("/app.js", "text/javascript"), ("/style.css", "text/css")):
+    pages = [("/", "text/html"), ("/app.js", "text/javascript"), ("/tracking.js", "text/javascript")]
+    for path, kind in [*pages, ("/style.css", "text/css")]:
         code, body, headers = served.request("GET", path)
         assert code == 200 and headers["Content-Type"].startswith(kind)
         assert b"http://" not in body and b"https://" not in body  # works offline on a LAN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 
 import cv2
@@ -12,6 +13,8 @@ from conftest import PERSON_CLIP, need
 
 from camapp.pipeline.consumer import Result
 from camapp.pipeline.stats import Stats
+from camapp.track.base import TrackInfo
+from camapp.track.regions import Line, Zone
 from camapp.types import Detections, Frame
 from camapp.web.frames import MjpegBroadcaster, encode_jpeg
 
@@ -49,6 +52,23 @@ def test_encode_jpeg_draws_the_boxes_and_decodes(results: list[Result]) -> None:
         np.frombuffer(cv2.imencode(".jpg", results[0].frame.image)[1].tobytes(), np.uint8), cv2.IMREAD_COLOR
     )
     assert np.abs(img[10:300, 10:12].astype(int) - plain[10:300, 10:12].astype(int)).mean() > 20  # the box
+
+
+def test_encode_jpeg_draws_the_tracking_line_and_zone(results: list[Result]) -> None:
+    """With tracking the video shows the counting line and the zone (render.draw_tracks), as the
+    recordings do: the page's drawn line is then on the picture every viewer gets."""
+    line, zone = Line.parse("door:0.1,0.7,0.9,0.7"), Zone.parse("desk:0.6,0.1,0.9,0.1,0.9,0.4,0.6,0.4")
+    tracked = dataclasses.replace(results[0], track=TrackInfo(lines=(line,), zones=(zone,)))
+    plain, drawn = (
+        cv2.imdecode(np.frombuffer(encode_jpeg(r), np.uint8), cv2.IMREAD_COLOR).astype(int)
+        for r in (results[0], tracked)
+    )
+    h, w = plain.shape[:2]
+    y, x = round(0.7 * h), round(0.75 * w)  # on the line, away from its label and the box
+    assert np.abs(drawn[y - 1 : y + 2, x - 20 : x + 20] - plain[y - 1 : y + 2, x - 20 : x + 20]).mean() > 40
+    y, x = round(0.25 * h), round(0.9 * w)  # the zone's right edge
+    assert np.abs(drawn[y - 10 : y + 10, x - 1 : x + 2] - plain[y - 10 : y + 10, x - 1 : x + 2]).mean() > 20
+    assert np.abs(drawn[h - 40 :, : w // 2] - plain[h - 40 :, : w // 2]).mean() < 1  # no heads-up line
 
 
 def test_rejects_a_rate_that_is_not_positive() -> None:

@@ -53,7 +53,7 @@ def malformed(web: Web) -> list[tuple[str, str, bytes | None, dict[str, str]]]:
         ]
     garbage = [b"", b"{", b"[]", b'"on"', b"42", b"null", b"\xff\xfe\x00", b"{'on': true}", b"on=true"]
     garbage += [b"[" * 5000, b'{"on": tru}', json.dumps({"x": "y" * 20000}).encode()]
-    for command in ("pause", "record", "threshold", "input-size", "events"):
+    for command in ("pause", "record", "threshold", "input-size", "events", "tracking"):
         for body in garbage:
             reqs.append(("POST", f"/api/{command}", body, good))
     for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"):
@@ -66,6 +66,18 @@ def malformed(web: Web) -> list[tuple[str, str, bytes | None, dict[str, str]]]:
         "pause": [{"on": v} for v in ("yes", 1, 0, None, "true")] + [{}],
         "record": [{"on": v} for v in ("start", 1, None)],
         "events": [{"on": True, "classes": v} for v in ("person", [7], ["unicorn"])] + [{"on": "yes"}],
+        "tracking": [
+            {"on": "yes"},
+            {"trail": 5},
+            {"roi": [0, 0, 1, 1]},
+            {"line": "0,0,1,1"},
+            {"line": [[0, 0.5]]},
+        ]
+        + [
+            {"line": [[0, 0.5], [1.5, 0.5]]},
+            {"zone": [[0, 0], [1, 1], [1, 0], [0, 1]]},
+            {"zone": [[0, 0]] * 99},
+        ],
     }
     for command, bodies in bad_values.items():
         for body in bodies:

@@ -30,10 +30,11 @@ async function post(command, body) {
       body: JSON.stringify(body || {}),
       credentials: "same-origin",
     });
-  } catch (e) { say("the camera is not reachable"); return; }
-  if (!resp.ok) { say((await resp.text()).trim()); return; }
+  } catch (e) { say("the camera is not reachable"); return false; }
+  if (!resp.ok) { say((await resp.text()).trim()); return false; }
   say("");
   render(await resp.json());
+  return true;
 }
 
 function fmt(v, digits, unit) { return v === null || v === undefined ? "–" : `${Number(v).toFixed(digits)} ${unit}`; }
@@ -96,6 +97,7 @@ function render(s) {
   if (lastSnapshot !== null && lastSnapshot !== s.snapshot) loadFiles();
   lastRecording = !!rec.on;
   lastSnapshot = s.snapshot;
+  renderTracking(s.tracking || {});
 }
 
 async function loadFiles() {
@@ -166,6 +168,7 @@ function wire() {
     classes: $("events-classes").value.split(",").map((c) => c.trim()).filter(Boolean),
   }));
   $("refresh").addEventListener("click", loadFiles);
+  wireDrawing();
   $("login").addEventListener("submit", (e) => {
     e.preventDefault();
     key = $("login-key").value;
