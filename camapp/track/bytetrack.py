@@ -1,8 +1,10 @@
 """ByteTrack from supervision 0.23 (MIT): Kalman motion model plus two-stage IoU assignment.
 
 Pinned to 0.23: later releases require the GUI build of OpenCV (opencv-python), which breaks
-PyQt6, and 0.31 dropped ByteTrack. One ByteTrack per class, so a person never becomes a chair;
-ids are this tracker's own, 1, 2, 3... in order of confirmation, unique across classes.
+PyQt6, and 0.31 dropped ByteTrack. One ByteTrack for all classes, each class's boxes moved into
+a plane of their own (as batched NMS does), so a person never becomes a chair and a frame pays
+the library's fixed cost once, not once per class; ids are this tracker's own, 1, 2, 3... in
+order of confirmation.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from camapp.types import Detections
 
 PRUNE_EVERY = 30  # frames between sweeps of the anchors of forgotten tracks
 LOW_FLOOR = 0.1  # ByteTrack's own lower bound for the second association
+# x offset between two classes' planes: no box of a frame up to 10000 px wide reaches the next
+# plane, so no IoU across classes; at class 90 (9e5) float32 still resolves 1/16 px
+PLANE = 10_000.0
 
 
 class _KalmanFilter(KalmanFilter):
@@ -40,26 +45,27 @@ class ByteTrackTracker:
     """`fps`: the source's frame rate (with `keep_s`, how many frames a lost track is kept).
     A new track has an id from its first detection (so a line crossed right after an object
     appears still counts); ByteTrack confirms it on its second, and the stage counts an object
-    only once it was detected twice, so a one-frame flicker is never counted; `match` is its cost threshold (1 - IoU x score):
-    0.9, not the library's 0.8, so a person walking into view at 10 fps, whose box grows fast,
-    keeps one id (on the shared person clip 0.8 split each entry into two ids)."""
+    only once it was detected twice, so a one-frame flicker is never counted. `match` is its
+    cost threshold (1 - IoU x score): 0.9, not the library's 0.8, so a person walking into view
+    at 10 fps, whose box grows fast, keeps one id (on the shared person clip 0.8 split each
+    entry into two ids)."""
 
     def __init__(
         self, fps: float = 30.0, keep_s: float = 1.5, match: float = 0.9, threshold: float = 0.5
     ) -> None:
         self.threshold = float(threshold)
-        self.options: dict[str, Any] = {
-            "track_activation_threshold": 0.25,
-            "lost_track_buffer": max(1, round(keep_s * fps)),
-            "minimum_matching_threshold": match,
-            "frame_rate": 30,  # with lost_track_buffer in frames, as above
-            "minimum_consecutive_frames": 1,
-        }
-        self._trackers: dict[int, sv.ByteTrack] = {}
-        self._ids: dict[tuple[int, int], int] = {}  # (class, library id) -> our id
-        self._last_fresh: dict[int, int] = {}  # class -> library frame of the last detection
-        # (class, library id) -> the last detected box and the track's Kalman mean then
-        self._anchors: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._tracker = sv.ByteTrack(
+            track_activation_threshold=0.25,
+            lost_track_buffer=max(1, round(keep_s * fps)),
+            minimum_matching_threshold=match,
+            frame_rate=30,  # with lost_track_buffer in frames, as above
+            minimum_consecutive_frames=1,
+        )
+        self._tracker.kalman_filter = _KalmanFilter()  # what each new track uses
+        self._ids: dict[int, int] = {}  # library id -> our id
+        self._last_fresh = 0  # library frame of the last detection
+        # library id -> the last detected box (source pixels) and the track's Kalman mean then
+        self._anchors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._names: tuple[str, ...] = ()
 
     @property
@@ -68,59 +74,29 @@ class ByteTrackTracker:
         the television (scores around 0.5) on one id (see docs/tracking.md)."""
         return min(self.threshold, max(LOW_FLOOR, self.threshold / 2))
 
-    def _our_id(self, cid: int, ext: int) -> int:
+    def _our_id(self, ext: int) -> int:
         if ext < 0:
             return -1
-        key = (cid, ext)
-        if key not in self._ids:
-            self._ids[key] = len(self._ids) + 1
-        return self._ids[key]
+        if ext not in self._ids:
+            self._ids[ext] = len(self._ids) + 1
+        return self._ids[ext]
 
     def update(self, detections: Detections) -> Detections:
         self._names = tuple(detections.names)
+        tracker = self._tracker
         high = np.float32(self.threshold)
+        # "high" is the user's threshold, inclusive as the detector's (the library compares with
+        # >), and a new track needs no more than that (the library adds 0.1)
+        tracker.track_activation_threshold = tracker.det_thresh = float(np.nextafter(high, -1.0))
         ids = np.full(len(detections), -1, np.int64)
-        for cid in set(detections.class_ids.tolist()) | set(self._trackers):
-            rows = np.flatnonzero(detections.class_ids == cid)
-            tracker = self._trackers.get(cid)
-            if tracker is None or not tracker.tracked_tracks:
-                # low boxes only continue a followed object: with none of this class, they go
-                rows = rows[detections.scores[rows] >= high]
-            if tracker is None:
-                if not len(rows):
-                    continue  # a class seen only below the threshold costs no tracker
-                tracker = self._trackers[cid] = sv.ByteTrack(**self.options)
-                tracker.kalman_filter = _KalmanFilter()  # what each new track of it uses
-            if not len(rows) and not tracker.tracked_tracks and not tracker.lost_tracks:
-                continue  # nothing of this class to follow: skip the library's fixed cost
-            # "high" is the user's threshold, inclusive as the detector's (the library compares
-            # with >), and a new track needs no more than that (the library adds 0.1)
-            tracker.track_activation_threshold = tracker.det_thresh = float(np.nextafter(high, -1.0))
-            boxes = detections.boxes[rows]
-            tensors = np.empty((len(rows), 6), np.float32)
-            tensors[:, :4] = boxes
-            tensors[:, 4] = _distinct(detections.scores[rows])
-            tensors[:, 5] = cid
-            tracker.update_with_tensors(tensors)
-            self._last_fresh[cid] = tracker.frame_id
-            if tracker.frame_id % PRUNE_EVERY == 0:
-                self._prune(cid, tracker)
-            if not len(rows):
-                continue
-            # Which box became which track: a track the library placed on this frame took its
-            # detection's score (`STrack.update`/`re_activate` copy it; a new track is that
-            # detection), and the scores were made distinct above, so the score names the row.
-            # Exact, and no second IoU matrix and assignment per frame.
-            row_of = {float(v): r for r, v in enumerate(tensors[:, 4])}
-            frame = tracker.frame_id
-            for t in tracker.tracked_tracks:
-                if t.frame_id != frame or t.external_track_id < 0 or t.state != TrackState.Tracked:
-                    continue
-                r = row_of.get(float(t.score))
-                if r is not None:
-                    ext = int(t.external_track_id)
-                    ids[rows[r]] = self._our_id(cid, ext)
-                    self._anchors[(cid, ext)] = (boxes[r], t.mean.copy())
+        # a low box only continues a followed object: of a class with none, it goes now
+        followed = {int(t.class_ids) for t in tracker.tracked_tracks}
+        keep = detections.scores >= high
+        if followed and not keep.all():
+            keep |= np.isin(detections.class_ids, list(followed))
+        rows = np.flatnonzero(keep)
+        if len(rows) or tracker.tracked_tracks or tracker.lost_tracks:
+            self._update(tracker, detections, rows, ids)
         tracked = Detections(
             detections.boxes,
             detections.scores,
@@ -130,42 +106,74 @@ class ByteTrackTracker:
             np.zeros(len(ids), bool),
         )
         # a low box no followed object took is not shown (nor counted, logged or recorded)
-        keep = (ids >= 0) | (detections.scores >= high)
-        return tracked if keep.all() else tracked[keep]
+        shown = (ids >= 0) | (detections.scores >= high)
+        return tracked if shown.all() else tracked[shown]
 
-    def _prune(self, cid: int, tracker: Any) -> None:
+    def _update(self, tracker: Any, detections: Detections, rows: np.ndarray, ids: np.ndarray) -> None:
+        boxes = detections.boxes[rows]
+        cids = detections.class_ids[rows]
+        tensors = np.empty((len(rows), 6), np.float32)
+        tensors[:, :4] = boxes
+        tensors[:, [0, 2]] += (cids * PLANE)[:, None]  # each class in a plane of its own
+        tensors[:, 4] = _distinct(detections.scores[rows])
+        tensors[:, 5] = cids
+        tracker.update_with_tensors(tensors)
+        frame = self._last_fresh = tracker.frame_id
+        if frame % PRUNE_EVERY == 0:
+            self._prune(tracker)
+        if not len(rows):
+            return
+        # Which box became which track: a track the library placed on this frame took its
+        # detection's score (`STrack.update`/`re_activate` copy it; a new track is that
+        # detection), and the scores were made distinct above, so the score names the row.
+        # Exact, and no second IoU matrix and assignment per frame.
+        row_of = {float(v): r for r, v in enumerate(tensors[:, 4])}
+        for t in tracker.tracked_tracks:
+            if t.frame_id != frame or t.external_track_id < 0 or t.state != TrackState.Tracked:
+                continue
+            r = row_of.get(float(t.score))
+            if r is not None:
+                ext = int(t.external_track_id)
+                ids[rows[r]] = self._our_id(ext)
+                self._anchors[ext] = (boxes[r], t.mean.copy())
+
+    def _prune(self, tracker: Any) -> None:
         """Forget the anchors of tracks the library has removed (every few frames: cheap)."""
         alive = {int(t.external_track_id) for t in tracker.tracked_tracks + tracker.lost_tracks}
-        for key in [k for k in self._anchors if k[0] == cid and k[1] not in alive]:
-            del self._anchors[key]
+        for ext in [k for k in self._anchors if k not in alive]:
+            del self._anchors[ext]
 
     def predict(self) -> Detections:
+        tracker = self._tracker
+        if not tracker.tracked_tracks and not tracker.lost_tracks:
+            return _none(self._names)
+        # New tracks wait for their second detection to be confirmed; an update without one
+        # would drop them, so they sit this frame out and only move on.
+        pending = [t for t in tracker.tracked_tracks if not t.is_activated]
+        tracker.tracked_tracks = [t for t in tracker.tracked_tracks if t.is_activated]
+        tracker.update_with_tensors(np.zeros((0, 6), np.float32))  # every confirmed track moves on
+        for t in pending:
+            t.predict()
+        tracker.tracked_tracks.extend(pending)
         boxes, scores, classes, ids = [], [], [], []
-        empty = np.zeros((0, 6), np.float32)
-        for cid, tracker in self._trackers.items():
-            if not tracker.tracked_tracks and not tracker.lost_tracks:
-                continue
-            # New tracks wait for their second detection to be confirmed; an update without one
-            # would drop them, so they sit this frame out and only move on.
-            pending = [t for t in tracker.tracked_tracks if not t.is_activated]
-            tracker.tracked_tracks = [t for t in tracker.tracked_tracks if t.is_activated]
-            tracker.update_with_tensors(empty)  # every confirmed track moves one frame on
-            for t in pending:
-                t.predict()
-            tracker.tracked_tracks.extend(pending)
-            for t in tracker.lost_tracks + pending:
-                # the tracks the last detection placed: older losses were not shown then either
-                key = (cid, int(t.external_track_id))
-                if t.end_frame == self._last_fresh.get(cid) and key in self._anchors:
-                    boxes.append(_moved(*self._anchors[key], t.mean))
-                    scores.append(float(t.score))
-                    classes.append(cid)
-                    ids.append(self._our_id(*key))
+        for t in tracker.lost_tracks + pending:
+            # the tracks the last detection placed: older losses were not shown then either
+            ext = int(t.external_track_id)
+            if t.end_frame == self._last_fresh and ext in self._anchors:
+                boxes.append(_moved(*self._anchors[ext], t.mean))  # moves cancel the plane offset
+                scores.append(float(t.score))
+                classes.append(int(t.class_ids))
+                ids.append(self._our_id(ext))
         if not boxes:
-            return Detections(np.zeros((0, 4)), [], [], self._names, [], [])
+            return _none(self._names)
         xyxy = np.asarray(boxes, np.float32)
         xyxy[:, 2:] = np.maximum(xyxy[:, 2:], xyxy[:, :2])
         return Detections(xyxy, scores, classes, self._names, ids, np.ones(len(ids), bool))
+
+
+def _none(names: tuple[str, ...]) -> Detections:
+    """No boxes, but tracked: empty id and predicted columns (not None, which means untracked)."""
+    return Detections(np.zeros((0, 4)), [], [], names, [], [])
 
 
 def _distinct(scores: np.ndarray) -> np.ndarray:

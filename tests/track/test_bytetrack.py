@@ -65,7 +65,23 @@ def test_the_threshold_is_live():
     assert out.track_ids.tolist() == [1]
 
 
-def test_a_class_seen_only_below_the_threshold_gets_no_tracker():
+def test_a_low_box_of_a_class_not_followed_never_reaches_the_library():
     tracker = open_tracker(fps=10, threshold=0.5)
     out = tracker.update(Detections([box(0), [300, 300, 330, 360]], [0.8, 0.3], [0, 2], NAMES))
-    assert out.class_ids.tolist() == [0] and set(tracker._trackers) == {0}  # no "car" tracker to run
+    assert out.class_ids.tolist() == [0]
+    assert [int(t.class_ids) for t in tracker._tracker.tracked_tracks] == [0]
+
+
+def test_one_tracker_never_turns_a_person_into_a_car_on_the_same_spot():
+    """All classes share one ByteTrack, each in its own plane: the same box of another class is
+    another object (and the planes do not move predicted boxes)."""
+    tracker = open_tracker(fps=10, threshold=0.5)
+    for i in range(3):
+        person = tracker.update(Detections([box(i)], [0.8], [0], NAMES))
+    car = tracker.update(Detections([box(3)], [0.8], [2], NAMES))
+    assert person.track_ids.tolist() == [1] and car.track_ids.tolist() == [2]
+    both = tracker.update(Detections([box(4), box(4)], [0.8, 0.7], [0, 2], NAMES))
+    assert both.track_ids.tolist() == [1, 2]
+    ahead = tracker.predict()
+    assert sorted(ahead.track_ids.tolist()) == [1, 2]
+    np.testing.assert_allclose(ahead.boxes, [box(5), box(5)], atol=6)  # source pixels, not a plane away
