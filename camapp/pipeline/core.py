@@ -28,7 +28,8 @@ from camapp.detect.base import Detector
 from camapp.errors import SourceError
 from camapp.pipeline.consumer import Consumer, Result
 from camapp.pipeline.handoff import END, FrameQueue, Sequencer, backlog
-from camapp.pipeline.priority import lower_priority, takes_every_core
+from camapp.pipeline.priority import lower_consumer, lower_priority, takes_every_core
+from camapp.pipeline.reconnect import Reconnecting
 from camapp.pipeline.settings import LiveSettings
 from camapp.pipeline.stats import Stats, StatsMeter
 from camapp.sources.base import Source, SourceLost
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 MAX_BACKLOG = 8  # results a consumer may lag behind when nothing may be dropped
 
 
-class Pipeline:
+class Pipeline(Reconnecting):
     """Reads `source`, runs `detector` on the freshest frame, hands each `Result` to consumers.
 
     The pipeline owns the source once started (it closes it in `stop()`); the caller owns the
@@ -157,7 +158,7 @@ class Pipeline:
             self._consumers.append(consumer)
             yielding = self._yielding
         if yielding:
-            _lower_consumer(consumer)
+            lower_consumer(consumer)
 
     def remove_consumer(self, consumer: Consumer) -> None:
         """Detach `consumer` (the caller closes it, e.g. to finalize a recording)."""
@@ -217,7 +218,7 @@ class Pipeline:
             self._yielding = True
             consumers = list(self._consumers)
         for c in consumers:
-            _lower_consumer(c)
+            lower_consumer(c)
         # the capture thread lowers itself, after opening its source: decoder threads the
         # source starts inherit their creator's niceness and do best at normal priority
 
@@ -276,30 +277,6 @@ class Pipeline:
             self._set_state("error", str(exc))
             return False
 
-    def _reconnect(self, reason: str) -> bool:
-        """Retry with exponential backoff until the source is back, the timeout passes or stop()."""
-        delay = self.reconnect_delay
-        started = time.monotonic()
-        attempt = 0
-        while not self._halt.is_set():
-            attempt += 1
-            self._set_state("reconnecting", f"reconnecting… (attempt {attempt}): {reason}")
-            self.source.close()
-            if self._halt.wait(delay):
-                return False
-            delay = min(delay * 2, self.reconnect_max_delay)
-            try:
-                self.source.open()
-            except SourceError as exc:
-                reason = str(exc)
-                if self.reconnect_timeout is not None and time.monotonic() - started > self.reconnect_timeout:
-                    self._set_state("error", f"{self.source.name} lost: {reason}")
-                    return False
-                continue
-            self._set_state("paused" if not self._running.is_set() else "running")
-            return True
-        return False
-
     def _inference_loop(self, lane: Detector) -> None:
         """One inference thread: take the next frame with a ticket, detect, hand the result on."""
         try:
@@ -357,15 +334,26 @@ class Pipeline:
 
     def _emit(self, processed: tuple[Any, ...]) -> None:
         """Decode one result and hand it to callbacks and consumers (the sequencer's thread,
-        in frame order)."""
+        in frame order). `decode` is None for a frame to hand on without a detection."""
         frame, decode, infer_ms, size = processed
-        detections = decode()  # a failure here ends the run through _fail
+        fresh = decode() if decode is not None else None  # a failure here ends the run through _fail
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
-        self._meter.processed(infer_ms, latency_ms, size)
+        handed = self._hand_on(frame, fresh)
+        if handed is None:
+            self._meter.drop(1)
+            return
+        if fresh is None:
+            self._meter.predicted(latency_ms)
+        else:
+            self._meter.processed(infer_ms, latency_ms, size)
         if self._meter.state == "starting":  # after a reconnect, _reconnect says "running" itself
             self._set_state("running")
-        result = Result(frame, detections, self._meter.snapshot())
-        self._publish(result)
+        detections, info = handed
+        self._publish(Result(frame, detections, self._meter.snapshot(), info))
+
+    def _hand_on(self, frame: Frame, fresh: Any) -> tuple[Any, Any] | None:
+        """(boxes, tracking info) to hand on for `frame`, or None to drop it (a subclass's hook)."""
+        return fresh, None
 
     def _publish(self, result: Result) -> None:
         """Hand `result` to the callbacks, then the consumers; without real time, wait for them."""
@@ -398,9 +386,3 @@ class Pipeline:
         `MAX_BACKLOG` results behind, so a lossless recorder's queue (and memory) stays bounded."""
         while not self._stopped and any(backlog(c) > MAX_BACKLOG for c in consumers):
             time.sleep(0.002)
-
-
-def _lower_consumer(consumer: Consumer) -> None:
-    thread = getattr(consumer, "thread", None)
-    if isinstance(thread, threading.Thread) and thread.is_alive():  # an ended thread's id may be reused
-        lower_priority(thread)

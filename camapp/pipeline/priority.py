@@ -64,3 +64,10 @@ def _tid(thread: threading.Thread | None) -> int | None:
     if not sys.platform.startswith("linux"):
         return None
     return (thread or threading.current_thread()).native_id
+
+
+def lower_consumer(consumer: object) -> None:
+    """A consumer's own thread (a recorder's), if it runs one, at low priority."""
+    thread = getattr(consumer, "thread", None)
+    if isinstance(thread, threading.Thread) and thread.is_alive():  # an ended thread's id may be reused
+        lower_priority(thread)

@@ -11,14 +11,13 @@ in frame order.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from camapp.detect.base import Detector
-from camapp.pipeline.consumer import Consumer, Result
+from camapp.pipeline.consumer import Consumer
 from camapp.pipeline.core import Pipeline
 from camapp.pipeline.handoff import FrameQueue
 from camapp.sources.base import Source
@@ -155,27 +154,12 @@ class TrackingPipeline(Pipeline):
         _, decode, infer_ms, size = super()._process(lane, (crop, tensor))
         return frame, lambda: roi.to_source(decode(), shape), infer_ms, size
 
-    def _emit(self, processed: tuple[Any, ...]) -> None:
-        frame, decode, infer_ms, size = processed
+    def _hand_on(self, frame: Frame, fresh: Any) -> tuple[Any, Any] | None:
         stage = self.stage  # once: tracking may be switched while this frame is handed on
-        if decode is None and stage is None:
-            self._meter.drop(1)  # queued to be predicted just before tracking went off
-            return
-        fresh = decode() if decode is not None else None  # a failure here ends the run through _fail
-        latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
-        if fresh is None:
-            self._meter.predicted(latency_ms)
-        else:
-            self._meter.processed(infer_ms, latency_ms, size)
-        if self._meter.state == "starting":
-            self._set_state("running")
-        info = None
         if stage is not None:
-            detections, info = stage.process(frame, fresh)
-        else:
-            assert fresh is not None
-            # decoded at a tracker's lower score just before tracking went off: not shown
-            low = fresh.scores < self._threshold
-            detections = fresh[~low] if low.any() else fresh
-        result = Result(frame, detections, self._meter.snapshot(), info)
-        self._publish(result)
+            return stage.process(frame, fresh)
+        if fresh is None:
+            return None  # queued to be predicted just before tracking went off: dropped
+        # decoded at a tracker's lower score just before tracking went off: not shown
+        low = fresh.scores < self._threshold
+        return (fresh[~low] if low.any() else fresh), None
