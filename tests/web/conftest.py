@@ -3,10 +3,12 @@ on the shared person clip (looped), started once per module."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,16 +45,22 @@ def stop_run(proc: subprocess.Popen) -> str:
     return out
 
 
-@pytest.fixture(scope="module")
-def served(model_store: Path, tmp_path_factory: pytest.TempPathFactory):
-    folder = tmp_path_factory.mktemp("web-recordings")
-    proc, url, _ = start_run(model_store, folder)
+@contextlib.contextmanager
+def running(model_store: Path, folder: Path, *extra: str, key: str | None = None) -> Iterator[Web]:
+    """A run with `extra` options, once it has handed on frames; it must end cleanly."""
+    proc, url, _ = start_run(model_store, folder, *extra)
     try:
-        web = Web(url)
-        web.folder = folder  # type: ignore[attr-defined]
+        web = Web(url, key=key)
         web.wait_status(lambda s: s["frames"] > 0, timeout=60)
         yield web
     finally:
         out = stop_run(proc)
-    assert proc.returncode == 0, out
-    assert "Traceback" not in out, out
+    assert proc.returncode == 0 and "Traceback" not in out, out
+
+
+@pytest.fixture(scope="module")
+def served(model_store: Path, tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("web-recordings")
+    with running(model_store, folder) as web:
+        web.folder = folder  # type: ignore[attr-defined]
+        yield web

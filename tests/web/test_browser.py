@@ -14,36 +14,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from browser import chromium, need_browser
-from web.client import Web
-from web.conftest import start_run, stop_run
+from web.page import served_page, wait_for
 
 
 @pytest.fixture(scope="module")
 def page(model_store: Path, tmp_path_factory: pytest.TempPathFactory):
-    need_browser()  # before the run starts: a missing browser fails under CI, never hangs
     folder = tmp_path_factory.mktemp("web-browser")
-    proc, url, _ = start_run(model_store, folder)
-    driver = None
-    try:
-        driver = chromium(tmp_path_factory.mktemp("chromium-profile"), "--window-size=1280,1000")
-        driver.get(url + "/")
-        yield driver, Web(url), folder
-    finally:
-        if driver is not None:
-            driver.quit()
-        out = stop_run(proc)
-        assert proc.returncode == 0 and "Traceback" not in out, out
-
-
-def wait_for(check, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    with served_page(model_store, folder, tmp_path_factory.mktemp("chromium-profile")) as (driver, web):
+        yield driver, web, folder
 
 
 def shot(element) -> np.ndarray:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from web.client import Mjpeg, Web, raw
-from web.conftest import start_run, stop_run
+from web.conftest import running
 
 PASSWORD = "correct-horse-battery"
 
@@ -21,14 +21,8 @@ def guarded(model_store: Path, tmp_path_factory: pytest.TempPathFactory):
     (folder / "clip.mp4").write_bytes(b"not really a video")
     os.symlink("/etc/passwd", folder / "leak.txt")  # symlinks pointing out of the folder
     os.symlink("/etc", folder / "outside")
-    proc, url, _ = start_run(model_store, folder, "--web-password", PASSWORD)
-    try:
-        web = Web(url, key=PASSWORD)
-        web.wait_status(lambda s: s["frames"] > 0, timeout=60)
+    with running(model_store, folder, "--web-password", PASSWORD, key=PASSWORD) as web:
         yield web
-    finally:
-        out = stop_run(proc)
-    assert proc.returncode == 0 and "Traceback" not in out, out
 
 
 def malformed(web: Web) -> list[tuple[str, str, bytes | None, dict[str, str]]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from web.client import Web
-from web.conftest import start_run, stop_run
+from web.conftest import running
 
 PASSWORD = "tracking-test-password"
 DOOR = "door:0,0.65,1,0.65"  # people walk up through it (tests/session/test_tracking.py)
@@ -22,14 +22,8 @@ ZONE = [[0.4, 0.1], [0.7, 0.1], [0.7, 0.9], [0.4, 0.9]]
 def tracked(model_store: Path, tmp_path_factory: pytest.TempPathFactory):
     folder = tmp_path_factory.mktemp("web-tracking")
     args = ["--web-password", PASSWORD, "--track", "--line", DOOR, "--roi", ",".join(map(str, ROI))]
-    proc, url, _ = start_run(model_store, folder, *args, "--detect-every", "2")
-    try:
-        web = Web(url, key=PASSWORD)
-        web.wait_status(lambda s: s["frames"] > 0, timeout=60)
+    with running(model_store, folder, *args, "--detect-every", "2", key=PASSWORD) as web:
         yield web
-    finally:
-        out = stop_run(proc)
-    assert proc.returncode == 0 and "Traceback" not in out, out
 
 
 def regions(t: dict) -> dict:
