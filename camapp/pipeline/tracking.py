@@ -94,6 +94,9 @@ class TrackingPipeline(Pipeline):
         self._last_detected: int | None = None
         self._captured = 0
         self._queue = PredictQueue(self._queue.size, drop=self.realtime, predicting=stage is not None)
+        # the user's threshold, the stage and the detector's request change together: the
+        # session's worker switches tracking while any thread may move the threshold
+        self._threshold_lock = threading.Lock()
         self._threshold = float(detector.threshold)
         self.set_threshold(self._threshold)  # the session sets its own right after
 
@@ -102,10 +105,13 @@ class TrackingPipeline(Pipeline):
         source, its position and the recordings go on (any thread)."""
         if detect_every > 1 and stage is None:
             raise ValueError("detecting every N-th frame needs a tracking stage to fill the others")
-        with self._every_lock:
-            self.stage, self.detect_every, self._last_detected = stage, max(1, detect_every), None
-        self._queue.predicting = stage is not None
-        self.set_threshold(self._threshold)
+        with self._threshold_lock:
+            if stage is not None:
+                stage.tracker.threshold = self._threshold  # before any frame can reach it
+            with self._every_lock:
+                self.stage, self.detect_every, self._last_detected = stage, max(1, detect_every), None
+            self._queue.predicting = stage is not None
+            self._request_threshold()
 
     def stop(self, timeout: float = 5.0) -> None:
         """`Pipeline.stop`, then the detector gets the user's threshold back (a tracker had it
@@ -116,12 +122,20 @@ class TrackingPipeline(Pipeline):
     def set_threshold(self, threshold: float) -> None:
         """With a tracker, `threshold` is the tracker's (new objects need it) and the detector
         runs at the tracker's lower `low`, so boxes that continue an object reach it."""
-        super().set_threshold(threshold)  # checks the range
-        self._threshold = float(threshold)
+        if not 0.0 <= threshold <= 1.0:
+            super().set_threshold(threshold)  # says why, as the plain pipeline does
+        with self._threshold_lock:
+            self._threshold = float(threshold)
+            self._request_threshold()
+
+    def _request_threshold(self) -> None:
+        """One request to the detector for the current stage (under `_threshold_lock`)."""
         stage = self.stage
-        if stage is not None:
-            stage.tracker.threshold = self._threshold
-            self._settings.set_threshold(stage.tracker.low)  # replaces the request above
+        if stage is None:
+            self._settings.set_threshold(self._threshold)
+            return
+        stage.tracker.threshold = self._threshold
+        self._settings.set_threshold(stage.tracker.low)
 
     def _input_tensor(self, image: np.ndarray) -> np.ndarray | None:
         """On the capture thread, for every frame in capture order: with `detect_every` N, only

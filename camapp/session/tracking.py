@@ -27,8 +27,9 @@ class TrackingCommands(SessionBase):
         "live", "restarted" or "remembered" (no source yet)."""
 
         def apply() -> str:
+            # event clips waiting for a zone keep tracking on, with that zone (say so, refuse)
+            check_zones(watched_zones(self.armed, self.outputs), spec)
             if spec is not None:
-                check_zones(watched_zones(self.armed, self.outputs), spec)
                 spec.check()
             old, self.tracking = self.tracking, spec
             if self.pipeline is None:

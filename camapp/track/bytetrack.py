@@ -4,7 +4,7 @@ Pinned to 0.23: later releases require the GUI build of OpenCV (opencv-python), 
 PyQt6, and 0.31 dropped ByteTrack. One ByteTrack for all classes, each class's boxes moved into
 a plane of their own (as batched NMS does), so a person never becomes a chair and a frame pays
 the library's fixed cost once, not once per class; ids are this tracker's own, 1, 2, 3... in
-order of confirmation.
+order of first detection.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from camapp.types import Detections
 
 PRUNE_EVERY = 30  # frames between sweeps of the anchors of forgotten tracks
 LOW_FLOOR = 0.1  # ByteTrack's own lower bound for the second association
-# x offset between two classes' planes: no box of a frame up to 10000 px wide reaches the next
-# plane, so no IoU across classes; at class 90 (9e5) float32 still resolves 1/16 px
+# offset between two classes' planes: no box of a frame up to 10000 px reaches the next plane, so
+# no IoU across classes. Planes form a grid of GRID columns, so that 4096 classes stay within
+# 6.4e5 px, where float32 (the library stores boxes so) still resolves 1/16 px
 PLANE = 10_000.0
+GRID = 64
 
 
 class _KalmanFilter(KalmanFilter):
@@ -62,8 +64,10 @@ class ByteTrackTracker:
             minimum_consecutive_frames=1,
         )
         self._tracker.kalman_filter = _KalmanFilter()  # what each new track uses
-        self._ids: dict[int, int] = {}  # library id -> our id
+        self._ids: dict[int, int] = {}  # library id -> our id (pruned with the anchors)
+        self._next_id = 1
         self._last_fresh = 0  # library frame of the last detection
+        self._pruned = 0  # library frame of the last sweep
         # library id -> the last detected box (source pixels) and the track's Kalman mean then
         self._anchors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._names: tuple[str, ...] = ()
@@ -78,7 +82,8 @@ class ByteTrackTracker:
         if ext < 0:
             return -1
         if ext not in self._ids:
-            self._ids[ext] = len(self._ids) + 1
+            self._ids[ext] = self._next_id
+            self._next_id += 1
         return self._ids[ext]
 
     def update(self, detections: Detections) -> Detections:
@@ -114,13 +119,13 @@ class ByteTrackTracker:
         cids = detections.class_ids[rows]
         tensors = np.empty((len(rows), 6), np.float32)
         tensors[:, :4] = boxes
-        tensors[:, [0, 2]] += (cids * PLANE)[:, None]  # each class in a plane of its own
+        tensors[:, [0, 2]] += (cids % GRID * PLANE)[:, None]  # each class in a plane of its own
+        tensors[:, [1, 3]] += (cids // GRID * PLANE)[:, None]
         tensors[:, 4] = _distinct(detections.scores[rows])
         tensors[:, 5] = cids
         tracker.update_with_tensors(tensors)
         frame = self._last_fresh = tracker.frame_id
-        if frame % PRUNE_EVERY == 0:
-            self._prune(tracker)
+        self._prune(tracker)
         if not len(rows):
             return
         # Which box became which track: a track the library placed on this frame took its
@@ -138,10 +143,16 @@ class ByteTrackTracker:
                 self._anchors[ext] = (boxes[r], t.mean.copy())
 
     def _prune(self, tracker: Any) -> None:
-        """Forget the anchors of tracks the library has removed (every few frames: cheap)."""
+        """Every `PRUNE_EVERY` frames, forget the anchors and ids of tracks the library has
+        removed: a camera that runs for days keeps only the live ones."""
+        if tracker.frame_id - self._pruned < PRUNE_EVERY:
+            return
+        self._pruned = tracker.frame_id
         alive = {int(t.external_track_id) for t in tracker.tracked_tracks + tracker.lost_tracks}
         for ext in [k for k in self._anchors if k not in alive]:
             del self._anchors[ext]
+        for ext in [k for k in self._ids if k not in alive]:
+            del self._ids[ext]
 
     def predict(self) -> Detections:
         tracker = self._tracker
@@ -152,6 +163,7 @@ class ByteTrackTracker:
         pending = [t for t in tracker.tracked_tracks if not t.is_activated]
         tracker.tracked_tracks = [t for t in tracker.tracked_tracks if t.is_activated]
         tracker.update_with_tensors(np.zeros((0, 6), np.float32))  # every confirmed track moves on
+        self._prune(tracker)
         for t in pending:
             t.predict()
         tracker.tracked_tracks.extend(pending)

@@ -21,9 +21,19 @@ def flag(body: dict[str, Any], key: str = "on") -> bool:
     return value
 
 
+def is_real(value: Any) -> bool:
+    """A finite JSON number (not a bool); an integer too large for a float is not one."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # a 400-digit integer
+        return False
+
+
 def number(body: dict[str, Any], key: str, low: float, high: float) -> float:
     value = body.get(key)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if not is_real(value):
         raise BadRequest(f"{key!r} must be a number")
     if not low <= value <= high:
         raise BadRequest(f"{key!r} must be between {low:g} and {high:g}")

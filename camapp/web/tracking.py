@@ -12,11 +12,10 @@ the same one-line message as `camapp run --line`.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
 from camapp.session import TrackSpec
-from camapp.web.checks import BadRequest, flag
+from camapp.web.checks import BadRequest, flag, is_real
 
 LINE, ZONE = "line", "zone"  # the names of the regions the page draws
 TRAIL = 30  # past positions drawn per object with "Trails" on
@@ -57,14 +56,10 @@ def _points(body: dict[str, Any], key: str) -> str:
     if (
         not isinstance(value, list)
         or not 0 < len(value) <= MAX_POINTS
-        or not all(isinstance(p, list) and len(p) == 2 and all(_real(v) for v in p) for p in value)
+        or not all(isinstance(p, list) and len(p) == 2 and all(is_real(v) for v in p) for p in value)
     ):
         raise BadRequest(f"{key!r} must be a list of [x, y] points (null removes it)")
     return ",".join(repr(float(v)) for p in value for v in p)
-
-
-def _real(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def apply_change(form: TrackSpec, change: TrackChange) -> TrackSpec:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from conftest import BOTTLE_CLIP, PERSON_CLIP, need
 
+from camapp.errors import CamappError
 from camapp.pipeline import Result
 from camapp.pipeline.handoff import END
 from camapp.pipeline.tracking import Predict, PredictQueue, TrackingPipeline
@@ -178,3 +179,52 @@ def test_the_detector_gets_its_threshold_back_when_the_pipeline_stops(detector):
     )
     run(p)
     assert detector.threshold == 0.5
+
+
+def test_tracking_switched_off_mid_run_hands_on_plain_boxes_at_the_threshold(detector):
+    """`set_stage(None)` while frames are in flight: from then on no tracking info, no predicted
+    frame, and no box decoded at the tracker's lower score (the detector's request is raised)."""
+    detector.threshold = 0.5
+    sink = Collect()
+    p = TrackingPipeline(
+        open_source(str(need(PERSON_CLIP)), realtime=False),
+        detector,
+        [sink],
+        stage=TrackStage(open_tracker(fps=10)),
+        detect_every=2,
+        max_frames=500,
+    )
+    thresholds: list[float] = []
+    p.on_result(lambda r: thresholds.append(detector.threshold))
+    p.start()
+    deadline = time.monotonic() + 60
+    while len(sink.results) < 250 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    p.set_stage(None)
+    switched = len(sink.results)
+    assert p.wait(120)
+    p.stop()
+    before, after = sink.results[:switched], sink.results[switched + 4 :]  # a few were in flight
+    assert any(r.track is not None and r.track.predicted for r in before)
+    assert thresholds[switched - 1] == pytest.approx(0.25) and thresholds[-1] == 0.5  # raised again
+    assert len(after) > 100
+    assert all(r.track is None and r.detections.track_ids is None for r in after)
+    assert all(not len(r.detections) or r.detections.scores.min() >= 0.5 for r in after)
+    assert detector.threshold == 0.5
+
+
+def test_a_stage_switched_on_gets_the_users_threshold_before_any_frame(detector):
+    source = open_source(str(need(BOTTLE_CLIP)), realtime=False)
+    p = TrackingPipeline(source, detector)
+    try:
+        p.set_threshold(0.8)
+        stage = TrackStage(open_tracker(fps=30))  # a tracker starts at 0.5
+        p.set_stage(stage)
+        assert stage.tracker.threshold == 0.8 and p._settings._pending["threshold"] == pytest.approx(0.4)
+        p.set_stage(None)
+        assert p._settings._pending["threshold"] == 0.8
+        with pytest.raises(CamappError):
+            p.set_threshold(1.5)
+        assert p._threshold == 0.8
+    finally:
+        source.close()

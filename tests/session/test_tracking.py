@@ -105,10 +105,10 @@ def test_set_tracking_changes_regions_and_on_off_live_and_restarts_for_a_region(
     assert ev.results()[-1].frame.index > at_off
 
     assert session.set_tracking(TrackSpec.parse([DOOR])).result(timeout=WAIT) == "live"
+    assert session.status()["tracking"]["counts"] == {"door": {}}  # fresh counts (checked at once)
     n = len(ev.results())
     ev.wait(lambda: len(ev.results()) >= n + 5)
     assert all(r.track is not None for r in ev.results()[-3:])
-    assert session.status()["tracking"]["counts"] == {"door": {}}  # fresh counts
     assert len(ev.named("opened")) == opened and session.status()["state"] == "running"
     indices = [r.frame.index for r in ev.results()]
     assert indices[n:] == sorted(indices[n:])
@@ -129,3 +129,6 @@ def test_record_on_a_zone_needs_that_zone(session, model_store, tmp_path):
     future = session.set_tracking(TrackSpec.parse(zones=["desk:0,0,1,0,1,1"]))  # table is watched
     assert "unknown zone 'table'" in str(future.exception(timeout=WAIT))
     assert session.status()["tracking"]["zones"][0]["name"] == "table"
+    future = session.set_tracking(None)  # tracking off would leave the clips waiting forever
+    assert "unknown zone 'table'" in str(future.exception(timeout=WAIT))
+    assert session.status()["tracking"]["enabled"] and session.stage is not None

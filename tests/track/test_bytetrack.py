@@ -85,3 +85,30 @@ def test_one_tracker_never_turns_a_person_into_a_car_on_the_same_spot():
     ahead = tracker.predict()
     assert sorted(ahead.track_ids.tolist()) == [1, 2]
     np.testing.assert_allclose(ahead.boxes, [box(5), box(5)], atol=6)  # source pixels, not a plane away
+
+
+def test_forgotten_tracks_leave_no_ids_or_anchors_behind_even_when_detecting_every_third_frame():
+    """A camera running for days: objects come and go; only the live ones are remembered."""
+    tracker = open_tracker(fps=10, keep_s=0.5, threshold=0.5)
+    seen = set()
+    for i in range(600):
+        if i % 3:
+            tracker.predict()
+            continue
+        k = i // 30  # a new object every 30 frames, each in its own place
+        x = 20 + (k % 10) * 60
+        out = tracker.update(Detections([[x, 40, x + 30, 100]], [0.8], [0], NAMES))
+        seen |= set(out.track_ids.tolist())
+    assert len(seen) == 20  # 20 objects, 20 ids, never reused
+    assert len(tracker._ids) <= 2 and len(tracker._anchors) <= 2
+
+
+def test_classes_far_apart_in_the_grid_of_planes_stay_apart_and_in_source_pixels():
+    names = tuple(f"c{i}" for i in range(200))
+    tracker = open_tracker(fps=10, threshold=0.5)
+    for i in range(4):
+        out = tracker.update(Detections([box(i), box(i)], [0.8, 0.7], [3, 3 + 64], names))
+    assert out.track_ids.tolist() == [1, 2]
+    ahead = tracker.predict()
+    assert sorted(ahead.class_ids.tolist()) == [3, 67]
+    np.testing.assert_allclose(ahead.boxes, [box(4), box(4)], atol=2.5)

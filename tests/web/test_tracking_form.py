@@ -35,6 +35,7 @@ def test_the_body_becomes_the_command_lines_text() -> None:
         ({"line": [[True, 0], [1, 1]]}, "'line' must be a list"),
         ({"zone": [[float("nan"), 0], [1, 1], [0, 1]]}, "'zone' must be a list"),
         ({"zone": [[0, 0]] * 65}, "'zone' must be a list"),
+        ({"line": [[10**400, 0], [1, 1]]}, "'line' must be a list"),  # too large for a float
         ({"zone": []}, "'zone' must be a list"),
         ({"roi": [0, 0, 1, 1]}, "unknown tracking field 'roi'"),
     ],
