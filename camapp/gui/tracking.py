@@ -31,6 +31,7 @@ class TrackPanel(QGroupBox):
     changed = pyqtSignal()
     draw = pyqtSignal(bool)
     draw_zone = pyqtSignal(bool)
+    refused = pyqtSignal(str)  # the session refused the choices (any thread emits it)
 
     def __init__(self, choices: TrackChoices, parent: QWidget | None = None) -> None:
         super().__init__("Tracking", parent)
@@ -78,6 +79,16 @@ class TrackPanel(QGroupBox):
         return TrackChoices(
             track=self.track.isChecked(), line=self.line, zone=self.zone, trails=self.trails.isChecked()
         )
+
+    def restore(self, choices: TrackChoices) -> None:
+        """Show `choices` without announcing them (the session already runs them)."""
+        blocked = [w.blockSignals(True) for w in (self.track, self.trails)]
+        self.track.setChecked(choices.track)
+        self.trails.setChecked(choices.trails)
+        for w, was in zip((self.track, self.trails), blocked):
+            w.blockSignals(was)
+        self.line, self.zone = choices.line, choices.zone
+        self._enable()
 
     def set_line(self, line: str) -> None:
         self.line = line
@@ -133,6 +144,20 @@ def track_spec(choices: TrackChoices) -> TrackSpec | None:
     )
 
 
+def choices_of(spec: TrackSpec | None) -> TrackChoices:
+    """What the box shows for the session's spec: its region named `line` and `zone`."""
+    if spec is None:
+        return TrackChoices()
+    line = next((ln for ln in spec.lines if ln.name == LINE_NAME), None)
+    zone = next((z for z in spec.zones if z.name == ZONE_NAME), None)
+    return TrackChoices(
+        track=spec.enabled,
+        line="" if line is None else ",".join(f"{v:.3f}" for v in (*line.a, *line.b)),
+        zone="" if zone is None else ",".join(f"{v:.3f}" for pt in zone.points for v in pt),
+        trails=spec.trail > 0,
+    )
+
+
 def _valid(name: str, text: str, *, zone: bool) -> list[str]:
     """`[NAME:text]` when it parses as a line (or a zone), else []."""
     if not text:
@@ -167,13 +192,29 @@ class TrackingControls:
         self.view.line_drawn.connect(self._line_drawn)
         self.view.zone_drawn.connect(self._zone_drawn)
         self.view.zone_cancelled.connect(lambda: self.tracking.draw_zone_button.setChecked(False))
+        self.tracking.refused.connect(self._tracking_refused)
         # remembered by the session: the first source starts with it
-        self.session.core.set_tracking(track_spec(self.tracking.choices()))
+        self._tracking_changed()
 
     def _tracking_changed(self) -> None:
         choices = self.tracking.choices()
         self.settings.tracking = choices
-        self.session.core.set_tracking(track_spec(choices))  # all live: the video goes on
+        future = self.session.core.set_tracking(track_spec(choices))  # all live: the video goes on
+        future.add_done_callback(self._tracking_settled)
+
+    def _tracking_settled(self, future: Any) -> None:
+        """On the session's worker: a refusal goes back to the GUI thread as a signal."""
+        exc = None if future.cancelled() else future.exception()
+        if exc is not None:
+            self.tracking.refused.emit(str(exc))
+
+    def _tracking_refused(self, text: str) -> None:
+        """The box and the settings show what the session still runs (e.g. the track extra
+        is missing: Track objects unticks itself), and why."""
+        choices = choices_of(self.session.core.tracking)
+        self.tracking.restore(choices)
+        self.settings.tracking = choices
+        self.state_label.setText(f"Tracking not changed: {text}")
 
     def _draw_line(self, on: bool) -> None:
         self.view.drawing = on

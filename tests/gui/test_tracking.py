@@ -38,7 +38,7 @@ def test_track_objects_ids_on_the_boxes_a_drawn_line_counts_and_all_persists(qtb
     qtbot.waitUntil(lambda: w.view.frames_shown >= 3, timeout=WAIT)
     assert w.latest.track is None and w.latest.detections.track_ids is None
 
-    w.tracking.track.setChecked(True)  # the session restarts the source with the tracker
+    w.tracking.track.setChecked(True)  # live: the session switches the tracker in
     qtbot.waitUntil(
         lambda: w.latest.track is not None and len(w.latest.detections) > 0, timeout=WAIT
     )  # a person walks in about 2 s into the clip
@@ -203,3 +203,37 @@ def test_a_drawn_zone_and_trails_reach_the_session_show_on_the_video_and_persist
     assert again.settings.tracking.zone == "" and again.tracking.info.text() == "No line or zone"
     qtbot.waitUntil(lambda: again.session.core.tracking.zones == (), timeout=WAIT)
     again.close()
+
+
+def test_choices_round_trip_through_the_sessions_spec():
+    from camapp.gui.tracking import choices_of
+
+    mine = TrackChoices(
+        track=True, line="0.100,0.500,0.900,0.500", zone="0.100,0.100,0.500,0.100,0.500,0.900", trails=True
+    )
+    assert choices_of(track_spec(mine)) == mine
+    assert choices_of(None) == TrackChoices()
+
+
+def test_a_refused_track_objects_unticks_itself_and_says_why(qtbot, model_store, tmp_path, monkeypatch):
+    """The track extra missing (faked at its one boundary, the tracker's import: supervision is
+    installed here): the session refuses, so the box and the settings go back to "off"."""
+    import camapp.track
+    from camapp.errors import CamappError
+
+    def missing(*_a, **_k):
+        raise CamappError("tracking needs the 'track' extra (supervision): pip install 'camapp[track]'")
+
+    monkeypatch.setattr(camapp.track, "open_tracker", missing)
+    w = MainWindow(Settings(), GuiOptions(source=str(need(PERSON_CLIP))))
+    w.output_override = tmp_path / "out"
+    qtbot.addWidget(w)
+    w.show()
+    w.start()
+    qtbot.waitUntil(lambda: w.view.frames_shown >= 2, timeout=WAIT)
+    w.tracking.track.setChecked(True)
+    qtbot.waitUntil(lambda: not w.tracking.track.isChecked(), timeout=WAIT)
+    assert "Tracking not changed: tracking needs the 'track' extra" in w.state_label.text()
+    assert w.settings.tracking.track is False and w.session.core.tracking is None
+    assert not w.tracking.draw_line.isEnabled()
+    w.close()
