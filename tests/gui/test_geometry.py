@@ -13,24 +13,13 @@ import urllib.error
 
 import pytest
 from conftest import BOTTLE_CLIP, need
+from gui.windows import WAIT, open_window
 from PyQt6.QtCore import QPoint, QRect
 from PyQt6.QtWidgets import QWidget
 
-from camapp.gui.settings import Settings
-from camapp.gui.window import GuiOptions, MainWindow
+from camapp.gui.window import MainWindow
 
-WAIT = 90_000
 SIZES = [(1280, 800), (1024, 768)]
-
-
-def open_at(qtbot, size: tuple[int, int], tmp_path, **options) -> MainWindow:
-    w = MainWindow(Settings(), GuiOptions(**options))
-    w.output_override = tmp_path / "out"
-    qtbot.addWidget(w)
-    w.show()
-    w.resize(*size)
-    w.start()
-    return w
 
 
 def escapes(w: MainWindow) -> list[str]:
@@ -60,7 +49,7 @@ def settle(qtbot, w: MainWindow, size: tuple[int, int]) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_ticking_auto_keeps_the_side_panel_inside(qtbot, model_store, tmp_path, size):
-    w = open_at(qtbot, size, tmp_path, source=str(need(BOTTLE_CLIP)))
+    w = open_window(qtbot, str(need(BOTTLE_CLIP)), tmp_path, size=size)
     try:
         qtbot.waitUntil(lambda: w.view.frames_shown >= 3, timeout=WAIT)
         qtbot.waitUntil(lambda: "ms measured" in w.side.rungs.value_label.text(), timeout=WAIT)
@@ -83,7 +72,7 @@ def test_a_failed_model_fetch_keeps_the_window_size(qtbot, tmp_path, monkeypatch
         raise urllib.error.URLError(socket.gaierror(-3, "Temporary failure in name resolution"))
 
     monkeypatch.setattr("urllib.request.urlopen", no_network)
-    w = open_at(qtbot, size, tmp_path, source=str(need(BOTTLE_CLIP)))
+    w = open_window(qtbot, str(need(BOTTLE_CLIP)), tmp_path, size=size)
     try:
         qtbot.waitUntil(lambda: w.fetch_button.isVisibleTo(w), timeout=WAIT)
         w.fetch_button.click()
@@ -104,7 +93,7 @@ def test_a_failed_model_fetch_keeps_the_window_size(qtbot, tmp_path, monkeypatch
 def test_custom_model_without_labels_warns_in_the_status_bar(qtbot, model_path, tmp_path):
     custom = tmp_path / "custom.tflite"
     shutil.copyfile(model_path, custom)
-    w = open_at(qtbot, SIZES[0], tmp_path, source=str(need(BOTTLE_CLIP)), model=str(custom))
+    w = open_window(qtbot, str(need(BOTTLE_CLIP)), tmp_path, size=SIZES[0], model=str(custom))
     try:
         qtbot.waitUntil(lambda: w.warning_label.isVisibleTo(w), timeout=WAIT)
         assert "custom.tflite has no label file" in w.warning_label.toolTip()

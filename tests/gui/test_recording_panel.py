@@ -12,20 +12,15 @@ from pathlib import Path
 import av
 import pytest
 from conftest import BOTTLE_CLIP, PERSON_CLIP, need
+from gui.windows import WAIT, open_window
 
 from camapp.gui.recording_panel import RecordingPanel
 from camapp.gui.settings import OutputChoices, Settings
-from camapp.gui.window import GuiOptions, MainWindow
-
-WAIT = 90_000
+from camapp.gui.window import MainWindow
 
 
-def open_window(qtbot, clip: Path, tmp_path: Path) -> MainWindow:
-    w = MainWindow(Settings(), GuiOptions(source=str(need(clip))))
-    w.output_override = tmp_path / "out"
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+def running_window(qtbot, clip: Path, tmp_path: Path) -> MainWindow:
+    w = open_window(qtbot, str(need(clip)), tmp_path)
     qtbot.waitUntil(lambda: w.view.frames_shown >= 2, timeout=WAIT)
     return w
 
@@ -55,7 +50,7 @@ def test_panel_round_trips_choices_and_persists(qtbot, tmp_path):
 
 
 def test_event_clip_written_when_a_person_walks_in(qtbot, model_store, tmp_path):
-    w = open_window(qtbot, PERSON_CLIP, tmp_path)
+    w = running_window(qtbot, PERSON_CLIP, tmp_path)
     rec = w.recording
     rec.event_classes.setText("person")
     rec.pre_roll.setValue(2.0)
@@ -82,7 +77,7 @@ def test_event_clip_written_when_a_person_walks_in(qtbot, model_store, tmp_path)
 
 
 def test_log_has_one_line_per_frame(qtbot, model_store, tmp_path):
-    w = open_window(qtbot, BOTTLE_CLIP, tmp_path)
+    w = running_window(qtbot, BOTTLE_CLIP, tmp_path)
     seen: list[int] = []
     w.session.core.subscribe(lambda name, e: name == "result" and seen.append(e["result"].frame.index))
     with qtbot.waitSignal(w.session.output_started, timeout=WAIT) as started:
@@ -104,7 +99,7 @@ def test_log_has_one_line_per_frame(qtbot, model_store, tmp_path):
 
 
 def test_segments_are_cut_without_a_gap(qtbot, model_store, tmp_path):
-    w = open_window(qtbot, BOTTLE_CLIP, tmp_path)
+    w = running_window(qtbot, BOTTLE_CLIP, tmp_path)
     w.recording.segment_min.setValue(0.1)  # 6 s
     w.recording.keep_gb.setValue(1.0)
     assert w.settings.outputs.segment_min == pytest.approx(0.1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import PERSON_CLIP, need
+from gui.windows import WAIT, open_window
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtTest import QTest
 
@@ -10,8 +11,6 @@ from camapp.gui.settings import Settings, TrackChoices
 from camapp.gui.tracking import TRAIL, track_spec
 from camapp.gui.video_view import hud_text
 from camapp.gui.window import GuiOptions, MainWindow
-
-WAIT = 90_000  # ms
 
 
 def test_choices_become_the_sessions_spec():
@@ -30,11 +29,7 @@ def test_choices_become_the_sessions_spec():
 
 
 def test_track_objects_ids_on_the_boxes_a_drawn_line_counts_and_all_persists(qtbot, model_store, tmp_path):
-    w = MainWindow(Settings(), GuiOptions(source=str(need(PERSON_CLIP))))
-    w.output_override = tmp_path / "out"
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = open_window(qtbot, str(need(PERSON_CLIP)), tmp_path)
     qtbot.waitUntil(lambda: w.view.frames_shown >= 3, timeout=WAIT)
     assert w.latest.track is None and w.latest.detections.track_ids is None
 
@@ -90,11 +85,7 @@ def test_a_drawn_zone_and_trails_reach_the_session_show_on_the_video_and_persist
     from camapp.gui.video_view import VideoView, qcolor
 
     Settings().tracking = TrackChoices(track=True)  # tracking on from the start: no restart
-    w = MainWindow(Settings(), GuiOptions(source=str(need(PERSON_CLIP))))
-    w.output_override = tmp_path / "out"
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = open_window(qtbot, str(need(PERSON_CLIP)), tmp_path)
     qtbot.waitUntil(lambda: w.latest is not None and w.latest.track is not None, timeout=WAIT)
     panel = w.tracking
 
@@ -225,11 +216,7 @@ def test_a_refused_track_objects_unticks_itself_and_says_why(qtbot, model_store,
         raise CamappError("tracking needs the 'track' extra (supervision): pip install 'camapp[track]'")
 
     monkeypatch.setattr(camapp.track, "open_tracker", missing)
-    w = MainWindow(Settings(), GuiOptions(source=str(need(PERSON_CLIP))))
-    w.output_override = tmp_path / "out"
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
+    w = open_window(qtbot, str(need(PERSON_CLIP)), tmp_path)
     qtbot.waitUntil(lambda: w.view.frames_shown >= 2, timeout=WAIT)
     w.tracking.track.setChecked(True)
     qtbot.waitUntil(lambda: not w.tracking.track.isChecked(), timeout=WAIT)

@@ -12,23 +12,13 @@ import av
 import numpy as np
 import pytest
 from conftest import BOTTLE_CLIP, PERSON_CLIP, need
+from gui.windows import WAIT, open_window
 from PyQt6.QtCore import Qt
 from PyQt6.QtTest import QTest
 
 from camapp.gui.settings import Settings
 from camapp.gui.window import NO_CAMERA, GuiOptions, MainWindow
 from camapp.record.finalize import mp4_kind
-
-WAIT = 90_000  # ms: the first start builds and times every rung on 2 busy cores
-
-
-def open_window(qtbot, source: str | None, tmp_path: Path, **options) -> MainWindow:
-    w = MainWindow(Settings(), GuiOptions(source=source, **options))
-    w.output_override = tmp_path / "out"
-    qtbot.addWidget(w)
-    w.show()
-    w.start()
-    return w
 
 
 @pytest.fixture()
