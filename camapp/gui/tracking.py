@@ -16,11 +16,10 @@ from PyQt6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushButt
 
 from camapp.errors import CamappError
 from camapp.gui.settings import TrackChoices
+from camapp.session import DRAWN_LINE as LINE_NAME
+from camapp.session import DRAWN_TRAIL as TRAIL
+from camapp.session import DRAWN_ZONE as ZONE_NAME
 from camapp.session import TrackSpec
-
-LINE_NAME = "line"
-ZONE_NAME = "zone"
-TRAIL = 30  # positions kept per object with "Trails" on: about a second of a 30 fps camera
 
 
 class TrackPanel(QGroupBox):

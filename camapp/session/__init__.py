@@ -6,6 +6,9 @@ commands and listen to its events; see docs/session.md.
 
 from camapp.session.core import Session
 from camapp.session.specs import (
+    DRAWN_LINE,
+    DRAWN_TRAIL,
+    DRAWN_ZONE,
     DetectorInfo,
     EventSpec,
     LogSpec,
@@ -21,6 +24,9 @@ from camapp.session.status import stats_line
 from camapp.session.tracking import track_lines
 
 __all__ = [
+    "DRAWN_LINE",
+    "DRAWN_TRAIL",
+    "DRAWN_ZONE",
     "DetectorInfo",
     "EventSpec",
     "LogSpec",

@@ -112,6 +112,12 @@ class SnapshotSpec:
     every: float = 10.0
 
 
+# What the front-ends that draw by hand (the desktop app, the browser view) call their one line
+# and one zone, and how many past positions their "Trails" keeps: the same in both
+DRAWN_LINE, DRAWN_ZONE = "line", "zone"
+DRAWN_TRAIL = 30  # about a second of a 30 fps camera
+
+
 @dataclass(frozen=True)
 class TrackSpec:
     """Tracking: ids across frames, counting `lines`, `zones` (0-1 coordinates, `camapp.track`

@@ -14,11 +14,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from camapp.session import DRAWN_LINE as LINE
+from camapp.session import DRAWN_TRAIL as TRAIL
+from camapp.session import DRAWN_ZONE as ZONE
 from camapp.session import TrackSpec
 from camapp.web.checks import BadRequest, flag, is_real
 
-LINE, ZONE = "line", "zone"  # the names of the regions the page draws
-TRAIL = 30  # past positions drawn per object with "Trails" on
 MAX_POINTS = 64  # a zone drawn by hand has a handful; more is not a drawing
 
 
