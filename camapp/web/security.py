@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import logging
 import math
 import os
 import secrets
@@ -29,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+log = logging.getLogger(__name__)
 
 KEY_HEADER = "X-Camapp-Key"
 TOKEN_FILE = "web-token"
@@ -188,6 +191,15 @@ class Guard:
             return None
         if key or cookie:
             self.throttle.failed(client)
+            wait = self.throttle.wait(client)
+            if wait > 0:  # this failure closed the door: say so once, not at every 429 that follows
+                log.warning(
+                    "web: %d wrong keys from %s within %g s; refusing it for %d s",
+                    self.throttle.limit,
+                    client_id(client),
+                    self.throttle.window,
+                    math.ceil(wait),
+                )
         return Refusal(401, "unauthorized: missing or wrong key")
 
     def check_host(self, host_header: str | None) -> str | None:

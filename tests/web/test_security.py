@@ -108,7 +108,7 @@ class Clock:
         return self.now
 
 
-def test_wrong_keys_are_throttled_per_client_within_the_window() -> None:
+def test_wrong_keys_are_throttled_per_client_within_the_window(caplog: pytest.LogCaptureFixture) -> None:
     clock = Clock()
     g = Guard("s3cret-key", loopback_only=False, throttle=Throttle(limit=10, window=60.0, clock=clock))
     codes = []
@@ -117,6 +117,9 @@ def test_wrong_keys_are_throttled_per_client_within_the_window() -> None:
         codes.append(refused.status if refused else 200)
         clock.now += 1.0
     assert codes == [401] * 10 + [429] * 2
+    # one warning for the operator when the door closes, none for the 429s after it
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == ["web: 10 wrong keys from 10.0.0.5 within 60 s; refusing it for 51 s"], warned
     refused = g.check_read("s3cret-key", None, "10.0.0.5")  # the right key is not even looked at
     assert refused and refused.status == 429
     assert refused.retry_after == 48  # the first failure (t=1000) leaves the window at t=1060; now 1012
