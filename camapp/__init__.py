@@ -10,4 +10,4 @@ from camapp.errors import CamappError
 from camapp.types import Detections, Frame
 
 __all__ = ["CamappError", "Detections", "Frame", "__version__"]
-__version__ = "0.1.0"
+__version__ = "0.2.0"

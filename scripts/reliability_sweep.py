@@ -5,38 +5,39 @@
 Every case is a real command (a real process, the real model, real files in a scratch folder);
 "got" is what really happened (exit code, the last stderr line, and the check on the files).
 A case whose result is not what is expected is marked FAIL. docs/reliability.md holds a run.
+
+The cases are data: `CASES` lists them in the order they run (a case may use a file an earlier
+one made), each of one of a few kinds (`Exit`, `Check`, `TwoRuns`, `Kill`, `AsNobody`), and
+`run_case` runs any of them. In arguments, `{clip}`, `{model}`, `{labels}` and `{model_dir}` are
+the scratch folder's copies; other names are relative to the scratch folder.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
 import time
 import zipfile
+import zlib
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PY = sys.executable
 BOM = "\ufeff"
 ROWS: list[tuple[str, str, str, bool]] = []
-
-
-def camapp(*args: str, cwd: Path, env: dict[str, str], timeout: float = 120, stdin: int | None = None):
-    return subprocess.run(
-        [PY, "-m", "camapp", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=stdin if stdin is not None else subprocess.DEVNULL,
-    )
+RUN = ("run", "--headless", "--no-realtime", "--max-frames", "5")
+SRC = ("--source", "clip.mp4")
+Done = subprocess.CompletedProcess
 
 
 def last(text: str) -> str:
@@ -68,16 +69,149 @@ def row(case: str, expected: str, got: str, ok: bool) -> None:
     print(f"{'ok  ' if ok else 'FAIL'} {case}: {got}", file=sys.stderr, flush=True)
 
 
-def expect_exit(case: str, args: list[str], code: int, words: str, w: Path, env, keep: list[Path] = (), **kw):
-    """Run; expect exit `code`, exactly one stderr line (when nonzero) containing `words`, `keep` intact."""
+@dataclass
+class Sandbox:
+    """The scratch folder `w` with the model, the clips and the photo, and the camapp environment."""
+
+    w: Path
+    shared: Path
+    env: dict[str, str]
+    notes: dict[str, Any] = field(default_factory=dict)  # what a setup hands its check
+
+    @classmethod
+    def create(cls, shared: Path) -> Sandbox:
+        w = Path(tempfile.mkdtemp(prefix="camapp-sweep-"))
+        env = {**os.environ, "CAMAPP_MODEL_DIR": str(w / "store"), "PYTHONWARNINGS": "ignore"}
+        sb = cls(w, shared, env)
+        model_src = shared / "models" / "ssd_mobilenet_v1_coco_quant"
+        sb.camapp("models", "fetch", "--from", str(model_src), "--quiet")
+        shutil.copyfile(shared / "media" / "video" / "bottle-detection.mp4", sb.clip)
+        shutil.copyfile(shared / "media" / "images" / "pets.jpg", sb.photo)
+        (w / "link.mp4").symlink_to(sb.clip)
+        os.link(sb.clip, w / "hard.mp4")
+        (w / "sub").mkdir()
+        return sb
+
+    @property
+    def model(self) -> Path:
+        return self.w / "store" / "ssd_mobilenet_v1_coco_quant" / "detect.tflite"
+
+    @property
+    def labels(self) -> Path:
+        return self.model.parent / "labelmap.txt"
+
+    @property
+    def clip(self) -> Path:
+        return self.w / "clip.mp4"
+
+    @property
+    def photo(self) -> Path:
+        return self.w / "pets.jpg"
+
+    @property
+    def person(self) -> Path:
+        return self.shared / "media" / "video" / "one-by-one-person-detection.mp4"
+
+    def text(self, arg: str) -> str:
+        names = {
+            "clip": self.clip,
+            "model": self.model,
+            "labels": self.labels,
+            "model_dir": self.model.parent,
+        }
+        return arg.format(**names)
+
+    def path(self, name: str) -> Path:
+        return self.w / self.text(name)
+
+    def camapp(
+        self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+    ) -> Done:
+        return subprocess.run(
+            [PY, "-m", "camapp", *args],
+            cwd=cwd or self.w,
+            env=env or self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+Setup = Callable[[Sandbox], None]
+EnvFor = Callable[[Sandbox], dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Exit:
+    """Expect exit `code`, exactly one stderr line (when nonzero) containing `words`, `keep` intact."""
+
+    case: str
+    args: tuple[str, ...]
+    code: int
+    words: str = ""
+    keep: tuple[str, ...] = ()
+    setup: Setup | None = None
+    env: EnvFor | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """Run camapp (or `shell`, a shell line); `judge` turns what happened into (got, ok)."""
+
+    case: str
+    args: tuple[str, ...]
+    expected: str
+    judge: Callable[[Sandbox, Done], tuple[str, bool]]
+    setup: Setup | None = None
+    env: EnvFor | None = None
+    cwd: str = ""
+    shell: str = ""
+
+
+@dataclass(frozen=True)
+class TwoRuns:
+    """A 60 s run with `first`; once its model is loaded, a 40-frame run with `second` must exit `code`."""
+
+    case: str
+    first: tuple[str, ...]
+    second: tuple[str, ...]
+    code: int
+    judge: Callable[[Sandbox], tuple[str, bool]]
+
+
+@dataclass(frozen=True)
+class Kill:
+    """A looping recording gets `sig` 6 s after it starts: a clean exit (-9 for SIGKILL), a file that plays."""
+
+    sig: signal.Signals
+
+
+@dataclass(frozen=True)
+class AsNobody:
+    """As user nobody (root writes anywhere): exit 2, one stderr line with `words`, `keep` intact."""
+
+    case: str
+    extra: tuple[str, ...]
+    words: str = "Permission denied"
+    keep: tuple[str, ...] = ()
+    setup: Setup | None = None
+
+
+Case = Exit | Check | TwoRuns | Kill | AsNobody
+
+
+# -- the runner --------------------------------------------------------------------------------------
+def run_exit(sb: Sandbox, c: Exit) -> None:
+    keep = [sb.path(k) for k in c.keep]
     before = {p: sha(p) for p in keep}
-    done = camapp(*args, cwd=w, env=env, **kw)
+    done = sb.camapp(*map(sb.text, c.args), env=c.env(sb) if c.env else None)
     err = [ln for ln in done.stderr.strip().splitlines() if ln.strip()]
     intact = all(sha(p) == h for p, h in before.items())
-    one = len(err) == 1 if code else True
+    one = len(err) == 1 if c.code else True
     ok = (
-        done.returncode == code
-        and words in (done.stderr + done.stdout)
+        done.returncode == c.code
+        and c.words in (done.stderr + done.stdout)
         and intact
         and one
         and "Traceback" not in done.stderr
@@ -85,610 +219,747 @@ def expect_exit(case: str, args: list[str], code: int, words: str, w: Path, env,
     got = f"exit {done.returncode}: {short(last(done.stderr) or last(done.stdout))}"
     if keep:
         got += "; input intact" if intact else "; INPUT CHANGED"
-    if code and len(err) != 1:
+    if c.code and len(err) != 1:
         got += f" ({len(err)} stderr lines)"
-    row(case, f"exit {code}, one line" + (", input intact" if keep else ""), got, ok)
-    return done
+    row(c.case, f"exit {c.code}, one line" + (", input intact" if keep else ""), got, ok)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[1].parent / "shared"))
-    shared = Path(ap.parse_args().shared)
-    w = Path(tempfile.mkdtemp(prefix="camapp-sweep-"))
-    env = {**os.environ, "CAMAPP_MODEL_DIR": str(w / "store"), "PYTHONWARNINGS": "ignore"}
-    model_src = shared / "models" / "ssd_mobilenet_v1_coco_quant"
-    camapp("models", "fetch", "--from", str(model_src), "--quiet", cwd=w, env=env)
-    model = w / "store" / "ssd_mobilenet_v1_coco_quant" / "detect.tflite"
-    labels = model.parent / "labelmap.txt"
-    clip = w / "clip.mp4"
-    shutil.copyfile(shared / "media" / "video" / "bottle-detection.mp4", clip)
-    person = shared / "media" / "video" / "one-by-one-person-detection.mp4"
-    photo = w / "pets.jpg"
-    shutil.copyfile(shared / "media" / "images" / "pets.jpg", photo)
-    (w / "link.mp4").symlink_to(clip)
-    os.link(clip, w / "hard.mp4")
-    (w / "sub").mkdir()
-    run = ["run", "--headless", "--no-realtime", "--max-frames", "5"]
-    src = ["--source", "clip.mp4"]
+def run_check(sb: Sandbox, c: Check) -> None:
+    env = c.env(sb) if c.env else sb.env
+    if c.shell:
+        done = subprocess.run(
+            c.shell.format(py=PY), shell=True, cwd=sb.w, env=env, capture_output=True, text=True
+        )
+    else:
+        done = sb.camapp(*map(sb.text, c.args), cwd=sb.w / c.cwd, env=env)
+    got, ok = c.judge(sb, done)
+    row(c.case, c.expected, got, ok)
 
-    # -- outputs that would destroy an input ------------------------------------------------------
-    expect_exit(
-        "--record onto the source", [*run, *src, "--record", "clip.mp4"], 2, "is an input", w, env, [clip]
-    )
-    expect_exit("--log onto the source", [*run, *src, "--log", "clip.mp4"], 2, "is an input", w, env, [clip])
-    expect_exit(
-        "--record ./source --overwrite",
-        [*run, *src, "--record", "./clip.mp4", "--overwrite"],
-        2,
-        "is an input",
-        w,
-        env,
-        [clip],
-    )
-    expect_exit(
-        "--record sub/../source",
-        [*run, *src, "--record", "sub/../clip.mp4"],
-        2,
-        "is an input",
-        w,
-        env,
-        [clip],
-    )
-    expect_exit(
-        "--record symlink to the source",
-        [*run, *src, "--record", "link.mp4", "--overwrite"],
-        2,
-        "is an input",
-        w,
-        env,
-        [clip],
-    )
-    expect_exit(
-        "--log hard link to the source",
-        [*run, *src, "--log", "hard.mp4", "--overwrite"],
-        2,
-        "is an input",
-        w,
-        env,
-        [clip],
-    )
-    expect_exit(
-        "--log onto the label file",
-        [*run, *src, "--log", str(labels), "--overwrite"],
-        2,
-        "is an input",
-        w,
-        env,
-        [labels],
-    )
-    expect_exit(
-        "--log onto --model FILE",
-        [*run, *src, "--model", str(model), "--log", str(model), "--overwrite"],
-        2,
-        "is an input",
-        w,
-        env,
-        [model],
-    )
-    expect_exit(
-        "--source file://clip.mp4 --record clip.mp4",
-        [*run, "--source", f"file://{clip}", "--record", "clip.mp4"],
-        2,
-        "is an input",
-        w,
-        env,
-        [clip],
-    )
 
-    # -- outputs that exist, collide, or are odd ---------------------------------------------------
-    old = w / "old.mp4"
-    old.write_bytes(b"last week")
-    expect_exit(
-        "--record an existing file", [*run, *src, "--record", "old.mp4"], 2, "already exists", w, env, [old]
+def run_two(sb: Sandbox, c: TwoRuns) -> None:
+    p = subprocess.Popen(
+        [PY, "-m", "camapp", "run", "--headless", *SRC, "--loop", "--duration", "60", *c.first],
+        cwd=sb.w,
+        env=sb.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    oldlog = w / "old.jsonl"
-    oldlog.write_text("keep\n")
-    expect_exit(
-        "--log an existing file", [*run, *src, "--log", "old.jsonl"], 2, "already exists", w, env, [oldlog]
-    )
-    d = camapp(*run, *src, "--record", "old.mp4", "--overwrite", cwd=w, env=env)
+    t0 = time.monotonic()
+    assert p.stdout is not None
+    while time.monotonic() - t0 < 60 and "model:" not in (p.stdout.readline() or "model:"):
+        pass
+    time.sleep(1.5)
+    d = sb.camapp("run", "--headless", *SRC, "--max-frames", "40", *c.second)
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=60)
+    extra, fine = c.judge(sb)
+    ok = d.returncode == c.code and p.returncode == 0 and fine
     row(
-        "--record an existing file --overwrite",
-        "exit 0, replaced, 5 frames",
-        f"exit {d.returncode}, {frames(old)} frames",
-        d.returncode == 0 and frames(old) == 5,
+        c.case,
+        f"second exit {c.code}, first run's file intact",
+        f"second exit {d.returncode}: {short(last(d.stderr) or last(d.stdout), 70)}; first exit {p.returncode}; {extra}",
+        ok,
     )
-    expect_exit(
-        "--record x --log ./x",
-        [*run, *src, "--record", "x.mp4", "--log", "./x.mp4"],
-        2,
-        "must name different files",
-        w,
-        env,
+
+
+def run_kill(sb: Sandbox, c: Kill) -> None:
+    out = sb.w / f"sig{c.sig.value}.mp4"
+    p = subprocess.Popen(
+        [PY, "-m", "camapp", "run", "--headless", *SRC, "--loop", "--record", out.name],
+        cwd=sb.w,
+        env=sb.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    expect_exit("--record a folder", [*run, *src, "--record", "sub"], 2, "", w, env)
-    (w / "sub.mp4").mkdir()
-    expect_exit(
-        "--record sub.mp4 that is a folder", [*run, *src, "--record", "sub.mp4"], 2, "is a folder", w, env
-    )
-    expect_exit(
-        "--record in a missing folder", [*run, *src, "--record", "nodir/x.mp4"], 2, "cannot write", w, env
-    )
-    expect_exit("--record .avi", [*run, *src, "--record", "x.avi"], 2, ".mp4", w, env)
-    expect_exit(
-        "--record name of 300 characters",
-        [*run, *src, "--record", "a" * 300 + ".mp4"],
-        2,
-        "File name too long",
-        w,
-        env,
-    )
-    d = camapp(*run, *src, "--record", "my ü clip.MP4", cwd=w, env=env)
+    time.sleep(6)
+    p.send_signal(c.sig)
+    _, e = p.communicate(timeout=60)
+    n = frames(out)
+    want = 0 if c.sig != signal.SIGKILL else -9
     row(
-        "--record with spaces, ü and .MP4",
-        "exit 0, 5 frames",
-        f"exit {d.returncode}, {frames(w / 'my ü clip.MP4')} frames",
-        d.returncode == 0 and frames(w / "my ü clip.MP4") == 5,
+        f"{c.sig.name} while recording",
+        f"exit {want}, file plays",
+        f"exit {p.returncode}; {n} frames decode",
+        p.returncode == want and n > 0 and "Traceback" not in e,
     )
-    d = camapp(*run, *src, "--log", "/dev/stdout", cwd=w, env=env)
+
+
+def can_be_nobody() -> bool:
+    """Only root can become nobody; as anyone else the permission cases are not run."""
+    return os.geteuid() == 0 and shutil.which("setpriv") is not None
+
+
+def run_nobody(sb: Sandbox, c: AsNobody) -> None:
+    keep = [sb.path(k) for k in c.keep]
+    before = {k: sha(k) for k in keep}
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PY, "-m", "camapp"]
+    d = subprocess.run(
+        [*nobody, *RUN, *SRC, *c.extra], cwd=sb.w, env=sb.env, capture_output=True, text=True, timeout=120
+    )
+    err = d.stderr.strip().splitlines()
+    ok = (
+        d.returncode == 2
+        and len(err) == 1
+        and c.words in err[0]
+        and all(sha(k) == h for k, h in before.items())
+    )
+    row(
+        f"as nobody: {c.case}",
+        "exit 2, one line" + (", file intact" if keep else ""),
+        f"exit {d.returncode}: {short(last(d.stderr))}",
+        ok,
+    )
+
+
+def run_case(sb: Sandbox, c: Case) -> None:
+    if isinstance(c, AsNobody) and not can_be_nobody():
+        return
+    setup = getattr(c, "setup", None)
+    if setup is not None:
+        setup(sb)
+    if isinstance(c, Exit):
+        run_exit(sb, c)
+    elif isinstance(c, Check):
+        run_check(sb, c)
+    elif isinstance(c, TwoRuns):
+        run_two(sb, c)
+    elif isinstance(c, Kill):
+        run_kill(sb, c)
+    else:
+        run_nobody(sb, c)
+
+
+# -- setups and checks the table names ---------------------------------------------------------------
+def write(name: str, data: bytes | str) -> Setup:
+    def setup(sb: Sandbox) -> None:
+        path = sb.path(name)
+        path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data)
+
+    return setup
+
+
+def mkdir(name: str) -> Setup:
+    return lambda sb: sb.path(name).mkdir()
+
+
+def plays(name: str, count: int) -> Callable[[Sandbox, Done], tuple[str, bool]]:
+    """Exit 0 and `name` decodes to `count` frames."""
+
+    def judge(sb: Sandbox, d: Done) -> tuple[str, bool]:
+        n = frames(sb.w / name)
+        return f"exit {d.returncode}, {n} frames", d.returncode == 0 and n == count
+
+    return judge
+
+
+def whole(name: str, log: str | None = None) -> Callable[[Sandbox], tuple[str, bool]]:
+    """The first run's recording decodes (and has as many frames as its log has lines)."""
+
+    def check(sb: Sandbox) -> tuple[str, bool]:
+        n = frames(sb.w / name)
+        lines = len((sb.w / log).read_text().splitlines()) if log else n
+        return f"{n} frames decode" + (f", {lines} log lines" if log else ""), n > 0 and n == lines
+
+    return check
+
+
+def log_kept(sb: Sandbox) -> tuple[str, bool]:
+    return "log kept", (sb.w / "same3.jsonl").stat().st_size > 0
+
+
+def snapshots(sb: Sandbox) -> tuple[str, bool]:
+    n = len(list((sb.w / "snaps").iterdir()))
+    return f"{n} distinct snapshots", n > 2
+
+
+def event_clips(sb: Sandbox) -> tuple[str, bool]:
+    clips = list((sb.w / "ev").glob("*.mp4"))
+    return f"{len(clips)} clips, all play", all(frames(p) > 0 for p in clips) and len(clips) >= 2
+
+
+def segments(sb: Sandbox) -> tuple[str, bool]:
+    segs = list(sb.w.glob("seg-*.mp4"))
+    return f"{len(segs)} segments, all play", all(frames(p) > 0 for p in segs)
+
+
+def old_segment_source(sb: Sandbox) -> None:
+    src = sb.w / "cam-20200101-000000.mp4"
+    shutil.copyfile(sb.clip, src)
+    os.utime(src, (1, 1))
+
+
+def source_kept(sb: Sandbox, d: Done) -> tuple[str, bool]:
+    kept = (sb.w / "cam-20200101-000000.mp4").exists()
+    return f"exit {d.returncode}; source {'kept' if kept else 'DELETED'}", kept
+
+
+def log_on_stdout(sb: Sandbox, d: Done) -> tuple[str, bool]:
     n = sum(1 for ln in d.stdout.splitlines() if ln.startswith('{"frame"'))
-    row(
-        "--log /dev/stdout",
-        "exit 0, 5 JSON lines on stdout",
-        f"exit {d.returncode}, {n} JSON lines",
-        d.returncode == 0 and n == 5,
-    )
-    expect_exit(
-        "--log /dev/full (a full disk)",
-        [*run, *src, "--log", "/dev/full"],
-        1,
-        "No space left on device",
-        w,
-        env,
-    )
-    expect_exit(
-        "--record /proc/version.mp4 (unwritable)",
-        [*run, *src, "--record", "/proc/x.mp4"],
-        2,
-        "cannot write",
-        w,
-        env,
-    )
-    (w / "afile").write_text("x")
-    expect_exit(
-        "--snapshot-dir is a file", [*run, *src, "--snapshot-dir", "afile"], 2, "cannot write", w, env
-    )
-    expect_exit(
-        "--record-dir is a file",
-        [*run, *src, "--record-on", "bottle", "--record-dir", "afile"],
-        2,
-        "cannot write",
-        w,
-        env,
-    )
+    return f"exit {d.returncode}, {n} JSON lines", d.returncode == 0 and n == 5
 
-    # two runs at once
-    def two_runs(
-        case: str, first: list[str], second: list[str], code: int, check: Callable[[], tuple[str, bool]]
-    ):
-        p = subprocess.Popen(
-            [PY, "-m", "camapp", "run", "--headless", *src, "--loop", "--duration", "60", *first],
-            cwd=w,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        t0 = time.monotonic()
-        while time.monotonic() - t0 < 60 and "model:" not in (p.stdout.readline() or "model:"):
-            pass
-        time.sleep(1.5)
-        d = camapp("run", "--headless", *src, "--max-frames", "40", *second, cwd=w, env=env)
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=60)
-        extra, fine = check()
-        ok = d.returncode == code and p.returncode == 0 and fine
-        row(
-            case,
-            f"second exit {code}, first run's file intact",
-            f"second exit {d.returncode}: {short(last(d.stderr) or last(d.stdout), 70)}; first exit {p.returncode}; {extra}",
-            ok,
-        )
 
-    def whole(path: Path, log: Path | None = None):
-        def check():
-            n = frames(path)
-            lines = len(log.read_text().splitlines()) if log else n
-            return f"{n} frames decode" + (f", {lines} log lines" if log else ""), n > 0 and n == lines
+def photo_folder(sb: Sandbox) -> None:
+    (sb.w / "dd").mkdir()
+    shutil.copyfile(sb.photo, sb.w / "dd" / "pets.jpg")
+    sb.notes["photo"] = sha(sb.w / "dd" / "pets.jpg")
 
-        return check
 
-    two_runs(
-        "two runs, same --record",
-        ["--record", "same.mp4", "--log", "same.jsonl"],
-        ["--record", "same.mp4"],
-        2,
-        whole(w / "same.mp4", w / "same.jsonl"),
+def photo_kept(sb: Sandbox, d: Done) -> tuple[str, bool]:
+    dd = sb.w / "dd"
+    kept = sha(dd / "pets.jpg") == sb.notes["photo"]
+    got = (
+        f"exit {d.returncode}; photo {'kept' if kept else 'REPLACED'}; {sorted(p.name for p in dd.iterdir())}"
     )
-    two_runs(
-        "two runs, same --record, second --overwrite",
-        ["--record", "same2.mp4"],
-        ["--record", "same2.mp4", "--overwrite"],
-        2,
-        whole(w / "same2.mp4"),
-    )
-    two_runs(
-        "two runs, same --log --overwrite",
-        ["--log", "same3.jsonl"],
-        ["--log", "same3.jsonl", "--overwrite"],
-        2,
-        lambda: ("log kept", (w / "same3.jsonl").stat().st_size > 0),
-    )
-    two_runs(
-        "two runs, same --snapshot-dir",
-        ["--snapshot-dir", "snaps", "--snapshot-every", "0.2"],
-        ["--snapshot-dir", "snaps", "--snapshot-every", "0.2"],
-        0,
-        lambda: (
-            f"{len(list((w / 'snaps').iterdir()))} distinct snapshots",
-            len(list((w / "snaps").iterdir())) > 2,
-        ),
-    )
-    two_runs(
-        "two runs, same --record-on dir",
-        ["--record-on", "bottle", "--record-dir", "ev"],
-        ["--record-on", "bottle", "--record-dir", "ev"],
-        0,
-        lambda: (
-            f"{len(list((w / 'ev').glob('*.mp4')))} clips, all play",
-            all(frames(p) > 0 for p in (w / "ev").glob("*.mp4")) and len(list((w / "ev").glob("*.mp4"))) >= 2,
-        ),
-    )
-    two_runs(
-        "two runs, same segment base",
-        ["--record", "seg.mp4", "--record-segment", "1"],
-        ["--record", "seg.mp4", "--record-segment", "1"],
-        0,
-        lambda: (
-            f"{len(list(w.glob('seg-*.mp4')))} segments, all play",
-            all(frames(p) > 0 for p in w.glob("seg-*.mp4")),
-        ),
-    )
+    return got, kept and (dd / "pets-2.jpg").exists()
 
-    # segments never prune the input
-    segsrc = w / "cam-20200101-000000.mp4"
-    shutil.copyfile(clip, segsrc)
-    os.utime(segsrc, (1, 1))
-    d = camapp(
-        "run",
-        "--headless",
-        "--no-realtime",
-        "--source",
-        segsrc.name,
-        "--record",
-        "cam.mp4",
-        "--record-segment",
-        "0.5",
-        "--record-keep-mb",
-        "0.2",
-        cwd=w,
-        env=env,
-    )
-    row(
-        "segments with --record-keep-mb; the source matches their pattern",
-        "source never pruned",
-        f"exit {d.returncode}; source {'kept' if segsrc.exists() else 'DELETED'}",
-        segsrc.exists(),
-    )
 
-    # -- detect ---------------------------------------------------------------------------------
-    (w / "dd").mkdir()
-    shutil.copyfile(photo, w / "dd" / "pets.jpg")
-    h = sha(w / "dd" / "pets.jpg")
-    d = camapp("detect", "pets.jpg", "--out", ".", cwd=w / "dd", env=env)
-    row(
-        "detect pets.jpg --out . (the photo's folder)",
-        "photo kept, copy as pets-2.jpg",
-        f"exit {d.returncode}; photo {'kept' if sha(w / 'dd' / 'pets.jpg') == h else 'REPLACED'}; {sorted(p.name for p in (w / 'dd').iterdir())}",
-        sha(w / "dd" / "pets.jpg") == h and (w / "dd" / "pets-2.jpg").exists(),
-    )
-    expect_exit(
-        "detect --out is a file", ["detect", "pets.jpg", "--out", "afile"], 2, "cannot create", w, env
-    )
-    data = photo.read_bytes()
-    (w / "cut.jpg").write_bytes(data[: len(data) * 3 // 4])
-    d = expect_exit("detect a truncated JPEG (decodes)", ["detect", "cut.jpg"], 0, "damaged", w, env)
-    (w / "stub.jpg").write_bytes(data[:2000])
-    expect_exit("detect a JPEG cut to 2 kB", ["detect", "stub.jpg"], 2, "cannot read", w, env)
-    (w / "empty.jpg").write_bytes(b"")
-    expect_exit("detect an empty .jpg", ["detect", "empty.jpg"], 2, "cannot read", w, env)
-    (w / "text.png").write_text("hello")
-    expect_exit("detect a text file named .png", ["detect", "text.png"], 2, "cannot read", w, env)
-    import struct
-    import zlib
+def cut_photo(name: str, keep: Callable[[int], int]) -> Setup:
+    def setup(sb: Sandbox) -> None:
+        data = sb.photo.read_bytes()
+        (sb.w / name).write_bytes(data[: keep(len(data))])
 
+    return setup
+
+
+def png_of_photo(sb: Sandbox) -> bytes:
     import cv2
 
-    png = cv2.imencode(".png", cv2.imread(str(photo)))[1].tobytes()
+    return bytes(cv2.imencode(".png", cv2.imread(str(sb.photo)))[1].tobytes())
+
+
+def bad_crc_png(sb: Sandbox) -> None:
+    png = png_of_photo(sb)
     body = b"tEXtComment\x00hello"
-    (w / "crc.png").write_bytes(
+    (sb.w / "crc.png").write_bytes(
         png[:33]
         + struct.pack(">I", len(body) - 4)
         + body
         + struct.pack(">I", zlib.crc32(body) ^ 1)
         + png[33:]
     )
-    expect_exit(
-        "detect a PNG with a bad-CRC chunk (libpng warns)", ["detect", "crc.png"], 0, "CRC error", w, env
-    )
-    (w / "half.png").write_bytes(png[: len(png) // 2])
-    expect_exit("detect a PNG cut in half", ["detect", "half.png"], 2, "cannot read", w, env)
-    expect_exit("detect a folder", ["detect", "sub"], 2, "is a folder", w, env)
 
-    # -- text inputs ----------------------------------------------------------------------------
-    text = labels.read_text()
-    (w / "bom.txt").write_bytes("\ufeff".encode() + text.replace("\n", "  \r\n").encode() + b"\r\n\r\n")
-    expect_exit(
-        "--labels with BOM, CRLF, trailing blanks",
-        ["detect", "pets.jpg", "--model", str(model), "--labels", "bom.txt"],
-        0,
-        "dog",
-        w,
-        env,
-    )
-    (w / "nobg.txt").write_bytes("\ufeff".encode() + "\n".join(text.splitlines()[1:]).encode())
-    d = camapp("detect", "pets.jpg", "--model", str(model), "--labels", "nobg.txt", "--json", cwd=w, env=env)
+
+def half_png(sb: Sandbox) -> None:
+    png = png_of_photo(sb)
+    (sb.w / "half.png").write_bytes(png[: len(png) // 2])
+
+
+def labels_bom_crlf(sb: Sandbox) -> None:
+    text = sb.labels.read_text()
+    (sb.w / "bom.txt").write_bytes("\ufeff".encode() + text.replace("\n", "  \r\n").encode() + b"\r\n\r\n")
+
+
+def labels_bom_no_background(sb: Sandbox) -> None:
+    text = sb.labels.read_text()
+    (sb.w / "nobg.txt").write_bytes("\ufeff".encode() + "\n".join(text.splitlines()[1:]).encode())
+
+
+def labels_clean(sb: Sandbox, d: Done) -> tuple[str, bool]:
     clean = "ufeff" not in d.stdout and BOM not in d.stdout and '"label": "dog"' in d.stdout
-    row(
-        "--labels with BOM, no ??? line",
-        "labels read clean (no BOM), dog found",
-        f"exit {d.returncode}; {'clean, dog' if clean else 'BOM in labels'}",
-        d.returncode == 0 and clean,
-    )
-    (w / "latin1.txt").write_bytes(text.replace("person", "persön").encode("latin-1"))
-    expect_exit(
-        "--labels in Latin-1",
-        ["detect", "pets.jpg", "--model", str(model), "--labels", "latin1.txt"],
-        2,
-        "not UTF-8",
-        w,
-        env,
-    )
-    (w / "empty.txt").write_text("\n\n")
-    expect_exit(
-        "--labels empty",
-        ["detect", "pets.jpg", "--model", str(model), "--labels", "empty.txt"],
-        2,
-        "empty",
-        w,
-        env,
-    )
-    expect_exit(
-        "--labels is a folder",
-        ["detect", "pets.jpg", "--model", str(model), "--labels", "sub"],
-        2,
-        "label",
-        w,
-        env,
-    )
-    expect_exit('--record-on ""', [*run, *src, "--record-on", ""], 2, "names no class", w, env)
-    expect_exit('--record-on ",,"', [*run, *src, "--record-on", ",,"], 2, "names no class", w, env)
-    expect_exit('--classes ""', [*run, *src, "--classes", ""], 2, "names no class", w, env)
-    expect_exit(
-        '--classes " bottle , person "', [*run, *src, "--classes", " bottle , person "], 0, "bottle", w, env
-    )
-    env_cr = {**env, "CAMAPP_MODEL_DIR": env["CAMAPP_MODEL_DIR"] + "\r"}
-    d = camapp("models", "list", cwd=w, env=env_cr)
-    row(
-        "CAMAPP_MODEL_DIR with a trailing \\r (CRLF env file)",
-        "the store is found",
-        f"exit {d.returncode}; {'installed' if 'MB' in d.stdout else 'not found'}",
-        "MB" in d.stdout,
-    )
+    return f"exit {d.returncode}; {'clean, dog' if clean else 'BOM in labels'}", d.returncode == 0 and clean
 
-    # -- sources --------------------------------------------------------------------------------
-    for name, make, code, words in [
-        ("--source a folder", lambda: "sub", 2, "not a video file"),
-        ("--source an empty file", lambda: (w / "e.mp4").write_bytes(b"") or "e.mp4", 2, "cannot read"),
-        ("--source /dev/null", lambda: "/dev/null", 2, ""),
-        ("--source camera 9 (absent)", lambda: "9", 2, "camera 9"),
-        ("--source a closed port", lambda: "http://127.0.0.1:9/x.mjpg", 2, "unreachable"),
-        ("--source picam (no Pi camera)", lambda: "picam", 2, ""),
-    ]:
-        expect_exit(name, ["run", "--headless", "--max-frames", "3", "--source", make()], code, words, w, env)
-    (w / "half.mp4").write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
-    expect_exit(
-        "--source a plain MP4 cut in half (index at the end, lost)",
-        ["run", "--headless", "--source", "half.mp4"],
-        2,
-        "cannot read",
-        w,
-        env,
-    )
-    camapp("run", "--headless", "--no-realtime", *src, "--record", "frag.mp4", cwd=w, env=env)
-    (w / "fraghalf.mp4").write_bytes((w / "frag.mp4").read_bytes()[: (w / "frag.mp4").stat().st_size // 2])
-    d = camapp("run", "--headless", "--no-realtime", "--source", "fraghalf.mp4", cwd=w, env=env)
-    row(
-        "--source camapp's own recording cut in half",
-        "plays what is there, exit 0",
+
+def labels_latin1(sb: Sandbox) -> None:
+    (sb.w / "latin1.txt").write_bytes(sb.labels.read_text().replace("person", "persön").encode("latin-1"))
+
+
+def env_with_cr(sb: Sandbox) -> dict[str, str]:
+    return {**sb.env, "CAMAPP_MODEL_DIR": sb.env["CAMAPP_MODEL_DIR"] + "\r"}
+
+
+def store_found(sb: Sandbox, d: Done) -> tuple[str, bool]:
+    return f"exit {d.returncode}; {'installed' if 'MB' in d.stdout else 'not found'}", "MB" in d.stdout
+
+
+def half_clip(sb: Sandbox) -> None:
+    (sb.w / "half.mp4").write_bytes(sb.clip.read_bytes()[: sb.clip.stat().st_size // 2])
+
+
+def half_own_recording(sb: Sandbox) -> None:
+    sb.camapp("run", "--headless", "--no-realtime", *SRC, "--record", "frag.mp4")
+    frag = sb.w / "frag.mp4"
+    (sb.w / "fraghalf.mp4").write_bytes(frag.read_bytes()[: frag.stat().st_size // 2])
+
+
+def plays_what_is_there(sb: Sandbox, d: Done) -> tuple[str, bool]:
+    return (
         f"exit {d.returncode}: {short(last(d.stdout), 60)}",
         d.returncode == 0 and "end of input" in d.stdout,
     )
-    d = camapp("run", "--headless", "--source", "pets.jpg", "--loop", "--max-frames", "6", cwd=w, env=env)
-    row(
-        "--source an image --loop",
-        "6 frames, exit 0",
-        f"exit {d.returncode}: {short([ln for ln in d.stdout.splitlines() if ln.startswith('summary')][0][:40])}",
-        d.returncode == 0 and "summary: 6 frames" in d.stdout,
-    )
+
+
+def six_frames(sb: Sandbox, d: Done) -> tuple[str, bool]:
+    summary = [ln for ln in d.stdout.splitlines() if ln.startswith("summary")][0][:40]
+    return f"exit {d.returncode}: {short(summary)}", d.returncode == 0 and "summary: 6 frames" in d.stdout
+
+
+def vfr_clip(sb: Sandbox) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    os.environ["CAMAPP_SHARED"] = str(shared)
+    os.environ["CAMAPP_SHARED"] = str(sb.shared)
     from conftest import make_vfr_clip
 
-    times = make_vfr_clip(w / "vfr.mp4", [40, 360], person)
-    d = camapp(
-        "run", "--headless", "--no-realtime", "--source", "vfr.mp4", "--log", "vfr.jsonl", cwd=w, env=env
-    )
-    import json
+    sb.notes["vfr"] = make_vfr_clip(sb.w / "vfr.mp4", [40, 360], sb.person)
 
-    logged = [json.loads(ln)["t"] for ln in (w / "vfr.jsonl").read_text().splitlines()]
+
+def vfr_times(sb: Sandbox, d: Done) -> tuple[str, bool]:
+    times = sb.notes["vfr"]
+    logged = [json.loads(ln)["t"] for ln in (sb.w / "vfr.jsonl").read_text().splitlines()]
     err_max = max(abs(a - b) for a, b in zip(logged, times))
-    row(
+    got = f"exit {d.returncode}; max |t - pts| {err_max * 1000:.1f} ms over {len(times)} frames"
+    return got, err_max < 0.002
+
+
+def no_traceback(sb: Sandbox, d: Done) -> tuple[str, bool]:
+    traced = "Traceback" in d.stderr
+    return f"exit {d.returncode}; {'traceback' if traced else 'no traceback'}", not traced
+
+
+def lock_down(sb: Sandbox) -> None:
+    """Everything readable by nobody; `ro` read-only, `rw` writable with a read-only file in it."""
+    w = sb.w
+    for p in [w, *w.rglob("*")]:
+        if not p.is_symlink():
+            p.chmod(p.stat().st_mode | 0o755 if p.is_dir() else p.stat().st_mode | 0o444)
+    (w / "ro").mkdir(mode=0o555)
+    (w / "ro").chmod(0o555)
+    (w / "rw").mkdir()
+    (w / "rw").chmod(0o777)
+    (w / "rw" / "ro.jsonl").write_text("keep\n")
+    (w / "rw" / "ro.jsonl").chmod(0o444)
+
+
+def oversized_zip(sb: Sandbox) -> None:
+    with zipfile.ZipFile(sb.w / "big.zip", "w") as zf:
+        zf.writestr("detect.tflite", sb.model.read_bytes() + b"\0" * 30_000_000)
+        zf.write(sb.labels, "labelmap.txt")
+
+
+def second_store(sb: Sandbox) -> dict[str, str]:
+    return {**sb.env, "CAMAPP_MODEL_DIR": str(sb.w / "store2")}
+
+
+def store_empty(sb: Sandbox, d: Done) -> tuple[str, bool]:
+    store = sb.w / "store2"
+    left = sorted(os.listdir(store)) if store.exists() else []
+    return f"exit {d.returncode}: {short(last(d.stderr), 70)}; store {left}", d.returncode == 2 and left == []
+
+
+def zip_in_model_folder(sb: Sandbox) -> None:
+    shutil.copyfile(sb.w / "big.zip", sb.model.parent / "mine.zip")
+
+
+def _sources() -> list[Case]:
+    return [
+        Exit(
+            "--source a folder",
+            ("run", "--headless", "--max-frames", "3", "--source", "sub"),
+            2,
+            "not a video file",
+        ),
+        Exit(
+            "--source an empty file",
+            ("run", "--headless", "--max-frames", "3", "--source", "e.mp4"),
+            2,
+            "cannot read",
+            setup=write("e.mp4", b""),
+        ),
+        Exit("--source /dev/null", ("run", "--headless", "--max-frames", "3", "--source", "/dev/null"), 2),
+        Exit(
+            "--source camera 9 (absent)",
+            ("run", "--headless", "--max-frames", "3", "--source", "9"),
+            2,
+            "camera 9",
+        ),
+        Exit(
+            "--source a closed port",
+            ("run", "--headless", "--max-frames", "3", "--source", "http://127.0.0.1:9/x.mjpg"),
+            2,
+            "unreachable",
+        ),
+        Exit(
+            "--source picam (no Pi camera)",
+            ("run", "--headless", "--max-frames", "3", "--source", "picam"),
+            2,
+        ),
+    ]
+
+
+# -- the cases, in the order they run ----------------------------------------------------------------
+CASES: list[Case] = [
+    # outputs that would destroy an input
+    Exit("--record onto the source", (*RUN, *SRC, "--record", "clip.mp4"), 2, "is an input", ("clip.mp4",)),
+    Exit("--log onto the source", (*RUN, *SRC, "--log", "clip.mp4"), 2, "is an input", ("clip.mp4",)),
+    Exit(
+        "--record ./source --overwrite",
+        (*RUN, *SRC, "--record", "./clip.mp4", "--overwrite"),
+        2,
+        "is an input",
+        ("clip.mp4",),
+    ),
+    Exit(
+        "--record sub/../source", (*RUN, *SRC, "--record", "sub/../clip.mp4"), 2, "is an input", ("clip.mp4",)
+    ),
+    Exit(
+        "--record symlink to the source",
+        (*RUN, *SRC, "--record", "link.mp4", "--overwrite"),
+        2,
+        "is an input",
+        ("clip.mp4",),
+    ),
+    Exit(
+        "--log hard link to the source",
+        (*RUN, *SRC, "--log", "hard.mp4", "--overwrite"),
+        2,
+        "is an input",
+        ("clip.mp4",),
+    ),
+    Exit(
+        "--log onto the label file",
+        (*RUN, *SRC, "--log", "{labels}", "--overwrite"),
+        2,
+        "is an input",
+        ("{labels}",),
+    ),
+    Exit(
+        "--log onto --model FILE",
+        (*RUN, *SRC, "--model", "{model}", "--log", "{model}", "--overwrite"),
+        2,
+        "is an input",
+        ("{model}",),
+    ),
+    Exit(
+        "--source file://clip.mp4 --record clip.mp4",
+        (*RUN, "--source", "file://{clip}", "--record", "clip.mp4"),
+        2,
+        "is an input",
+        ("clip.mp4",),
+    ),
+    # outputs that exist, collide, or are odd
+    Exit(
+        "--record an existing file",
+        (*RUN, *SRC, "--record", "old.mp4"),
+        2,
+        "already exists",
+        ("old.mp4",),
+        setup=write("old.mp4", b"last week"),
+    ),
+    Exit(
+        "--log an existing file",
+        (*RUN, *SRC, "--log", "old.jsonl"),
+        2,
+        "already exists",
+        ("old.jsonl",),
+        setup=write("old.jsonl", "keep\n"),
+    ),
+    Check(
+        "--record an existing file --overwrite",
+        (*RUN, *SRC, "--record", "old.mp4", "--overwrite"),
+        "exit 0, replaced, 5 frames",
+        plays("old.mp4", 5),
+    ),
+    Exit(
+        "--record x --log ./x",
+        (*RUN, *SRC, "--record", "x.mp4", "--log", "./x.mp4"),
+        2,
+        "must name different files",
+    ),
+    Exit("--record a folder", (*RUN, *SRC, "--record", "sub"), 2),
+    Exit(
+        "--record sub.mp4 that is a folder",
+        (*RUN, *SRC, "--record", "sub.mp4"),
+        2,
+        "is a folder",
+        setup=mkdir("sub.mp4"),
+    ),
+    Exit("--record in a missing folder", (*RUN, *SRC, "--record", "nodir/x.mp4"), 2, "cannot write"),
+    Exit("--record .avi", (*RUN, *SRC, "--record", "x.avi"), 2, ".mp4"),
+    Exit(
+        "--record name of 300 characters",
+        (*RUN, *SRC, "--record", "a" * 300 + ".mp4"),
+        2,
+        "File name too long",
+    ),
+    Check(
+        "--record with spaces, ü and .MP4",
+        (*RUN, *SRC, "--record", "my ü clip.MP4"),
+        "exit 0, 5 frames",
+        plays("my ü clip.MP4", 5),
+    ),
+    Check(
+        "--log /dev/stdout",
+        (*RUN, *SRC, "--log", "/dev/stdout"),
+        "exit 0, 5 JSON lines on stdout",
+        log_on_stdout,
+    ),
+    Exit("--log /dev/full (a full disk)", (*RUN, *SRC, "--log", "/dev/full"), 1, "No space left on device"),
+    Exit(
+        "--record /proc/version.mp4 (unwritable)", (*RUN, *SRC, "--record", "/proc/x.mp4"), 2, "cannot write"
+    ),
+    Exit(
+        "--snapshot-dir is a file",
+        (*RUN, *SRC, "--snapshot-dir", "afile"),
+        2,
+        "cannot write",
+        setup=write("afile", "x"),
+    ),
+    Exit(
+        "--record-dir is a file",
+        (*RUN, *SRC, "--record-on", "bottle", "--record-dir", "afile"),
+        2,
+        "cannot write",
+    ),
+    # two runs at once
+    TwoRuns(
+        "two runs, same --record",
+        ("--record", "same.mp4", "--log", "same.jsonl"),
+        ("--record", "same.mp4"),
+        2,
+        whole("same.mp4", "same.jsonl"),
+    ),
+    TwoRuns(
+        "two runs, same --record, second --overwrite",
+        ("--record", "same2.mp4"),
+        ("--record", "same2.mp4", "--overwrite"),
+        2,
+        whole("same2.mp4"),
+    ),
+    TwoRuns(
+        "two runs, same --log --overwrite",
+        ("--log", "same3.jsonl"),
+        ("--log", "same3.jsonl", "--overwrite"),
+        2,
+        log_kept,
+    ),
+    TwoRuns(
+        "two runs, same --snapshot-dir",
+        ("--snapshot-dir", "snaps", "--snapshot-every", "0.2"),
+        ("--snapshot-dir", "snaps", "--snapshot-every", "0.2"),
+        0,
+        snapshots,
+    ),
+    TwoRuns(
+        "two runs, same --record-on dir",
+        ("--record-on", "bottle", "--record-dir", "ev"),
+        ("--record-on", "bottle", "--record-dir", "ev"),
+        0,
+        event_clips,
+    ),
+    TwoRuns(
+        "two runs, same segment base",
+        ("--record", "seg.mp4", "--record-segment", "1"),
+        ("--record", "seg.mp4", "--record-segment", "1"),
+        0,
+        segments,
+    ),
+    # segments never prune the input
+    Check(
+        "segments with --record-keep-mb; the source matches their pattern",
+        (
+            "run",
+            "--headless",
+            "--no-realtime",
+            "--source",
+            "cam-20200101-000000.mp4",
+            "--record",
+            "cam.mp4",
+            "--record-segment",
+            "0.5",
+            "--record-keep-mb",
+            "0.2",
+        ),
+        "source never pruned",
+        source_kept,
+        setup=old_segment_source,
+    ),
+    # detect
+    Check(
+        "detect pets.jpg --out . (the photo's folder)",
+        ("detect", "pets.jpg", "--out", "."),
+        "photo kept, copy as pets-2.jpg",
+        photo_kept,
+        setup=photo_folder,
+        cwd="dd",
+    ),
+    Exit("detect --out is a file", ("detect", "pets.jpg", "--out", "afile"), 2, "cannot create"),
+    Exit(
+        "detect a truncated JPEG (decodes)",
+        ("detect", "cut.jpg"),
+        0,
+        "damaged",
+        setup=cut_photo("cut.jpg", lambda n: n * 3 // 4),
+    ),
+    Exit(
+        "detect a JPEG cut to 2 kB",
+        ("detect", "stub.jpg"),
+        2,
+        "cannot read",
+        setup=cut_photo("stub.jpg", lambda n: 2000),
+    ),
+    Exit("detect an empty .jpg", ("detect", "empty.jpg"), 2, "cannot read", setup=write("empty.jpg", b"")),
+    Exit(
+        "detect a text file named .png",
+        ("detect", "text.png"),
+        2,
+        "cannot read",
+        setup=write("text.png", "hello"),
+    ),
+    Exit(
+        "detect a PNG with a bad-CRC chunk (libpng warns)",
+        ("detect", "crc.png"),
+        0,
+        "CRC error",
+        setup=bad_crc_png,
+    ),
+    Exit("detect a PNG cut in half", ("detect", "half.png"), 2, "cannot read", setup=half_png),
+    Exit("detect a folder", ("detect", "sub"), 2, "is a folder"),
+    # text inputs
+    Exit(
+        "--labels with BOM, CRLF, trailing blanks",
+        ("detect", "pets.jpg", "--model", "{model}", "--labels", "bom.txt"),
+        0,
+        "dog",
+        setup=labels_bom_crlf,
+    ),
+    Check(
+        "--labels with BOM, no ??? line",
+        ("detect", "pets.jpg", "--model", "{model}", "--labels", "nobg.txt", "--json"),
+        "labels read clean (no BOM), dog found",
+        labels_clean,
+        setup=labels_bom_no_background,
+    ),
+    Exit(
+        "--labels in Latin-1",
+        ("detect", "pets.jpg", "--model", "{model}", "--labels", "latin1.txt"),
+        2,
+        "not UTF-8",
+        setup=labels_latin1,
+    ),
+    Exit(
+        "--labels empty",
+        ("detect", "pets.jpg", "--model", "{model}", "--labels", "empty.txt"),
+        2,
+        "empty",
+        setup=write("empty.txt", "\n\n"),
+    ),
+    Exit("--labels is a folder", ("detect", "pets.jpg", "--model", "{model}", "--labels", "sub"), 2, "label"),
+    Exit('--record-on ""', (*RUN, *SRC, "--record-on", ""), 2, "names no class"),
+    Exit('--record-on ",,"', (*RUN, *SRC, "--record-on", ",,"), 2, "names no class"),
+    Exit('--classes ""', (*RUN, *SRC, "--classes", ""), 2, "names no class"),
+    Exit('--classes " bottle , person "', (*RUN, *SRC, "--classes", " bottle , person "), 0, "bottle"),
+    Check(
+        "CAMAPP_MODEL_DIR with a trailing \\r (CRLF env file)",
+        ("models", "list"),
+        "the store is found",
+        store_found,
+        env=env_with_cr,
+    ),
+    # sources
+    *_sources(),
+    Exit(
+        "--source a plain MP4 cut in half (index at the end, lost)",
+        ("run", "--headless", "--source", "half.mp4"),
+        2,
+        "cannot read",
+        setup=half_clip,
+    ),
+    Check(
+        "--source camapp's own recording cut in half",
+        ("run", "--headless", "--no-realtime", "--source", "fraghalf.mp4"),
+        "plays what is there, exit 0",
+        plays_what_is_there,
+        setup=half_own_recording,
+    ),
+    Check(
+        "--source an image --loop",
+        ("run", "--headless", "--source", "pets.jpg", "--loop", "--max-frames", "6"),
+        "6 frames, exit 0",
+        six_frames,
+    ),
+    Check(
         "variable-frame-rate clip, log t",
+        ("run", "--headless", "--no-realtime", "--source", "vfr.mp4", "--log", "vfr.jsonl"),
         "t = each frame's own time",
-        f"exit {d.returncode}; max |t - pts| {err_max * 1000:.1f} ms over {len(times)} frames",
-        err_max < 0.002,
-    )
-
-    # -- signals and kills ----------------------------------------------------------------------
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL):
-        out = w / f"sig{sig.value}.mp4"
-        p = subprocess.Popen(
-            [PY, "-m", "camapp", "run", "--headless", *src, "--loop", "--record", out.name],
-            cwd=w,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        time.sleep(6)
-        p.send_signal(sig)
-        o, e = p.communicate(timeout=60)
-        n = frames(out)
-        want = 0 if sig != signal.SIGKILL else -9
-        row(
-            f"{sig.name} while recording",
-            f"exit {want}, file plays",
-            f"exit {p.returncode}; {n} frames decode",
-            p.returncode == want and n > 0 and "Traceback" not in e,
-        )
-    d = subprocess.run(
-        f"{PY} -m camapp run --headless --no-realtime --source clip.mp4 --log /dev/stdout | head -1",
-        shell=True,
-        cwd=w,
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    row(
+        vfr_times,
+        setup=vfr_clip,
+    ),
+    # signals and kills
+    *(Kill(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL)),
+    Check(
         "stdout closed early (| head -1)",
+        (),
         "no traceback",
-        f"exit {d.returncode}; {'traceback' if 'Traceback' in d.stderr else 'no traceback'}",
-        "Traceback" not in d.stderr,
-    )
-
-    # -- option values --------------------------------------------------------------------------
-    for name, extra, words in [
-        ("--duration 0", ["--duration", "0"], "must be positive"),
-        ("--max-frames -1", ["--max-frames", "-1"], ""),
-        ("--threshold 1.5", ["--threshold", "1.5"], "between 0 and 1"),
-        ("--record-segment nan", ["--record", "s.mp4", "--record-segment", "nan"], "must be positive"),
-        ("--record-keep-mb without segments", ["--record", "k.mp4", "--record-keep-mb", "5"], "goes with"),
-    ]:
-        expect_exit(name, ["run", "--headless", *src, *extra], 2, words, w, env)
-
-    # -- permissions (as user nobody: root writes anywhere) -----------------------------------
-    if os.geteuid() == 0 and shutil.which("setpriv"):
-        for p in [w, *w.rglob("*")]:
-            if not p.is_symlink():
-                p.chmod(p.stat().st_mode | 0o755 if p.is_dir() else p.stat().st_mode | 0o444)
-        (w / "ro").mkdir(mode=0o555)
-        (w / "ro").chmod(0o555)
-        (w / "rw").mkdir()
-        (w / "rw").chmod(0o777)
-        (w / "rw" / "ro.jsonl").write_text("keep\n")
-        (w / "rw" / "ro.jsonl").chmod(0o444)
-        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PY, "-m", "camapp"]
-        for name, extra, words, keep in [
-            ("--record into a read-only folder", ["--record", "ro/x.mp4"], "Permission denied", []),
-            (
-                "--log onto a read-only file --overwrite",
-                ["--log", "rw/ro.jsonl", "--overwrite"],
-                "Permission denied",
-                [w / "rw" / "ro.jsonl"],
-            ),
-            (
-                "--snapshot-dir under a read-only folder",
-                ["--snapshot-dir", "ro/snaps"],
-                "Permission denied",
-                [],
-            ),
-            (
-                "--record-dir read-only",
-                ["--record-on", "bottle", "--record-dir", "ro"],
-                "Permission denied",
-                [],
-            ),
-            (
-                "segments into a read-only folder",
-                ["--record", "ro/x.mp4", "--record-segment", "1"],
-                "Permission denied",
-                [],
-            ),
-        ]:
-            before = {k: sha(k) for k in keep}
-            d = subprocess.run(
-                [*nobody, *run, *src, *extra], cwd=w, env=env, capture_output=True, text=True, timeout=120
-            )
-            err = d.stderr.strip().splitlines()
-            ok = (
-                d.returncode == 2
-                and len(err) == 1
-                and words in err[0]
-                and all(sha(k) == h for k, h in before.items())
-            )
-            row(
-                f"as nobody: {name}",
-                "exit 2, one line" + (", file intact" if keep else ""),
-                f"exit {d.returncode}: {short(last(d.stderr))}",
-                ok,
-            )
-
-    # -- model store ----------------------------------------------------------------------------
-    big = w / "big.zip"
-    with zipfile.ZipFile(big, "w") as zf:
-        zf.writestr("detect.tflite", model.read_bytes() + b"\0" * 30_000_000)
-        zf.write(labels, "labelmap.txt")
-    env2 = {**env, "CAMAPP_MODEL_DIR": str(w / "store2")}
-    d = camapp("models", "fetch", "--from", "big.zip", "--quiet", cwd=w, env=env2)
-    left = sorted(os.listdir(w / "store2")) if (w / "store2").exists() else []
-    row(
+        no_traceback,
+        shell="{py} -m camapp run --headless --no-realtime --source clip.mp4 --log /dev/stdout | head -1",
+    ),
+    # option values
+    Exit("--duration 0", ("run", "--headless", *SRC, "--duration", "0"), 2, "must be positive"),
+    Exit("--max-frames -1", ("run", "--headless", *SRC, "--max-frames", "-1"), 2),
+    Exit("--threshold 1.5", ("run", "--headless", *SRC, "--threshold", "1.5"), 2, "between 0 and 1"),
+    Exit(
+        "--record-segment nan",
+        ("run", "--headless", *SRC, "--record", "s.mp4", "--record-segment", "nan"),
+        2,
+        "must be positive",
+    ),
+    Exit(
+        "--record-keep-mb without segments",
+        ("run", "--headless", *SRC, "--record", "k.mp4", "--record-keep-mb", "5"),
+        2,
+        "goes with",
+    ),
+    # permissions (as user nobody: root writes anywhere)
+    AsNobody("--record into a read-only folder", ("--record", "ro/x.mp4"), setup=lock_down),
+    AsNobody(
+        "--log onto a read-only file --overwrite",
+        ("--log", "rw/ro.jsonl", "--overwrite"),
+        keep=("rw/ro.jsonl",),
+    ),
+    AsNobody("--snapshot-dir under a read-only folder", ("--snapshot-dir", "ro/snaps")),
+    AsNobody("--record-dir read-only", ("--record-on", "bottle", "--record-dir", "ro")),
+    AsNobody("segments into a read-only folder", ("--record", "ro/x.mp4", "--record-segment", "1")),
+    # model store
+    Check(
         "models fetch --from a zip whose member is larger than the catalog says",
+        ("models", "fetch", "--from", "big.zip", "--quiet"),
         "exit 2, store empty",
-        f"exit {d.returncode}: {short(last(d.stderr), 70)}; store {left}",
-        d.returncode == 2 and left == [],
-    )
-    expect_exit(
+        store_empty,
+        setup=oversized_zip,
+        env=second_store,
+    ),
+    Exit(
         "models fetch --from a missing path",
-        ["models", "fetch", "--from", "nope", "--quiet"],
+        ("models", "fetch", "--from", "nope", "--quiet"),
         2,
         "no such file",
-        w,
-        env2,
-    )
-    (w / "bad.zip").write_text("not a zip")
-    expect_exit(
+        env=second_store,
+    ),
+    Exit(
         "models fetch --from a text file named .zip",
-        ["models", "fetch", "--from", "bad.zip", "--quiet"],
+        ("models", "fetch", "--from", "bad.zip", "--quiet"),
         2,
         "not a valid zip",
-        w,
-        env2,
-    )
-
-    inside = model.parent / "mine.zip"
-    shutil.copyfile(big, inside)
-    expect_exit(
+        setup=write("bad.zip", "not a zip"),
+        env=second_store,
+    ),
+    Exit(
         "models fetch --from a zip inside the installed model's folder",
-        ["models", "fetch", "--from", str(inside), "--quiet"],
+        ("models", "fetch", "--from", "{model_dir}/mine.zip", "--quiet"),
         2,
         "move it elsewhere first",
-        w,
-        env,
-        [inside],
-    )
+        ("{model_dir}/mine.zip",),
+        setup=zip_in_model_folder,
+    ),
+]
 
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--shared", default=str(Path(__file__).resolve().parents[1].parent / "shared"))
+    sb = Sandbox.create(Path(ap.parse_args().shared))
+    for case in CASES:
+        run_case(sb, case)
     ok = sum(r[3] for r in ROWS)
     print(f"{ok} of {len(ROWS)} cases as expected\n")
     print("| # | case | expected | got |")
@@ -696,7 +967,7 @@ def main() -> int:
     for i, (case, expected, got, good) in enumerate(ROWS, 1):
         mark = "" if good else " **(FAIL)**"
         print(f"| {i} | {short(case, 80)} | {expected} | {got}{mark} |")
-    shutil.rmtree(w, ignore_errors=True)
+    shutil.rmtree(sb.w, ignore_errors=True)
     return 0 if ok == len(ROWS) else 1
 
 

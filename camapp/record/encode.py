@@ -39,7 +39,7 @@ CONTAINERS: dict[str, tuple[str, dict[str, str]]] = {
 KEYINT = 1.0  # seconds between forced keyframes: a killed file loses at most about this much
 # libx264 speed/size trade-off. Recording shares the CPU with inference, so camapp takes the
 # fastest: 1.28 ms per 768x432 frame against 2.05 ms for veryfast, for files about 1.7x larger
-# (396 vs 238 kbit/s at 10 fps; `python -m camapp.record.bench --preset`, README).
+# (396 vs 238 kbit/s at 10 fps; `python -m camapp.cli.bench_record --preset`, README).
 PRESET = "ultrafast"
 X264_PRESETS = (
     "ultrafast",

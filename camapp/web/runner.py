@@ -14,7 +14,7 @@ from camapp.errors import CamappError
 from camapp.web.errors import OneLineRunner
 from camapp.web.frames import MjpegBroadcaster, Pulse
 from camapp.web.protocol import WebSession
-from camapp.web.security import Guard, is_loopback
+from camapp.web.security import Guard, Throttle, is_loopback
 from camapp.web.server import WebApp
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,8 @@ logging.getLogger("aiohttp.server").addFilter(_OneLine())
 class WebServer:
     """`start()` binds (a taken port or bad address is a `CamappError`), `stop()` ends every stream.
 
-    `secret` None allows anyone who can connect, which `camapp.web.bind` only allows on loopback.
+    `secret` None allows anyone who can connect, which `camapp.web.bind` only allows on loopback;
+    `throttle` counts wrong keys per client (the default: 10 a minute).
     """
 
     def __init__(
@@ -50,12 +51,13 @@ class WebServer:
         *,
         fps: float = 15.0,
         secret: str | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.session = session
         self.host = host
         self.port = port
         # without a secret, only loopback names may reach it (DNS rebinding); a secret covers a proxy too
-        self.guard = Guard(secret, loopback_only=is_loopback(host) and secret is None)
+        self.guard = Guard(secret, loopback_only=is_loopback(host) and secret is None, throttle=throttle)
         self.video = MjpegBroadcaster(fps)
         self.app = WebApp(session, self.guard, self.video)
         self._loop: asyncio.AbstractEventLoop | None = None

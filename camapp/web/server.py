@@ -14,6 +14,7 @@ import math
 import socket
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -22,7 +23,7 @@ from camapp.web.checks import BadRequest, flag, labels, number
 from camapp.web.files import Refused, list_files, resolve_download
 from camapp.web.frames import MjpegBroadcaster, Pulse
 from camapp.web.protocol import WebSession
-from camapp.web.security import KEY_HEADER, Guard
+from camapp.web.security import COOKIE, COOKIE_MAX_AGE, KEY_HEADER, Guard, Refusal
 from camapp.web.tracking import parse_change
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",  # the key may be in the URL
+    "Referrer-Policy": "no-referrer",  # a script's requests may carry the key in the URL
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; media-src 'self'; "
     "frame-ancestors 'none'; form-action 'none'",
 }
@@ -50,6 +51,14 @@ def line(status: int, text: str) -> web.Response:
     """The one-line plain-text answer every refusal gets."""
     first = (str(text).strip().splitlines() or ["error"])[0][:200]
     return web.Response(status=status, text=first + "\n", content_type="text/plain")
+
+
+def refuse(refusal: Refusal) -> web.Response:
+    """A guard's refusal as its one line; a throttled client also learns when to try again."""
+    resp = line(refusal.status, refusal.reason)
+    if refusal.retry_after is not None:
+        resp.headers["Retry-After"] = str(refusal.retry_after)
+    return resp
 
 
 class WebApp:
@@ -74,6 +83,7 @@ class WebApp:
         app.router.add_get("/api/files", self.files)
         app.router.add_get("/video.mjpg", self.mjpeg)
         app.router.add_get("/files/{name:.+}", self.download)
+        app.router.add_post("/api/signin", self.signin)  # before /api/{command}: routes match in order
         app.router.add_post("/api/{command}", self.control)
         app.on_response_prepare.append(self._headers)
         return app
@@ -107,8 +117,15 @@ class WebApp:
         return request.headers.get(KEY_HEADER) or request.query.get("key")
 
     def _read_refused(self, request: web.Request) -> web.Response | None:
-        problem = self.guard.check_read(self._key(request))
-        return line(401, problem) if problem else None
+        refusal = self.guard.check_read(self._key(request), request.cookies.get(COOKIE), request.remote)
+        return refuse(refusal) if refusal else None
+
+    def _signed_in(self, response: web.StreamResponse) -> None:
+        """The sign-in cookie: the page's script cannot read it, another site cannot send it."""
+        if self.guard.cookie is not None:
+            response.set_cookie(
+                COOKIE, self.guard.cookie, max_age=COOKIE_MAX_AGE, path="/", httponly=True, samesite="Strict"
+            )
 
     def buffered(self) -> int:
         """Bytes the fullest viewer connection holds in user space now (a stuck one included)."""
@@ -131,9 +148,36 @@ class WebApp:
 
     # -- pages and data ---------------------------------------------------------------------------
     async def page(self, request: web.Request) -> web.StreamResponse:
+        if request.path == "/" and "key" in request.query:
+            return self._key_in_address(request)
         name = PAGES[request.path]
         body = (STATIC / name).read_bytes()
         return web.Response(body=body, content_type=TYPES[Path(name).suffix], charset="utf-8")
+
+    def _key_in_address(self, request: web.Request) -> web.StreamResponse:
+        """`/?key=...` signs in with a cookie and sends the browser to the address without the key
+        (off the screen, the history and later links); a wrong key returns to the sign-in form."""
+        refusal = self.guard.check_read(request.query.get("key"), None, request.remote)
+        if refusal is not None and refusal.status == 429:
+            return refuse(refusal)
+        rest = [(k, v) for k, v in request.query.items() if k != "key"]
+        target = request.path + (f"?{urlencode(rest)}" if rest else "") + ("#wrong-key" if refusal else "")
+        resp = web.Response(status=303, headers={"Location": target})
+        if refusal is None:
+            self._signed_in(resp)
+        return resp
+
+    async def signin(self, request: web.Request) -> web.StreamResponse:
+        """The page's sign-in form: the key in the header, answered with the cookie (204)."""
+        h = request.headers
+        refusal = self.guard.check_control(
+            h.get(KEY_HEADER), h.get("Origin"), h.get("Host"), h.get("Sec-Fetch-Site"), None, request.remote
+        )
+        if refusal:
+            return refuse(refusal)
+        resp = web.Response(status=204)
+        self._signed_in(resp)
+        return resp
 
     async def status(self, request: web.Request) -> web.StreamResponse:
         return self._read_refused(request) or web.json_response(self.snapshot(), dumps=_dumps)
@@ -215,11 +259,16 @@ class WebApp:
     # -- controls ---------------------------------------------------------------------------------
     async def control(self, request: web.Request) -> web.StreamResponse:
         h = request.headers
-        problem = self.guard.check_control(
-            h.get(KEY_HEADER), h.get("Origin"), h.get("Host"), h.get("Sec-Fetch-Site")
+        refusal = self.guard.check_control(
+            h.get(KEY_HEADER),
+            h.get("Origin"),
+            h.get("Host"),
+            h.get("Sec-Fetch-Site"),
+            request.cookies.get(COOKIE),
+            request.remote,
         )
-        if problem:
-            return line(401 if problem.startswith("unauthorized") else 403, problem)
+        if refusal:
+            return refuse(refusal)
         command = request.match_info["command"]
         act = COMMANDS.get(command)
         if act is None:

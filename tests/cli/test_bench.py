@@ -6,6 +6,7 @@ import pytest
 from conftest import BOTTLE_CLIP, need
 
 from camapp.cli import main
+from camapp.cli.bench import track_table
 
 
 def test_bench_json_has_a_measured_row_per_rung(model_store, capsys):
@@ -29,8 +30,11 @@ def test_bench_json_has_a_measured_row_per_rung(model_store, capsys):
             "latency_pipeline_x_raw",
             "track_fps",
             "track_x_pipeline",
+            "track_x_pipeline_min",
+            "track_x_pipeline_max",
         }
         assert row["track_fps"] is None and row["track_x_pipeline"] is None  # measured with --track only
+        assert row["track_x_pipeline_min"] is None and row["track_x_pipeline_max"] is None
         assert row["invoke_ms"] > 0 and row["pipeline_fps"] > 0 and row["sequential_fps"] > 0
         assert row["record_fps"] > 0
         # one round: each ratio is that round's fps over the raw rate measured around it
@@ -126,4 +130,56 @@ def test_bench_track_adds_a_row_with_the_tracking_stage(model_store, capsys):
     )
     row = json.loads(capsys.readouterr().out)["rows"][0]
     assert rc == 0 and row["track_fps"] > 0
+    # one round: the round's ratio is the ratio of its two figures, and its own min and max
     assert row["track_x_pipeline"] == pytest.approx(row["track_fps"] / row["pipeline_fps"], rel=0.01)
+    assert row["track_x_pipeline_min"] == row["track_x_pipeline"] == row["track_x_pipeline_max"]
+
+
+def test_bench_track_table_over_rounds_shows_the_per_round_ratio_and_its_range(model_store, capsys):
+    rc = main(
+        ["bench", "--source", str(need(BOTTLE_CLIP)), "--sizes", "176", "--frames", "20", "--repeat", "2"]
+        + ["--invokes", "10", "--no-record", "--track", "--json"]
+    )
+    report = json.loads(capsys.readouterr().out)
+    row = report["rows"][0]
+    assert rc == 0 and row["track_x_pipeline_min"] <= row["track_x_pipeline"] <= row["track_x_pipeline_max"]
+    # two rounds: the median is the middle of the two ratios
+    middle = (row["track_x_pipeline_min"] + row["track_x_pipeline_max"]) / 2
+    assert row["track_x_pipeline"] == pytest.approx(middle, abs=0.001)
+    header, rule, line, note = track_table(report)
+    assert header.startswith("| input | pipeline fps (median of 2) | with --track fps (median of 2) |")
+    assert "per round: median | min | max |" in header and rule.count("|") == 7
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    assert cells == [
+        "176",
+        f"{row['pipeline_fps']:.1f}",
+        f"{row['track_fps']:.1f}",
+        f"{row['track_x_pipeline']:.3f}",
+        f"{row['track_x_pipeline_min']:.3f}",
+        f"{row['track_x_pipeline_max']:.3f}",
+    ]
+    assert "not that ratio" in note
+
+
+def test_the_track_table_does_not_pass_a_ratio_of_medians_off_as_the_ratio():
+    """Rounds where the load moved: pipeline 81.0, 70.0, 120.0 fps and with tracking 79.7, 98.3,
+    118.0 fps. The fps medians (81.0, 98.3) come from different rounds and their quotient, 1.21,
+    is no round's; the rounds' ratios are 0.984, 1.404 and 0.983: median 0.984, and the range
+    shows the one odd round."""
+    report = {
+        "repeat": 3,
+        "rows": [
+            {
+                "input_size": 300,
+                "pipeline_fps": 81.0,
+                "track_fps": 98.3,
+                "track_x_pipeline": 0.984,
+                "track_x_pipeline_min": 0.983,
+                "track_x_pipeline_max": 1.404,
+            }
+        ],
+    }
+    header, _, line, note = track_table(report)
+    assert line == "| 300 | 81.0 | 98.3 | 0.984 | 0.983 | 1.404 |"
+    assert "(median of 3)" in header and "per round" in header
+    assert "ratio is taken within a round" in note and "not that ratio" in note

@@ -14,23 +14,31 @@ import numpy as np
 
 
 class Web:
-    """The server under test at `url`, with the key the page would carry (or none on loopback)."""
+    """The server under test at `url`, with the key the page would carry (or none on loopback),
+    connecting from `source` (another loopback address is another client to the server)."""
 
-    def __init__(self, url: str, key: str | None = None) -> None:
+    def __init__(self, url: str, key: str | None = None, source: str | None = None) -> None:
         self.url = url.rstrip("/")
         parts = urlsplit(url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
         self.key = key
+        self.source = source
+        self.cookie: str | None = None  # the sign-in cookie's value, sent instead of a key
+
+    def sent(self, headers: dict[str, str] | None = None) -> dict[str, str]:
+        """`headers` with the sign-in cookie, when this client has one."""
+        return {**({"Cookie": f"camapp-signin={self.cookie}"} if self.cookie else {}), **(headers or {})}
 
     def conn(self, timeout: float = 10.0) -> http.client.HTTPConnection:
-        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        source = (self.source, 0) if self.source else None
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout, source_address=source)
 
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
     ) -> tuple[int, bytes, dict[str, str]]:
         c = self.conn()
         try:
-            c.request(method, path, body=body, headers=headers or {})
+            c.request(method, path, body=body, headers=self.sent(headers))
             r = c.getresponse()
             return r.status, r.read(), dict(r.getheaders())
         finally:
@@ -77,7 +85,7 @@ class Mjpeg:
 
     def __init__(self, web: Web) -> None:
         self.conn = web.conn(timeout=15.0)
-        self.conn.request("GET", web.with_key("/video.mjpg"))
+        self.conn.request("GET", web.with_key("/video.mjpg"), headers=web.sent())
         self.resp = self.conn.getresponse()
         assert self.resp.status == 200, self.resp.read()
         ctype = self.resp.getheader("Content-Type", "")
@@ -113,7 +121,7 @@ class Figures:
 
     def __init__(self, web: Web) -> None:
         self.conn = web.conn(timeout=15.0)
-        self.conn.request("GET", web.with_key("/api/figures"))
+        self.conn.request("GET", web.with_key("/api/figures"), headers=web.sent())
         self.resp = self.conn.getresponse()
         assert self.resp.status == 200
         assert self.resp.getheader("Content-Type", "").startswith("text/event-stream")

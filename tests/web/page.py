@@ -15,15 +15,18 @@ from web.conftest import start_run, stop_run
 
 
 @contextlib.contextmanager
-def served_page(model_store: Path, folder: Path, profile: Path) -> Iterator[tuple[Any, Web]]:
-    """(driver, Web) on a fresh run recording into `folder`; the run must end cleanly."""
+def served_page(
+    model_store: Path, folder: Path, profile: Path, *extra: str, key: str | None = None
+) -> Iterator[tuple[Any, Web]]:
+    """(driver, Web) on a fresh run recording into `folder`, with `extra` options; the page is
+    opened with `?key=` when a key is given. The run must end cleanly."""
     need_browser()  # before the run starts: a missing browser fails under CI, never hangs
-    proc, url, _ = start_run(model_store, folder)
+    proc, url, _ = start_run(model_store, folder, *extra)
     driver = None
     try:
         driver = chromium(profile, "--window-size=1280,1000")
-        driver.get(url + "/")
-        yield driver, Web(url)
+        driver.get(url + (f"/?key={key}" if key else "/"))
+        yield driver, Web(url, key=key)
     finally:
         if driver is not None:
             driver.quit()

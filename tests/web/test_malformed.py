@@ -153,8 +153,11 @@ def test_200_malformed_requests_each_get_a_one_line_4xx_and_the_video_goes_on(gu
     sockets = raw_malformed(guarded)
     assert len(http) + len(sockets) >= 200, len(http) + len(sockets)
     failures = []
-    for method, path, body, headers in http:
-        code, answer, _ = guarded.request(method, path, body, headers)
+    for n, (method, path, body, headers) in enumerate(http):
+        # each from an address of its own: the throttle on wrong keys (test_signin) would otherwise
+        # answer 429 for the checks this test is about
+        client = Web(guarded.url, guarded.key, source=f"127.0.{1 + n // 250}.{1 + n % 250}")
+        code, answer, _ = client.request(method, path, body, headers)
         if not (400 <= code < 500 and one_line(answer)):
             failures.append((method, path[:80], headers, code, answer[:200]))
     for data in sockets:

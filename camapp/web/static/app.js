@@ -1,23 +1,17 @@
 // camapp browser view: live video (MJPEG), figures (Server-Sent Events), controls (POST + key header).
+// Signed in by an HttpOnly cookie the server sets (from `/?key=` or the sign-in form): this script
+// never holds the key, and no video, figures or download URL carries it.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-let key = "";
 let status = null;
 let figures = null;
 let lastRecording = null;
 let lastSnapshot = null;
 
-function takeKey() {
-  const params = new URLSearchParams(location.search);
-  if (params.has("key")) {
-    sessionStorage.setItem("camapp-key", params.get("key"));
-    history.replaceState(null, "", location.pathname); // the key leaves the address bar
-  }
-  key = sessionStorage.getItem("camapp-key") || "";
-}
-
-const withKey = (path) => (key ? `${path}${path.includes("?") ? "&" : "?"}key=${encodeURIComponent(key)}` : path);
+// the server sends a wrong `/?key=` back here with this mark, to say so on the sign-in form
+const wrongKey = location.hash === "#wrong-key";
+if (wrongKey) history.replaceState(null, "", location.pathname + location.search);
 
 function say(text) { $("message").textContent = text || ""; }
 
@@ -26,7 +20,7 @@ async function post(command, body) {
   try {
     resp = await fetch(`/api/${command}`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Camapp-Key": key },
+      headers: { "Content-Type": "application/json", "X-Camapp-Key": "" }, // empty: the cookie signs in
       body: JSON.stringify(body || {}),
       credentials: "same-origin",
     });
@@ -101,19 +95,19 @@ function render(s) {
 }
 
 async function loadFiles() {
-  const resp = await fetch(withKey("/api/files"));
+  const resp = await fetch("/api/files");
   if (!resp.ok) return;
   const data = await resp.json();
   $("folder").textContent = data.folder;
   const rows = data.files.map((f) => {
     const tr = document.createElement("tr");
     const when = new Date(f.mtime * 1000).toLocaleString();
-    const url = withKey(`/files/${f.name.split("/").map(encodeURIComponent).join("/")}`);
+    const url = `/files/${f.name.split("/").map(encodeURIComponent).join("/")}`;
     const name = Object.assign(document.createElement("td"), { textContent: f.name });
     const size = Object.assign(document.createElement("td"), { textContent: bytes(f.size) });
     const time = Object.assign(document.createElement("td"), { textContent: when });
     const actions = document.createElement("td");
-    actions.append(Object.assign(document.createElement("a"), { href: url + (url.includes("?") ? "&" : "?") + "download=1", textContent: "download" }));
+    actions.append(Object.assign(document.createElement("a"), { href: url + "?download=1", textContent: "download" }));
     if (f.kind === "video" && f.name.endsWith(".mp4")) {
       const play = Object.assign(document.createElement("button"), { type: "button", textContent: "play", className: "small" });
       play.addEventListener("click", () => { const p = $("player"); p.hidden = false; p.src = url; p.play().catch(() => {}); });
@@ -129,9 +123,9 @@ async function loadFiles() {
 }
 
 function connect() {
-  $("video").src = withKey("/video.mjpg");
+  $("video").src = "/video.mjpg";
   if (figures) figures.close();
-  figures = new EventSource(withKey("/api/figures"));
+  figures = new EventSource("/api/figures");
   figures.onmessage = (e) => render(JSON.parse(e.data));
   figures.onerror = () => { $("state").textContent = "reconnecting…"; };
   loadFiles();
@@ -169,21 +163,28 @@ function wire() {
   }));
   $("refresh").addEventListener("click", loadFiles);
   wireDrawing();
-  $("login").addEventListener("submit", (e) => {
+  $("login").addEventListener("submit", async (e) => {
     e.preventDefault();
-    key = $("login-key").value;
-    sessionStorage.setItem("camapp-key", key);
-    start();
+    const resp = await fetch("/api/signin", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Camapp-Key": $("login-key").value },
+      body: "{}",
+      credentials: "same-origin",
+    }).catch(() => null);
+    $("login-key").value = "";
+    if (resp && resp.ok) { start(); return; }
+    $("login-error").textContent = !resp ? "the camera is not reachable"
+      : resp.status === 401 ? "wrong key or password" : (await resp.text()).trim();
   });
 }
 
 async function start() {
-  const resp = await fetch(withKey("/api/status")).catch(() => null);
-  if (resp && resp.status === 401) {
+  const resp = await fetch("/api/status").catch(() => null);
+  if (resp && (resp.status === 401 || resp.status === 429)) {
     $("login").hidden = false;
     $("main").hidden = true;
     $("recordings").hidden = true;
-    $("login-error").textContent = key ? "wrong key or password" : "";
+    $("login-error").textContent = resp.status === 429 ? (await resp.text()).trim() : wrongKey ? "wrong key or password" : "";
     return;
   }
   $("login").hidden = true;
@@ -193,6 +194,5 @@ async function start() {
   connect();
 }
 
-takeKey();
 wire();
 start();

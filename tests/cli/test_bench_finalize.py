@@ -6,7 +6,7 @@ import re
 
 from conftest import BOTTLE_CLIP, need
 
-from camapp.record.finalize_bench import main
+from camapp.cli.bench_finalize import main
 
 
 def test_finalize_bench_prints_a_row(capsys, tmp_path):

@@ -1,4 +1,4 @@
-"""Recording cost per frame size: `python -m camapp.record.bench CLIP [--frames N] [--runs R] [--preset P]`.
+"""Recording cost per frame size: `python -m camapp.cli.bench_record CLIP [--frames N] [--runs R] [--preset P]`.
 
 Prints one table row per frame size: the median over `runs` of the per-frame annotate and encode
 times (on the recorder's thread, measured with the same code the recorder runs), the bitrate at the
@@ -74,7 +74,7 @@ def bench_size(
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m camapp.record.bench", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m camapp.cli.bench_record", description=__doc__)
     ap.add_argument("clip")
     ap.add_argument("--frames", type=int, default=100)
     ap.add_argument("--runs", type=int, default=3)

@@ -1,4 +1,4 @@
-"""Finalize cost: `python -m camapp.record.finalize_bench CLIP [--minutes 10] [--size 1280x720] [--runs 5] [--crf 23]`.
+"""Finalize cost: `python -m camapp.cli.bench_finalize CLIP [--minutes 10] [--size 1280x720] [--runs 5] [--crf 23]`.
 
 Makes a fragmented MP4 as long as a real recording of that size (the recorder's own `Encoder` and
 `ClipWriter`): 10 s of the clip, resized and encoded once at 30 fps, then its packets written again
@@ -60,7 +60,9 @@ def make_recording(clip: str | Path, out: Path, minutes: float, size: tuple[int,
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m camapp.cli.bench_finalize", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("clip")
     ap.add_argument("--minutes", type=float, default=10.0)
     ap.add_argument("--size", default="1280x720", help="WxH (default 1280x720)")

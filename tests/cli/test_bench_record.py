@@ -6,7 +6,7 @@ import re
 
 from conftest import PERSON_CLIP, need
 
-from camapp.record.bench import SIZES, main
+from camapp.cli.bench_record import SIZES, main
 
 
 def test_bench_prints_a_row_per_size(capsys):
