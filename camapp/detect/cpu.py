@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from camapp.detect.base import postprocess, preprocess
+from camapp.detect.base import DeviceKind, Found, Probe, postprocess, preprocess
 from camapp.errors import CamappError, ModelError
 from camapp.quiet import quiet_native_info
 from camapp.tflite.model import SSDModel
 from camapp.tflite.runtime import Runtime, get_runtime
 from camapp.types import Detections
+
+DEVICE = DeviceKind("cpu", "CPU", "cpu", "CPU (TFLite with XNNPACK)", cpu_threads=True, catalog_model=True)
 
 # The resolution-multiplier ladder for SSD-MobileNet v1 at 300, chosen with `camapp eval` on coco32
 # (README "Speed and accuracy"): every rung is on the accuracy-for-size frontier; odd multiples
@@ -385,6 +387,19 @@ def open_cpu(
         detector.warnings.append(no_labels_warning(model_path))
         (warn or (lambda text: print(f"camapp: warning: {text}", file=sys.stderr)))(detector.warnings[-1])
     return detector
+
+
+open_detector = open_cpu
+
+
+def probe(sysfs: Path) -> Probe:
+    """The CPU is always there; what can fail is the TFLite runtime."""
+    try:
+        runtime = get_runtime().name
+    except CamappError as exc:
+        return Probe((f"  CPU: {exc}",))
+    cores = os.cpu_count() or 1
+    return Probe((f"  CPU: {cores} cores, {runtime} runtime  -> --device cpu",), (Found("cpu", "CPU"),))
 
 
 def check_labels(model: SSDModel, names: Sequence[str], labels_path: Path | None) -> None:

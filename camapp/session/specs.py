@@ -254,7 +254,9 @@ def model_missing_message(spec: ModelSpec) -> str | None:
     Only for the CPU: an accelerator's detector decides itself whether it can run or falls back
     to the CPU model (with a warning), exactly as the command line does.
     """
-    if spec.model is not None or spec.device.split(":", 1)[0] != "cpu":
+    from camapp.session.devices import needs_default_model
+
+    if spec.model is not None or not needs_default_model(spec.device):
         return None
     from camapp.store import load_catalog
 

@@ -1,0 +1,35 @@
+"""What front-ends ask about detector devices, answered from the device registry
+(`camapp.detect.DEVICES`), so the desktop app and the browser view never name a device."""
+
+from __future__ import annotations
+
+from camapp.detect import device_kind, usable_devices
+from camapp.errors import CamappError
+
+
+def device_label(device: str) -> str:
+    """The app's name for `device` ("edgetpu:usb:0" -> "Edge TPU"); an unregistered one as typed."""
+    try:
+        return device_kind(device).label
+    except CamappError:
+        return device
+
+
+def runs_on_cpu_threads(device: str) -> bool:
+    """Whether the thread count applies to `device` (the CPU's interpreters; not an accelerator)."""
+    try:
+        return device_kind(device).cpu_threads
+    except CamappError:
+        return False
+
+
+def needs_default_model(device: str) -> bool:
+    """Whether `device` runs the catalog's default model itself with nothing to fall back on, so a
+    missing default model is the user's to fetch (accelerators that fall back decide for themselves)."""
+    kind = device_kind(device)
+    return kind.catalog_model and not kind.fallback
+
+
+def list_accelerators() -> list[tuple[str, str]]:
+    """(device, label) for every usable device but the CPU (the app always lists that one)."""
+    return [(f.device, f.label) for f in usable_devices() if f.device != "cpu"]
