@@ -21,6 +21,7 @@ from camapp.errors import CamappError
 DEVICES: dict[str, str] = {
     "cpu": "camapp.detect.cpu",
     "edgetpu": "camapp.detect.edgetpu",
+    "hailo": "camapp.detect.hailo",
 }
 
 
