@@ -22,6 +22,7 @@ DEVICES: dict[str, str] = {
     "cpu": "camapp.detect.cpu",
     "edgetpu": "camapp.detect.edgetpu",
     "hailo": "camapp.detect.hailo",
+    "imx500": "camapp.detect.imx500",
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from camapp.errors import CamappError, SourceError
 from camapp.session.base import Cancelled, kind_of
-from camapp.session.devices import list_accelerators, runs_on_cpu_threads
+from camapp.session.devices import list_accelerators, loads_before_source, runs_on_cpu_threads
 from camapp.session.loader import describe_source, detector_info, lanes_for, load_detector
 from camapp.session.outputs import SLOT_KIND, Outputs
 from camapp.session.specs import (
@@ -76,6 +76,12 @@ class Session(Outputs, TrackingCommands):
         self.source = spec
         self._set_state("opening", f"Opening {spec.spec}…")
         self.emit("opening", text=f"Opening {spec.spec}…")
+        try:  # the AI Camera's network must reach the sensor before the camera opens
+            if loads_before_source(model.device, spec.spec) and (self.detector is None or self.model != model):
+                self._load(model, 1, classes)
+        except CamappError as exc:
+            self._set_state("failed", str(exc), kind_of(exc))
+            raise
         try:  # the source first: a wrong path or URL is reported before the model loads
             source = open_source(
                 spec.spec,

@@ -30,6 +30,20 @@ def needs_default_model(device: str) -> bool:
     return kind.catalog_model and not kind.fallback
 
 
+def loads_before_source(device: str, source: str) -> bool:
+    """Whether `device` drives its own source (the AI Camera), so its detector must be loaded before
+    the source opens, the reverse of the usual order; `CamappError` if `source` is not that source."""
+    try:
+        needs = device_kind(device).source
+    except CamappError:
+        return False  # the open itself names the unknown device
+    if needs is None:
+        return False
+    if source != needs and not source.startswith(f"{needs}:"):
+        raise CamappError(f"--device {device} works only with --source {needs} or {needs}:N, not {source}")
+    return True
+
+
 def list_accelerators() -> list[tuple[str, str]]:
     """(device, label) for every usable device but the CPU (the app always lists that one)."""
     return [(f.device, f.label) for f in usable_devices() if f.device != "cpu"]
