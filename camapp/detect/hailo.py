@@ -37,8 +37,8 @@ DEVICE = DeviceKind(
     catalog_model=False,
 )
 INSTALL_HINT = (
-    "on Raspberry Pi OS run `sudo apt install hailo-all` (HailoRT, its Python bindings and "
-    "picamera2), reboot, and create the venv with --system-site-packages"
+    "on Raspberry Pi OS run `sudo apt install hailo-all python3-picamera2` (HailoRT, its Python "
+    "bindings, the PCIe driver), reboot, and create the venv with --system-site-packages"
 )
 PI_MODELS = Path("/usr/share/hailo-models")  # Raspberry Pi's hailo-models package
 
