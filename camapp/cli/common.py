@@ -24,7 +24,11 @@ class Parser(argparse.ArgumentParser):
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
-    g.add_argument("--model", help="catalog name or path to a .tflite SSD model (default: catalog default)")
+    g.add_argument(
+        "--model",
+        help="catalog name or path to a .tflite SSD model, or to a model in the device's own format "
+        "(see --device) (default: catalog default)",
+    )
     g.add_argument("--labels", help="label file for --model PATH (default: labelmap.txt beside it)")
     g.add_argument("--device", default="cpu", help=device_help())
     g.add_argument(

@@ -46,7 +46,7 @@ def device_kinds() -> list[DeviceKind]:
 
 def device_help() -> str:
     """The `--device` help: every registered device's usage."""
-    return ", ".join(k.usage for k in device_kinds()) + " (default: cpu; `camapp devices` lists what is here)"
+    return ", ".join(k.usage for k in device_kinds()) + "; default: cpu; `camapp devices` lists what is here"
 
 
 def probe_devices(sysfs: Path | None = None) -> list[tuple[DeviceKind, Probe]]:

@@ -32,7 +32,7 @@ from camapp.errors import DeviceError, ModelError
 DEVICE = DeviceKind(
     "hailo",
     "Hailo AI HAT+",
-    "hailo (with --model FILE.hef)",
+    "hailo (--model FILE.hef)",
     "Raspberry Pi AI Kit / AI HAT+ (Hailo-8L, Hailo-8)",
     catalog_model=False,
 )

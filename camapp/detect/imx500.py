@@ -29,7 +29,7 @@ from camapp.types import Detections
 DEVICE = DeviceKind(
     "imx500",
     "AI Camera (IMX500)",
-    "imx500[:zoom=Z] (with --source picam, --model FILE.rpk optional)",
+    "imx500[:zoom=Z] (--source picam; --model FILE.rpk)",
     "Raspberry Pi AI Camera (Sony IMX500)",
     catalog_model=False,
     source="picam",
