@@ -22,7 +22,9 @@ from camapp.errors import ModelError
 CLASSES = 90  # the model zoo's ssd_mobilenet_v1 (COCO, background dropped)
 
 
-def fake_hailo_modules(monkeypatch, *, shape=(300, 300, 3), outputs=1, fail=None, calls=None):
+def fake_hailo_modules(
+    monkeypatch, *, shape=(300, 300, 3), outputs=1, fail=None, calls=None, classes=CLASSES
+):
     """FAKE `picamera2.devices.hailo` for a Pi with an AI HAT+; `fail` is what the constructor raises."""
     calls = calls if calls is not None else []
 
@@ -37,13 +39,13 @@ def fake_hailo_modules(monkeypatch, *, shape=(300, 300, 3), outputs=1, fail=None
 
         def describe(self):
             ins = [("ssd_mobilenet_v1/input_layer1", shape, "UINT8")]
-            outs = [(f"ssd_mobilenet_v1/nms{i}", (CLASSES, 5, 100), "FLOAT32") for i in range(outputs)]
+            outs = [(f"ssd_mobilenet_v1/nms{i}", (classes, 5, 100), "FLOAT32") for i in range(outputs)]
             return ins, outs
 
         def run(self, input_data):
             assert input_data.shape == shape and input_data.dtype == np.uint8  # one RGB frame, no batch axis
             calls.append(("run", input_data.shape))
-            per_class = [np.zeros((0, 5), np.float32) for _ in range(CLASSES)]
+            per_class = [np.zeros((0, 5), np.float32) for _ in range(classes)]
             per_class[0] = np.array([[0.25, 0.10, 0.75, 0.50, 0.87]], np.float32)  # a person
             per_class[43] = np.array([[0.0, 0.0, 0.2, 0.2, 0.31]], np.float32)  # a bottle, under 0.5
             return per_class
@@ -104,6 +106,20 @@ def test_the_score_at_the_threshold_is_kept_and_classes_follow_the_list_index(mo
     det.threshold = 0.3101
     assert det.detect(image).class_ids.tolist() == [0]
     assert det.input_sizes == (300,) and "compiled for one input size (300x300)" in det.fixed_input_reason
+    det.close()
+
+
+def test_a_yolov8s_hef_reads_the_same_way(monkeypatch, tmp_path):
+    """Raspberry Pi's yolov8s_h8l.hef: 640x640 input, 80 classes, the same NMS-by-class output, and
+    an 80-name label file beside it named coco.txt, as picamera2's example names it."""
+    fake_hailo_modules(monkeypatch, shape=(640, 640, 3), classes=80)
+    hef = tmp_path / "yolov8s_h8l.hef"
+    hef.write_bytes(b"HEF stand-in")
+    (tmp_path / "coco.txt").write_text("\n".join(["person"] + [f"class{i}" for i in range(1, 80)]) + "\n")
+    det = open_detector(str(hef), device="hailo")
+    got = det.detect(np.zeros((720, 1280, 3), np.uint8))
+    assert det.input_sizes == (640,) and got.labels == ["person"]
+    assert got.boxes.tolist() == [[128.0, 180.0, 640.0, 540.0]]  # x * 1280, y * 720
     det.close()
 
 
