@@ -34,6 +34,7 @@ DEVICE = DeviceKind(
     catalog_model=False,
     source="picam",
 )
+APP_ZOOMS = (2, 4)  # the inference regions the app's Device list offers beside the whole sensor
 FULL_SENSOR = (4056, 3040)  # Picamera2's IMX500 full sensor resolution (its inference ROI space)
 
 
@@ -248,4 +249,5 @@ def probe(sysfs: Path) -> Probe:
     if not net.is_file():
         lines.append(f"    the default network {net.name} is missing: sudo apt install imx500-all")
     lines.append("  use it: --source picam --device imx500 (--model FILE.rpk for another network)")
-    return Probe(tuple(lines), (Found("imx500", DEVICE.label),))
+    zooms = tuple(Found(f"imx500:zoom={z}", f"{DEVICE.label}, zoom {z}x") for z in APP_ZOOMS)
+    return Probe(tuple(lines), (Found("imx500", DEVICE.label), *zooms))

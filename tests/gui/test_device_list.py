@@ -37,6 +37,8 @@ def test_the_device_list_offers_what_the_registry_found_and_runs_it(
         "cpu": "CPU",
         "hailo": "Hailo AI HAT+",
         "imx500": "AI Camera (IMX500)",
+        "imx500:zoom=2": "AI Camera (IMX500), zoom 2x",
+        "imx500:zoom=4": "AI Camera (IMX500), zoom 4x",
         "fake": "Fake device",
     }
     qtbot.waitUntil(lambda: w.view.frames_shown >= 2, timeout=WAIT)
