@@ -27,7 +27,7 @@ from camapp.detect.base import (
     fixed_input_size,
     labels_for,
 )
-from camapp.errors import DeviceError, ModelError
+from camapp.errors import CamappError, DeviceError, ModelError
 
 DEVICE = DeviceKind(
     "hailo",
@@ -129,7 +129,11 @@ def open_detector(
             "(`hailortcli fw-control identify` should name the chip)"
         ) from None
     backend = HailoBackend(hailo, path)
-    fixed_input_size(options, backend.input_shape[0], device)
+    try:
+        fixed_input_size(options, backend.input_shape[0], device)
+    except CamappError:
+        backend.close()  # the chip is free again for the next try
+        raise
     h, w = backend.input_shape
     detector = SSDDetector(
         backend,

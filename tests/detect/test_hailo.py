@@ -170,10 +170,11 @@ def test_missing_device_is_one_line(monkeypatch, hef, capsys):
     ],
 )
 def test_bad_model_or_size_is_one_line(monkeypatch, hef, tmp_path, capsys, model, extra, reason):
-    fake_hailo_modules(monkeypatch)
+    calls = fake_hailo_modules(monkeypatch)
     path = model.format(tmp=tmp_path, hef=hef) if model else None
     rc, err = one_line(capsys, run_args(path, *extra))
     assert rc == 2 and reason in err
+    assert sum(c[0] == "open" for c in calls) == sum(c[0] == "close" for c in calls)  # the chip is released
 
 
 def test_a_hef_without_nms_is_refused(monkeypatch, hef, capsys):
