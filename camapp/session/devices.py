@@ -44,6 +44,20 @@ def loads_before_source(device: str, source: str) -> bool:
     return True
 
 
+def check_region(device: str) -> None:
+    """A detection region is a crop of the host's frames: a device whose network runs on the
+    camera itself (the AI Camera) never sees it, so asking for both is refused in one line."""
+    try:
+        own_source = device_kind(device).source
+    except CamappError:
+        return
+    if own_source is not None:
+        raise CamappError(
+            f"a detection region (--roi) does not apply to --device {device}: its network runs on "
+            "the camera and sees the whole frame"
+        )
+
+
 def list_accelerators() -> list[tuple[str, str]]:
     """(device, label) for every usable device but the CPU (the app always lists that one)."""
     return [(f.device, f.label) for f in usable_devices() if f.device != "cpu"]

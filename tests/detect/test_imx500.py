@@ -277,6 +277,15 @@ def test_another_source_is_one_line(monkeypatch, rpk, tmp_path, capsys):
     assert "network" not in log and hw.linked_cameras() == []  # refused before anything was sent
 
 
+def test_a_detection_region_is_one_line(monkeypatch, rpk, tmp_path, capsys):
+    """--roi crops frames on the host; the AI Camera's network never sees that crop."""
+    fake_vendor(monkeypatch)
+    rc = main(run_args(rpk, tmp_path, "--roi", "0.1,0.1,0.6,0.6"))
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1
+    assert "a detection region (--roi) does not apply to --device imx500" in err[0]
+
+
 def test_a_detector_without_its_camera_says_which_source(monkeypatch, rpk):
     """Outside the session (which refuses this first): frames from elsewhere get the same advice."""
     fake_vendor(monkeypatch)
