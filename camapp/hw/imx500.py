@@ -91,14 +91,26 @@ def open_link(network: Path) -> SensorLink:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         if "not found" in text and "Firmware file" not in text:
             raise DeviceError(
-                "imx500: no Raspberry Pi AI Camera (IMX500) is attached: the camera is another model, "
-                f"or its ribbon cable is loose ({text}); `rpicam-hello --list-cameras` names it"
+                f"imx500: no Raspberry Pi AI Camera (IMX500) is attached ({text}): {attached_cameras()}"
             ) from None
         raise DeviceError(f"imx500: cannot load {network.name} onto the AI Camera: {text}") from None
     link = SensorLink(imx500)
     with _links_lock:
         _links[link.camera_num] = link
     return link
+
+
+def attached_cameras() -> str:
+    """What is attached instead, in words, from Picamera2's camera list."""
+    try:
+        from picamera2 import Picamera2
+
+        models = [str(c.get("Model", "?")) for c in Picamera2.global_camera_info()]
+    except Exception:  # no libcamera, or it failed: the advice stands on its own
+        models = []
+    if not models:
+        return "no camera module is detected; check the ribbon cable and `rpicam-hello --list-cameras`"
+    return f"the camera attached is {', '.join(models)}, not an imx500"
 
 
 def close_link(link: SensorLink) -> None:

@@ -253,7 +253,8 @@ def test_not_an_imx500_is_one_line(monkeypatch, rpk, tmp_path, capsys):
     rc = main(run_args(rpk, tmp_path))
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1
-    assert "no Raspberry Pi AI Camera (IMX500) is attached: the camera is another model" in err[0]
+    assert "no Raspberry Pi AI Camera (IMX500) is attached" in err[0]
+    assert err[0].endswith("the camera attached is imx708, not an imx500")
 
 
 def test_missing_library_is_one_line(monkeypatch, rpk, tmp_path, capsys):
