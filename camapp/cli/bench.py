@@ -34,6 +34,7 @@ from tqdm import tqdm
 
 from camapp.cli.common import SCHEDULES, lanes_for, positive_int
 from camapp.cli.eval import sizes_list
+from camapp.detect import device_help
 from camapp.errors import CamappError, SourceError
 from camapp.pipeline import Result, Stats
 from camapp.record.base import Worker
@@ -73,7 +74,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--quiet", action="store_true", help="no progress bar on stderr (off anyway without a TTY)"
     )
     p.add_argument("--model", help="catalog name or path to a .tflite SSD model (default: catalog default)")
-    p.add_argument("--device", default="cpu", help="cpu, edgetpu or edgetpu:usb:N (default: cpu)")
+    p.add_argument("--device", default="cpu", help=device_help())
 
 
 class Renderer(Worker):

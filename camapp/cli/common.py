@@ -6,6 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from camapp.detect import device_help, device_kinds
+
 T = TypeVar("T", int, float)
 SCHEDULES = ("auto", "latency", "throughput")
 
@@ -22,13 +24,18 @@ class Parser(argparse.ArgumentParser):
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model")
-    g.add_argument("--model", help="catalog name or path to a .tflite SSD model (default: catalog default)")
+    g.add_argument(
+        "--model",
+        help="catalog name or path to a .tflite SSD model, or to a model in the device's own format "
+        "(see --device) (default: catalog default)",
+    )
     g.add_argument("--labels", help="label file for --model PATH (default: labelmap.txt beside it)")
-    g.add_argument("--device", default="cpu", help="cpu, edgetpu or edgetpu:usb:N (default: cpu)")
+    g.add_argument("--device", default="cpu", help=device_help())
     g.add_argument(
         "--no-fallback",
         action="store_true",
-        help="with --device edgetpu: fail (exit 2) instead of falling back to the CPU",
+        help=f"with --device {' or '.join(k.name for k in device_kinds() if k.fallback)}: "
+        "fail (exit 2) instead of falling back to the CPU",
     )
     g.add_argument("--threads", type=positive_int, help="CPU threads (default: all cores)")
     g.add_argument("--threshold", type=score, default=0.5, help="minimum score, 0-1 (default 0.5)")

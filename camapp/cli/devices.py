@@ -1,4 +1,4 @@
-"""`camapp devices`: which cameras and accelerators this machine has, and what to fix.
+"""`camapp devices`: which cameras and detector devices this machine has, and what to fix.
 
 Always exits 0 when it could look: finding nothing is an answer, not an error.
 """
@@ -11,12 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from camapp.hw import edgetpu, usb, video
+from camapp.hw import usb, video
 from camapp.hw.picam import INSTALL_HINT, picamera_info
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("devices", help="list cameras and accelerators (Coral Edge TPU), with fixes")
+    p = sub.add_parser(
+        "devices", help="list cameras and detector devices (CPU, Coral, Hailo, AI Camera), with fixes"
+    )
     p.add_argument("--no-open", action="store_true", help="do not open cameras to list their resolutions")
     p.add_argument("--sysfs", type=Path, default=usb.SYSFS, help=argparse.SUPPRESS)
 
@@ -73,38 +75,11 @@ def camera_lines(
     return lines
 
 
-def accelerator_lines(
-    sysfs: Path, probe_runtime: Callable[[], edgetpu.RuntimeProbe] = edgetpu.probe_runtime
-) -> list[str]:
-    lines = []
-    rt = probe_runtime()
-    if rt.found:
-        lines.append(f"  Edge TPU runtime: {rt.library} found")
-    else:
-        lines.append(f"  Edge TPU runtime: not found ({rt.error})")
-        lines.append(f"    fix: {edgetpu.install_hint()}")
-    corals = usb.find_corals(sysfs)
-    if not usb.usb_devices(sysfs):
-        lines.append(
-            f"  Coral USB Accelerator: cannot tell, no USB devices under {sysfs}/bus/usb (not Linux, or a container)"
-        )
-    elif not corals:
-        lines.append("  Coral USB Accelerator: none on the USB bus (looked for 1a6e:089a and 18d1:9302)")
-        lines.append("    fix: plug it in; on a Pi 4, if it does not appear, use a powered USB hub")
-    for i, c in enumerate(corals):
-        speed = usb.speed_text(c.device.speed_mbps)
-        lines.append(
-            f"  Coral USB Accelerator edgetpu:usb:{i}: {c.device.ids} at {c.device.sysname}, {c.state}, {speed}"
-        )
-        if c.usb2:
-            lines.append(
-                f"    slow: on USB 2 inference is several times slower; fix: {usb.usb2_advice(sysfs)}"
-            )
-    if corals and rt.found:
-        lines.append(
-            "  use it: --device edgetpu (after `camapp models fetch ssd_mobilenet_v1_coco_quant_postprocess_edgetpu`)"
-        )
-    return lines
+def accelerator_lines(sysfs: Path) -> list[str]:
+    """Every registered device's probe, in registry order (`camapp.detect.DEVICES`)."""
+    from camapp.detect import probe_devices
+
+    return [line for _, probe in probe_devices(sysfs) for line in probe.lines]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -112,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     print("Cameras", file=out)
     for line in camera_lines(args.sysfs, open_cameras=not args.no_open):
         print(line, file=out)
-    print("Accelerators", file=out)
+    print("Accelerators (--device)", file=out)
     for line in accelerator_lines(args.sysfs):
         print(line, file=out)
     return 0

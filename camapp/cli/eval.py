@@ -7,6 +7,7 @@ import json
 import sys
 
 from camapp.cli.common import positive_int
+from camapp.detect import device_help
 from camapp.errors import CamappError
 
 
@@ -28,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-detections", type=positive_int, help="raise the model's detection cap")
     p.add_argument("--model", help="catalog name or path to a .tflite SSD model (default: catalog default)")
     p.add_argument("--labels", help="label file for --model PATH (default: labelmap.txt beside it)")
-    p.add_argument("--device", default="cpu", help="cpu, edgetpu or edgetpu:usb:N (default: cpu)")
+    p.add_argument("--device", default="cpu", help=device_help())
     p.add_argument("--threads", type=positive_int, help="CPU threads (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from camapp.cli.common import Parser, positive_int, score
+from camapp.detect import device_help
 from camapp.errors import CamappError
 from camapp.store.samples import expand_sample
 
@@ -28,8 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="camera index, video file, stream URL, 'picam' or sample:person|sample:bottle "
         "(default: last used, else camera 0)",
     )
-    p.add_argument("--model", help="catalog name or .tflite path (default: the catalog default)")
-    p.add_argument("--device", help="cpu or edgetpu (default: last used, else cpu)")
+    p.add_argument(
+        "--model", help="catalog name, .tflite path or the device's own model file (default: the catalog default)"
+    )
+    p.add_argument("--device", help=device_help().replace("default: cpu", "default: last used, else cpu"))
     p.add_argument("--threads", type=positive_int, help="CPU threads (default: last used, else all cores)")
     p.add_argument("--threshold", type=score, help="minimum score 0-1 (default: last used, else 0.5)")
     p.add_argument("--reset-settings", action="store_true", help="forget remembered settings, then start")

@@ -5,12 +5,17 @@ Raw tensors stop here: backends turn them into `Detections` in source pixels.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from typing import Protocol
+import functools
+import time
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
 
 import cv2
 import numpy as np
 
+from camapp.errors import CamappError
 from camapp.types import Detections
 
 
@@ -43,7 +48,13 @@ class Detector(Protocol):
 
 
 def preprocess(image_bgr: np.ndarray, size: tuple[int, int], dtype: type) -> np.ndarray:
-    """As in training: BGR->RGB, stretch to the input size (no letterbox), batch of one."""
+    """As in training: BGR->RGB, stretch to the input size (no letterbox), batch of one.
+
+    INTER_LINEAR rounds differently on ARM and x86 (tensors one grey level apart in about a fifth
+    of values; detections agree within a few pixels). INTER_LINEAR_EXACT would make them
+    identical but costs 3.5x as much: 1.37 against 0.38 ms for 1920x1080 -> 300 on 2 shared x86
+    cores (`scripts/bench-resize`), so it is not used.
+    """
     h, w = size
     resized = cv2.resize(image_bgr, (w, h), interpolation=cv2.INTER_LINEAR)
     rgb = cv2.cvtColor(resized, cv2.COLOR_BGR2RGB)
@@ -79,3 +90,174 @@ def postprocess(
     xyxy = np.stack([b[:, 1] * w, b[:, 0] * h, b[:, 3] * w, b[:, 2] * h], axis=1)
     xyxy[:, 2:] = np.maximum(xyxy[:, 2:], xyxy[:, :2])
     return Detections(xyxy, scores[:n][keep], ids[keep], names)
+
+
+# --- devices: what the registry knows of each, and what a probe found -------------------------
+
+
+@dataclass(frozen=True)
+class DeviceKind:
+    """What a device module declares (its `DEVICE`); the `--device` help, `camapp devices` and
+    the app's device list are written from these, so a new device needs no edit elsewhere."""
+
+    name: str  # what --device starts with: "edgetpu"
+    label: str  # the app's device list: "Edge TPU"
+    usage: str  # the --device help: "edgetpu[:usb[:N]]"
+    about: str  # `camapp devices`: "Coral Edge TPU (USB or PCIe)"
+    cpu_threads: bool = False  # runs on CPU threads: --threads, lanes and the app's thread control apply
+    fallback: bool = False  # falls back to the CPU when unusable (--no-fallback makes that an error)
+    catalog_model: bool = True  # runs camapp's catalog models (the default one when --model is not given)
+    source: str | None = None  # the only source it works with ("picam"), if any
+
+
+@dataclass(frozen=True)
+class Found:
+    """One usable device a probe found: what `--device` takes and what the app lists."""
+
+    device: str  # "edgetpu:usb:0"
+    label: str  # "Edge TPU 1 (USB 2: slow)"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """What a device module's `probe(sysfs)` reports: lines for `camapp devices` (what was found,
+    and the fix when something is missing) and the devices ready to use."""
+
+    lines: tuple[str, ...]
+    found: tuple[Found, ...] = field(default_factory=tuple)
+
+
+# --- the shared SSD layer over a small backend ------------------------------------------------
+
+
+class SSDOutputs(NamedTuple):
+    """An SSD head's decoded outputs, as the TFLite post-process op lays them out: `count` rows of
+    normalized (ymin, xmin, ymax, xmax) boxes with class ids and scores."""
+
+    boxes: np.ndarray
+    classes: np.ndarray
+    scores: np.ndarray
+    count: int
+
+
+class Backend(Protocol):
+    """The device-specific part of a detector: a loaded network that takes one input tensor.
+
+    Everything else (resizing the image, thresholds, class filter, labels, mapping boxes to
+    source pixels) is the shared `SSDDetector`'s, so a backend is short.
+    """
+
+    input_shape: tuple[int, int]  # (height, width) the network takes
+    input_dtype: type
+
+    def invoke(self, tensor: np.ndarray) -> SSDOutputs: ...
+
+    def close(self) -> None: ...
+
+
+class SSDDetector:
+    """A `Detector` on a fixed-input `Backend`: one input size, so the resolution slider offers
+    only that one (`fixed_input_reason` says why)."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        names: Sequence[str],
+        *,
+        device: str,
+        threshold: float = 0.5,
+        classes: Collection[int] | None = None,
+        fixed_input_reason: str = "",
+        warnings: Sequence[str] = (),
+    ) -> None:
+        self.backend = backend
+        self.names = tuple(names)
+        self.device = device
+        self.threshold = float(threshold)
+        self.classes = frozenset(classes) if classes is not None else None
+        self.last_invoke_ms = 0.0
+        self.fixed_input_reason = fixed_input_reason
+        self.warnings = list(warnings)
+
+    @property
+    def input_size(self) -> int:
+        return int(self.backend.input_shape[0])
+
+    @property
+    def native_size(self) -> int:
+        return self.input_size
+
+    @property
+    def input_sizes(self) -> tuple[int, ...]:
+        return (self.input_size,)
+
+    def set_input_size(self, size: int) -> None:
+        if size != self.input_size:
+            raise CamappError(
+                f"input size {size} is not available on {self.device}: {self.fixed_input_reason}"
+            )
+
+    def prepare(self, sizes: Sequence[int] | None = None, timeout: float | None = None) -> None:
+        for size in sizes or ():
+            self.set_input_size(size)
+
+    def input_tensor(self, image_bgr: np.ndarray) -> np.ndarray:
+        return preprocess(image_bgr, self.backend.input_shape, self.backend.input_dtype)
+
+    def invoke_times(self, size: int, image_bgr: np.ndarray, runs: int = 20) -> list[float]:
+        """Invoke-only milliseconds of `runs` runs on one image (for the slider's label)."""
+        self.set_input_size(size)
+        tensor = self.input_tensor(image_bgr)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            self.backend.invoke(tensor)
+            times.append((time.perf_counter() - t0) * 1000.0)
+        return times
+
+    def detect(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Detections:
+        return self.infer(image_bgr, tensor)()
+
+    def infer(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Callable[[], Detections]:
+        """Invoke now; the returned call maps the boxes to `image_bgr`'s pixels."""
+        if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
+            raise ValueError("detect() needs an HxWx3 BGR image")
+        h, w = self.backend.input_shape
+        if tensor is None or tensor.shape != (1, h, w, 3) or tensor.dtype != self.backend.input_dtype:
+            tensor = self.input_tensor(image_bgr)
+        t0 = time.perf_counter()
+        out = self.backend.invoke(tensor)
+        self.last_invoke_ms = (time.perf_counter() - t0) * 1000.0
+        args = (out.boxes, out.classes, out.scores, out.count, image_bgr.shape, self.names)
+        return functools.partial(postprocess, *args, self.threshold, self.classes)
+
+    def close(self) -> None:
+        self.backend.close()
+
+
+def fixed_input_size(options: dict[str, Any], native: int, device: str) -> None:
+    """A fixed-input device: asking for another input size is a user error, not a silent change."""
+    asked = options.get("input_size")
+    if asked is not None and asked != native:
+        raise CamappError(f"input size {asked} is not available on {device}: the network takes {native}")
+
+
+def labels_for(model: Path, labels: str | Path | None) -> tuple[tuple[str, ...], Path | None]:
+    """A device model's class names: `--labels`, else a label file beside the model, else none."""
+    from camapp.labels import load_labels
+    from camapp.store.resolve import LABEL_NAMES
+
+    path = (
+        Path(labels)
+        if labels
+        else next(
+            (model.parent / n for n in (*LABEL_NAMES, "coco.txt") if (model.parent / n).is_file()), None
+        )
+    )
+    return (load_labels(path) if path else ()), path
+
+
+def first_line(exc: BaseException) -> str:
+    """An exception as one line: vendor libraries raise multi-line texts."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

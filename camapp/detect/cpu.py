@@ -17,12 +17,14 @@ from typing import Any
 
 import numpy as np
 
-from camapp.detect.base import postprocess, preprocess
+from camapp.detect.base import DeviceKind, Found, Probe, SSDOutputs, postprocess, preprocess
 from camapp.errors import CamappError, ModelError
 from camapp.quiet import quiet_native_info
-from camapp.tflite.model import SSDModel
+from camapp.tflite.model import OUTPUT_ROLES, SSDModel
 from camapp.tflite.runtime import Runtime, get_runtime
 from camapp.types import Detections
+
+DEVICE = DeviceKind("cpu", "CPU", "cpu", "CPU (TFLite with XNNPACK)", cpu_threads=True, catalog_model=True)
 
 # The resolution-multiplier ladder for SSD-MobileNet v1 at 300, chosen with `camapp eval` on coco32
 # (README "Speed and accuracy"): every rung is on the accuracy-for-size frontier; odd multiples
@@ -290,8 +292,12 @@ class TFLiteDetector:
                 raise CamappError("the detector is closed")
         return interp
 
-    def invoke(self, tensor: np.ndarray, size: int) -> tuple[np.ndarray, ...]:
-        """Run one preprocessed tensor at rung `size`; sets `last_invoke_ms` (invoke alone)."""
+    def invoke(self, tensor: np.ndarray, size: int) -> SSDOutputs:
+        """Run one preprocessed tensor at rung `size`; sets `last_invoke_ms` (invoke alone).
+
+        The rung's interpreter is this detector's backend: it returns the rows every device's
+        backend returns (`SSDOutputs`), decoded by the shared `postprocess`.
+        """
         interp = self._interpreter_for(size)
         inp = interp.get_input_details()[0]["index"]
         interp.set_tensor(inp, tensor)
@@ -299,7 +305,8 @@ class TFLiteDetector:
         interp.invoke()
         self.last_invoke_ms = (time.perf_counter() - t0) * 1000.0
         o = self.model.output_tensors
-        return tuple(interp.get_tensor(o[k])[0] for k in ("boxes", "classes", "scores", "count"))
+        boxes, classes, scores, count = (interp.get_tensor(o[k])[0] for k in OUTPUT_ROLES)
+        return SSDOutputs(boxes, classes, scores, int(np.ravel(count)[0]) if np.size(count) else len(scores))
 
     def invoke_times(self, size: int, image_bgr: np.ndarray, runs: int = 20) -> list[float]:
         """Invoke-only milliseconds of `runs` runs at rung `size` on one image (for benchmarks)."""
@@ -346,10 +353,9 @@ class TFLiteDetector:
         h, w = self._shape(size)
         if tensor is None or tensor.shape != (1, h, w, 3) or tensor.dtype != self.model.input_dtype:
             tensor = preprocess(image_bgr, (h, w), self.model.input_dtype)
-        boxes, classes, scores, count = self.invoke(tensor, size)
-        n = int(np.ravel(count)[0]) if np.size(count) else len(scores)
-        args = (boxes, classes, scores, n, image_bgr.shape, self.names, self.threshold, self.classes)
-        return functools.partial(postprocess, *args)
+        out = self.invoke(tensor, size)
+        args = (out.boxes, out.classes, out.scores, out.count, image_bgr.shape, self.names)
+        return functools.partial(postprocess, *args, self.threshold, self.classes)
 
     def close(self) -> None:
         with self._cond:
@@ -385,6 +391,19 @@ def open_cpu(
         detector.warnings.append(no_labels_warning(model_path))
         (warn or (lambda text: print(f"camapp: warning: {text}", file=sys.stderr)))(detector.warnings[-1])
     return detector
+
+
+open_detector = open_cpu
+
+
+def probe(sysfs: Path) -> Probe:
+    """The CPU is always there; what can fail is the TFLite runtime."""
+    try:
+        runtime = get_runtime().name
+    except CamappError as exc:
+        return Probe((f"  CPU: {exc}",))
+    cores = os.cpu_count() or 1
+    return Probe((f"  CPU: {cores} cores, {runtime} runtime  -> --device cpu",), (Found("cpu", "CPU"),))
 
 
 def check_labels(model: SSDModel, names: Sequence[str], labels_path: Path | None) -> None:

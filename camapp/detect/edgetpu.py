@@ -16,13 +16,18 @@ from typing import Any
 
 import numpy as np
 
+from camapp.detect.base import DeviceKind, Found, Probe
 from camapp.detect.cpu import TFLiteDetector
 from camapp.errors import CamappError, DeviceError, ModelError
+from camapp.hw import edgetpu as runtime_probe
 from camapp.hw import usb
 from camapp.hw.edgetpu import load_edgetpu_delegate, parse_device
 from camapp.tflite.model import SSDModel
 from camapp.types import Detections
 
+DEVICE = DeviceKind(
+    "edgetpu", "Edge TPU", "edgetpu[:usb|:pci][:N]", "Coral Edge TPU", fallback=True, catalog_model=True
+)
 EDGETPU_SUFFIX = "_edgetpu"
 
 
@@ -255,3 +260,43 @@ def open_edgetpu(
     for text in detector.warnings:
         say(text)
     return detector
+
+
+open_detector = open_edgetpu
+
+
+def probe(sysfs: Path) -> Probe:
+    """The runtime library and the Corals on the USB bus, each with its fix."""
+    lines = []
+    rt = runtime_probe.probe_runtime()
+    if rt.found:
+        lines.append(f"  Edge TPU runtime: {rt.library} found")
+    else:
+        lines.append(f"  Edge TPU runtime: not found ({rt.error})")
+        lines.append(f"    fix: {runtime_probe.install_hint()}")
+    corals = usb.find_corals(sysfs)
+    if not usb.usb_devices(sysfs):
+        lines.append(
+            f"  Coral USB Accelerator: cannot tell, no USB devices under {sysfs}/bus/usb (not Linux, or a container)"
+        )
+    elif not corals:
+        lines.append("  Coral USB Accelerator: none on the USB bus (looked for 1a6e:089a and 18d1:9302)")
+        lines.append("    fix: plug it in; on a Pi 4, if it does not appear, use a powered USB hub")
+    for i, c in enumerate(corals):
+        speed = usb.speed_text(c.device.speed_mbps)
+        lines.append(
+            f"  Coral USB Accelerator edgetpu:usb:{i}: {c.device.ids} at {c.device.sysname}, {c.state}, {speed}"
+        )
+        if c.usb2:
+            lines.append(
+                f"    slow: on USB 2 inference is several times slower; fix: {usb.usb2_advice(sysfs)}"
+            )
+    if corals and rt.found:
+        lines.append(
+            "  use it: --device edgetpu (after `camapp models fetch ssd_mobilenet_v1_coco_quant_postprocess_edgetpu`)"
+        )
+    found = tuple(
+        Found(f"edgetpu:usb:{i}", f"Edge TPU {i + 1}" + (" (USB 2: slow)" if c.usb2 else ""))
+        for i, c in enumerate(corals)
+    )
+    return Probe(tuple(lines), found)

@@ -27,6 +27,7 @@ from camapp.gui.statusbar import StatusLine
 from camapp.gui.tracking import TrackingControls
 from camapp.gui.video_view import VideoView
 from camapp.session import DetectorInfo, ModelSpec, is_file_spec
+from camapp.session.devices import device_label, runs_on_cpu_threads
 from camapp.session.worker import yield_cpu_to_gui
 
 VIDEO_FILTER = "Videos (*.mp4 *.mkv *.avi *.mov *.webm *.m4v *.mpg *.mpeg *.ts);;All files (*)"
@@ -100,7 +101,7 @@ class MainWindow(OutputControls, TrackingControls, QMainWindow):
         threshold = o.threshold if o.threshold is not None else s.threshold
         self.side.set_threshold(threshold)
         if o.device and o.device != "cpu":
-            self.side.device.addItem("Edge TPU", o.device)
+            self.side.device.addItem(device_label(o.device), o.device)
             self.side.device.setCurrentIndex(self.side.device.count() - 1)
         self.side.threads.setValue(o.threads or s.threads)
         self.side.rungs.target.setValue(s.target_fps)
@@ -135,7 +136,7 @@ class MainWindow(OutputControls, TrackingControls, QMainWindow):
         side.open_url.clicked.connect(self.open_url_dialog)
         side.device.activated.connect(lambda _: self._reopen())
         side.device.currentIndexChanged.connect(
-            lambda _: side.threads.setEnabled((side.device.currentData() or "cpu") == "cpu")
+            lambda _: side.threads.setEnabled(runs_on_cpu_threads(side.device.currentData() or "cpu"))
         )
         side.threads.valueChanged.connect(self._threads_changed)
         side.rungs.size_chosen.connect(self._rung_chosen)

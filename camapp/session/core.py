@@ -14,6 +14,7 @@ from typing import Any
 
 from camapp.errors import CamappError, SourceError
 from camapp.session.base import Cancelled, kind_of
+from camapp.session.devices import list_accelerators, loads_before_source, runs_on_cpu_threads
 from camapp.session.loader import describe_source, detector_info, lanes_for, load_detector
 from camapp.session.outputs import SLOT_KIND, Outputs
 from camapp.session.specs import (
@@ -28,7 +29,7 @@ from camapp.session.specs import (
 )
 from camapp.session.status import build_status, output_path
 from camapp.session.tracking import TrackingCommands, build_pipeline
-from camapp.session.worker import list_accelerators, list_cameras, measure_rungs
+from camapp.session.worker import list_cameras, measure_rungs
 
 
 class Session(Outputs, TrackingCommands):
@@ -75,6 +76,12 @@ class Session(Outputs, TrackingCommands):
         self.source = spec
         self._set_state("opening", f"Opening {spec.spec}…")
         self.emit("opening", text=f"Opening {spec.spec}…")
+        try:  # the AI Camera's network must reach the sensor before the camera opens
+            if loads_before_source(model.device, spec.spec) and (self.detector is None or self.model != model):
+                self._load(model, 1, classes)
+        except CamappError as exc:
+            self._set_state("failed", str(exc), kind_of(exc))
+            raise
         try:  # the source first: a wrong path or URL is reported before the model loads
             source = open_source(
                 spec.spec,
@@ -237,7 +244,7 @@ class Session(Outputs, TrackingCommands):
         p.set_threshold(self.threshold)
         p.set_classes(self.classes)
         det = self.detector
-        if self.threads and det.device == "cpu" and self.threads != getattr(det, "threads", self.threads):
+        if self.threads and runs_on_cpu_threads(det.device) and self.threads != getattr(det, "threads", self.threads):
             p.set_threads(self.threads)
         sizes = tuple(det.input_sizes)
         if self.input_size == "auto" and len(sizes) > 1:
@@ -269,7 +276,7 @@ class Session(Outputs, TrackingCommands):
 
     def set_threads(self, threads: int) -> Future:
         det = self.detector
-        live = det is not None and det.device == "cpu" and callable(getattr(det, "set_threads", None))
+        live = det is not None and runs_on_cpu_threads(det.device) and callable(getattr(det, "set_threads", None))
         self.live.reset()  # another thread count: every rung's time changes
         return self._now(lambda p: live and p.set_threads(threads), threads=int(threads))
 

@@ -24,7 +24,9 @@ def lanes_for(schedule: str, device: str, threads: int | None, realtime: bool) -
     Lanes win on throughput but each frame takes a 1-thread invoke, so `auto` uses them only
     where nothing waits on a single frame: a file read as fast as possible.
     """
-    cpu = device.split(":", 1)[0] == "cpu"
+    from camapp.detect import device_kind
+
+    cpu = device_kind(device).cpu_threads
     if schedule == "throughput" and not cpu:
         raise CamappError(f"--schedule throughput runs on the CPU; with --device {device} use latency")
     if schedule == "latency" or not cpu or (schedule == "auto" and realtime):
@@ -47,7 +49,7 @@ def load_detector(
     accelerator's fallback warnings (default: printed to stderr)."""
     from camapp.detect import open_detector
 
-    if warn is not None and spec.device.split(":", 1)[0] != "cpu":
+    if warn is not None:
         extra["warn"] = warn
     if spec.background:
         extra["background"] = True

@@ -251,10 +251,13 @@ class ModelMissing(ModelError):
 def model_missing_message(spec: ModelSpec) -> str | None:
     """The store's 'not installed' sentence when the default CPU model is absent, else None.
 
-    Only for the CPU: an accelerator's detector decides itself whether it can run or falls back
-    to the CPU model (with a warning), exactly as the command line does.
+    Only for a device that runs the catalog's default model with nothing to fall back on (the
+    CPU): an accelerator's detector decides itself whether it can run or falls back to the CPU
+    model (with a warning), exactly as the command line does; the registry says which is which.
     """
-    if spec.model is not None or spec.device.split(":", 1)[0] != "cpu":
+    from camapp.session.devices import needs_default_model
+
+    if spec.model is not None or not needs_default_model(spec.device):
         return None
     from camapp.store import load_catalog
 

@@ -61,7 +61,10 @@ def build_pipeline(
     """(pipeline, stage): always a `TrackingPipeline`, so tracking can be switched on later
     without a restart; its `TrackStage` is None while tracking is off."""
     from camapp.pipeline.tracking import TrackingPipeline
+    from camapp.session.devices import check_region
 
+    if tracking is not None and tracking.roi is not None:
+        check_region(detector.device)
     enabled = tracking is not None and tracking.enabled
     stage = new_stage(source, tracking) if enabled else None  # type: ignore[arg-type]
     pipeline = TrackingPipeline(

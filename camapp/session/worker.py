@@ -106,22 +106,6 @@ def list_cameras() -> list[tuple[str, str]]:
     return found
 
 
-def list_accelerators() -> list[tuple[str, str]]:
-    """(device, label) for each Coral USB Accelerator on the bus; [] when there is none."""
-    try:
-        from camapp.hw import usb
-    except ImportError:
-        return []
-    try:
-        corals = usb.find_corals()
-    except OSError:
-        return []
-    return [
-        (f"edgetpu:usb:{i}", f"Edge TPU {i + 1}" + (" (USB 2: slow)" if c.usb2 else ""))
-        for i, c in enumerate(corals)
-    ]
-
-
 def yield_cpu_to_gui(nice: int = 5) -> int:
     """Lower the scheduling priority of every thread but the GUI thread (Linux; else a no-op).
 

@@ -21,6 +21,7 @@ from contextlib import suppress
 from typing import Any
 
 from camapp.errors import SourceError
+from camapp.hw.imx500 import link_for
 from camapp.hw.picam import import_picamera2
 from camapp.sources.base import SourceLost
 from camapp.types import Frame
@@ -72,6 +73,7 @@ class PicameraSource:
         self.fps: float | None = None
         self.size: tuple[int, int] | None = None
         self._cam: Any = None
+        self._link: Any = None  # camapp.hw.imx500.SensorLink when the imx500 device reads this camera
         self._index = 0  # kept across reconnects, like every source
 
     def open(self) -> None:
@@ -101,12 +103,18 @@ class PicameraSource:
                     "second camapp, or a service); stop it and try again"
                 ) from None
             raise SourceError(f"{self.name} cannot be opened: {_first_line(exc)}") from None
+        link = self._link = link_for(self.camera_num)  # an AI Camera whose network camapp reads
         try:
-            controls = {"FrameRate": float(self._want_fps)} if self._want_fps else {}
+            fps = self._want_fps or (link.inference_rate if link else None)
+            controls = {"FrameRate": float(fps)} if fps else {}
             config = cam.create_video_configuration(
-                main={"size": self._want_size, "format": "RGB888"}, controls=controls, buffer_count=4
+                main={"size": self._want_size, "format": "RGB888"},
+                controls=controls,
+                buffer_count=12 if link else 4,  # the AI Camera's metadata rides on more requests in flight
             )
             cam.configure(config)
+            if link:
+                link.attach(cam)
             cam.start()
             actual = cam.camera_configuration()
         except Exception as exc:
@@ -122,16 +130,28 @@ class PicameraSource:
         if self._cam is None:
             raise SourceLost(f"{self.name} is not open")
         try:
-            image = self._cam.capture_array("main")
+            image, metadata = self._capture()
         except Exception as exc:  # libcamera timeouts and a pulled ribbon surface as RuntimeError & co.
             raise SourceLost(f"{self.name} stopped delivering frames: {_first_line(exc)}") from None
         if image is None or getattr(image, "ndim", 0) != 3 or image.shape[2] not in (3, 4):
             raise SourceLost(f"{self.name} delivered an unusable frame")
         if image.shape[2] == 4:  # XRGB8888 (B, G, R, X) if reconfigured elsewhere: drop the padding
             image = image[:, :, :3]
+        if self._link is not None:
+            self._link.publish(image, metadata)
         frame = Frame(image, time.monotonic(), self._index)
         self._index += 1
         return frame
+
+    def _capture(self) -> tuple[Any, dict[str, Any] | None]:
+        """The main image, with its metadata when an AI Camera network reads it (same request)."""
+        if self._link is None:
+            return self._cam.capture_array("main"), None
+        request = self._cam.capture_request()
+        try:
+            return request.make_array("main"), request.get_metadata()
+        finally:
+            request.release()
 
     def close(self) -> None:
         cam, self._cam = self._cam, None

@@ -1,6 +1,7 @@
 """`camapp devices` on this machine (no camera, no Coral, no runtime) and on fake sysfs trees."""
 
 from camapp.cli import devices, main
+from camapp.hw import edgetpu
 from camapp.hw.edgetpu import RuntimeProbe
 from tests.hw.sysfs import PI4_ROOT_HUBS, coral, usb_tree, video_tree
 from tests.hw.test_video import FakeCapture
@@ -47,10 +48,16 @@ def test_camera_module_without_picamera2(tmp_path):
     assert "camera module is connected (rp1-cfe)" in line and "--system-site-packages" in line
 
 
-def test_coral_on_usb2_with_runtime(tmp_path):
+def runtime_found(monkeypatch):
+    """Stands for the Edge TPU runtime library being installed (the loader's answer, faked)."""
+    monkeypatch.setattr(edgetpu, "probe_runtime", lambda: RuntimeProbe("libedgetpu.so.1", True))
+
+
+def test_coral_on_usb2_with_runtime(tmp_path, monkeypatch):
     """Stands for a Pi 4 with the runtime installed and a Coral in a USB 2 port."""
     sysfs = usb_tree(tmp_path, [*PI4_ROOT_HUBS, coral("1-1.2", "18d1:9302", "480")])
-    lines = devices.accelerator_lines(sysfs, probe_runtime=lambda: RuntimeProbe("libedgetpu.so.1", True))
+    runtime_found(monkeypatch)
+    lines = devices.accelerator_lines(sysfs)
     text = "\n".join(lines)
     assert "libedgetpu.so.1 found" in text
     assert "edgetpu:usb:0: 18d1:9302 at 1-1.2, initialized, USB 2 (480 Mbit/s)" in text
@@ -58,8 +65,9 @@ def test_coral_on_usb2_with_runtime(tmp_path):
     assert "--device edgetpu" in text
 
 
-def test_no_coral_on_the_bus(tmp_path):
+def test_no_coral_on_the_bus(tmp_path, monkeypatch):
     sysfs = usb_tree(tmp_path, PI4_ROOT_HUBS)
-    lines = devices.accelerator_lines(sysfs, probe_runtime=lambda: RuntimeProbe("libedgetpu.so.1", True))
+    runtime_found(monkeypatch)
+    lines = devices.accelerator_lines(sysfs)
     assert any("none on the USB bus" in ln for ln in lines)
     assert any("powered USB hub" in ln for ln in lines)
