@@ -74,6 +74,13 @@ def warn_unfinalized(paths: list[Path], why: str) -> None:
 _STOP = object()
 
 
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 NICE = 19  # as camapp.pipeline.priority.HELPER_NICE (record/ sits below pipeline/, so not imported)
 
 
@@ -94,10 +101,11 @@ class Finalizer:
     """Finalizes finished recordings one at a time on its own thread, started by the recorder's
     thread (so it inherits its lowered priority), while the recorder goes on with the next file.
 
-    `busy` holds the files queued or in progress. A file that segment pruning deletes meanwhile is
-    dropped quietly (the copy is not renamed into its place). `done` and
-    `failed` what became of them. A failure leaves the fragmented file, which still plays, and logs
-    the command that finishes it later.
+    `busy` holds the files queued or in progress; segment pruning asks `holds` and leaves them be,
+    so a file is never deleted under its finalize. A file deleted meanwhile all the same (by hand,
+    by another run) is dropped quietly: the copy is not renamed into its place, and it is not named
+    as needing a fix. `done` and `failed` say what became of them. A failure leaves the fragmented
+    file, which still plays, and logs the command that finishes it later.
     """
 
     def __init__(self, on_done: Callable[[Finalized], None] | None = None, yield_cpu: bool = True) -> None:
@@ -109,6 +117,11 @@ class Finalizer:
         self.failed: list[tuple[Path, str]] = []
         self.on_done = on_done
         self.yield_cpu = yield_cpu
+
+    def holds(self, path: Path) -> bool:
+        """Whether `path` is queued or being finalized (pruning must not delete it)."""
+        with self._lock:
+            return any(p == path or _same(p, path) for p in self.busy)
 
     def submit(self, path: Path, frames: int | None = None, reserve: int = 0) -> None:
         with self._lock:
@@ -129,14 +142,15 @@ class Finalizer:
             self.busy.add(path)
         try:
             result = fz.finalize(path, frames, reserve)
-        except fz.Vanished:  # pruned by --record-keep-mb meanwhile: as intended, nothing to report
+        except fz.Vanished:  # deleted meanwhile: nothing to keep, nothing to fix
             log.info("camapp: %s was removed while being finalized", path)
             return None
-        except FinalizeError as exc:
-            self._failed(path, str(exc))
-            return None
-        except Exception as exc:  # a bug must not take the recorder thread down
-            log.exception("camapp: finalizing %s failed", path)
+        except Exception as exc:
+            if not os.path.lexists(path):  # gone before or while finalizing: the same, said quietly
+                log.info("camapp: %s was removed before it was finalized", path)
+                return None
+            if not isinstance(exc, FinalizeError):  # a bug must not take the recorder thread down
+                log.exception("camapp: finalizing %s failed", path)
             self._failed(path, str(exc))
             return None
         finally:
