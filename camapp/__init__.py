@@ -6,8 +6,22 @@ import os
 # one line instead. OpenCV reads this when cv2 is first imported, hence here (set it to see them).
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
+from typing import TYPE_CHECKING, Any
+
 from camapp.errors import CamappError
-from camapp.types import Detections, Frame
+
+if TYPE_CHECKING:
+    from camapp.types import Detections, Frame
 
 __all__ = ["CamappError", "Detections", "Frame", "__version__"]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """`Detections` and `Frame` on first use: importing the package (the `camapp` command does,
+    before it can catch Ctrl-C) must not import numpy."""
+    if name in ("Detections", "Frame"):
+        from camapp import types
+
+        return getattr(types, name)
+    raise AttributeError(f"module 'camapp' has no attribute {name!r}")

@@ -7,7 +7,9 @@ Every user mistake surfaces as `CamappError`, printed as one line with exit code
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from importlib import import_module
 
@@ -45,7 +47,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt(_signum: int, _frame: object) -> None:
+    """The first Ctrl-C stops camapp; more while it cleans up (recordings finalize) are ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command; Ctrl-C stops it with one line (exit 130) from its first moment, also when a
+    shell script started camapp in the background with SIGINT ignored (`camapp run` then stops as
+    it would later: its own handler takes over once it runs)."""
+    previous = None
+    main_thread = threading.current_thread() is threading.main_thread()
+    if main_thread and signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, signal.default_int_handler):
+        previous = signal.signal(signal.SIGINT, _interrupt)
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         if not args_list or (
