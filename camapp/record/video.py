@@ -244,6 +244,22 @@ class VideoRecorder(Worker):
             self._finalizer.close()  # segments cut earlier: wait until they are finalized too
             if self._broken:
                 warn_unfinalized(self._broken, "cut short by a write error")
+            self._no_frames()
+
+    def _no_frames(self) -> None:
+        """A recording that got no frame (the source gave none, or none could be encoded) leaves
+        no empty file behind, and is an error, never "ok"."""
+        writer = self._writer
+        if self.frames_written or (writer is not None and writer.frames):
+            return
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()  # idempotent; releases the lock before the file goes
+            with contextlib.suppress(OSError):
+                writer.path.unlink()
+            if writer.path in self.files:
+                self.files.remove(writer.path)
+        self.fail("no frame was recorded, so no file was written")
 
     def _finish_file(self) -> None:
         writer = self._writer
