@@ -32,7 +32,7 @@ def web_address(text: str) -> tuple[str, int]:
 
 
 def add_web_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("browser view (needs camapp[web])")
+    g = p.add_argument_group("browser view (needs the web extra)")
     g.add_argument(
         "--web",
         type=web_address,
@@ -77,7 +77,7 @@ def check_port(host: str, port: int) -> None:
             probe.bind(address)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            why = "the port is already in use (another camapp, or another server)"
+            why = "the port is already in use"  # as the web server says it
         elif exc.errno == errno.EACCES:
             why = "permission denied (ports below 1024 need root)"
         else:

@@ -259,7 +259,7 @@ class VideoRecorder(Worker):
                 writer.path.unlink()
             if writer.path in self.files:
                 self.files.remove(writer.path)
-        self.fail("no frame was recorded, so no file was written")
+        self.fail("no frame was recorded, so no file was written", quiet=True)
 
     def _finish_file(self) -> None:
         writer = self._writer
