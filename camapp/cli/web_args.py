@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib.util
 import socket
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,10 @@ def check_port(host: str, port: int) -> None:
     camera opens and a recording starts: a busy port must not leave a recording behind, which a
     retry with the same --record FILE would then refuse as already there. The web server binds
     the same way (SO_REUSEADDR), so what passes here binds there, unless taken in between."""
+    if importlib.util.find_spec("aiohttp") is None:  # the same one line start_web gives, but now
+        raise CamappError(
+            "--web needs the web extra: in your camapp clone, .venv/bin/pip install -e '.[web]'"
+        )
     if port == 0:
         return
     try:
