@@ -6,10 +6,9 @@ import os
 # one line instead. OpenCV reads this when cv2 is first imported, hence here (set it to see them).
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-from typing import TYPE_CHECKING, Any
-
 from camapp.errors import CamappError
 
+TYPE_CHECKING = False  # not typing's: the `camapp` command imports this first, before it can catch Ctrl-C
 if TYPE_CHECKING:
     from camapp.types import Detections, Frame
 
@@ -17,7 +16,7 @@ __all__ = ["CamappError", "Detections", "Frame", "__version__"]
 __version__ = "0.1.0"
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """`Detections` and `Frame` on first use: importing the package (the `camapp` command does,
     before it can catch Ctrl-C) must not import numpy."""
     if name in ("Detections", "Frame"):
