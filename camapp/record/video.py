@@ -201,7 +201,9 @@ class VideoRecorder(Worker):
                 self._finalizer.submit(old.path, old.frames, reserve=self._largest)
         # before opening, room for a file as big as the largest yet: with a cap, a disk smaller than
         # the cap loops like a dashcam; after a full disk the oldest file goes in any case
-        self.segments.prune(at_least=int(make_room), room=self._largest, busy=self._finalizer.holds)
+        self.segments.prune(
+            at_least=int(make_room), room=self._largest, may_delete=self._finalizer.may_delete
+        )
         self._writer = ClipWriter(self.segments.path_for(dt.datetime.now()), self._encoder, auto_name=True)
         self.files.append(self._writer.path)
         log.info("camapp: recording to %s", self._writer.path)

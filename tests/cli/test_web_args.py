@@ -64,7 +64,9 @@ def test_web_without_its_extra_is_one_line_before_any_recording(tmp_path, capsys
         importlib.util, "find_spec", lambda name, *a: None if name == "aiohttp" else real(name, *a)
     )
     out = tmp_path / "r.mp4"
-    rc = main(["run", "--headless", "--source", str(need(PERSON_CLIP)), "--record", str(out), "--web", "8080"])
+    rc = main(
+        ["run", "--headless", "--source", str(need(PERSON_CLIP)), "--record", str(out), "--web", "8080"]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "pip install -e '.[web]'" in err[0]
     assert not out.exists()
