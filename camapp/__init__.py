@@ -7,7 +7,20 @@ import os
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
 from camapp.errors import CamappError
-from camapp.types import Detections, Frame
+
+TYPE_CHECKING = False  # not typing's: the `camapp` command imports this first, before it can catch Ctrl-C
+if TYPE_CHECKING:
+    from camapp.types import Detections, Frame
 
 __all__ = ["CamappError", "Detections", "Frame", "__version__"]
 __version__ = "0.2.0"
+
+
+def __getattr__(name: str) -> object:
+    """`Detections` and `Frame` on first use: importing the package (the `camapp` command does,
+    before it can catch Ctrl-C) must not import numpy."""
+    if name in ("Detections", "Frame"):
+        from camapp import types
+
+        return getattr(types, name)
+    raise AttributeError(f"module 'camapp' has no attribute {name!r}")

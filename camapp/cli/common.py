@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import difflib
+import inspect
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from camapp.detect import device_help, device_kinds
@@ -15,11 +17,65 @@ if TYPE_CHECKING:
     from camapp.detect import Detector
 
 
+# Python 3.14's argparse suggests a close choice itself (`suggest_on_error`); before it, difflib does.
+SUGGESTS = "suggest_on_error" in inspect.signature(argparse.ArgumentParser).parameters
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse whose usage mistakes read like every other camapp error: one line, exit 2."""
+    """argparse whose usage mistakes read like every other camapp error: one line, exit 2.
+
+    A mistyped option or choice gets a "did you mean" (`--recrod` -> `--record`), and an option
+    the sub-command does not know is reported by that sub-command, pointing at its own help.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if SUGGESTS:
+            kwargs.setdefault("suggest_on_error", True)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"camapp: error: {message} (see '{self.prog} --help')\n")
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            chosen = self.chosen(parsed)
+            chosen.error(unrecognized(extras, chosen))
+        return parsed
+
+    def chosen(self, parsed: argparse.Namespace) -> argparse.ArgumentParser:
+        """The (sub-)sub-command's parser that `parsed` went through (this one if none)."""
+        for action in self._actions:  # argparse offers no public way to walk sub-commands
+            if isinstance(action, argparse._SubParsersAction):
+                sub = action.choices.get(getattr(parsed, action.dest, None) or "")
+                if sub is not None:
+                    return sub.chosen(parsed) if isinstance(sub, Parser) else sub
+        return self
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if SUGGESTS or action.choices is None or value in action.choices:
+            super()._check_value(action, value)
+            return
+        choices = ", ".join(map(repr, action.choices))
+        maybe = close(str(value), [str(c) for c in action.choices])
+        hint = f"; did you mean {maybe!r}?" if maybe else ""
+        raise argparse.ArgumentError(action, f"invalid choice: {value!r}{hint} (choose from {choices})")
+
+
+def close(word: str, candidates: Sequence[str]) -> str | None:
+    """The candidate `word` most likely mistypes, if one is close enough."""
+    found = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def unrecognized(extras: Sequence[str], parser: argparse.ArgumentParser) -> str:
+    """argparse's "unrecognized arguments" with a "did you mean" for each mistyped option."""
+    options = [s for a in parser._actions for s in a.option_strings if s.startswith("--")]
+    found = [(w, close(w.split("=", 1)[0], options)) for w in extras if w.startswith("--")]
+    hints = [f"did you mean {m}?" if len(found) == 1 else f"{w}: did you mean {m}?" for w, m in found if m]
+    return f"unrecognized arguments: {' '.join(extras)}" + ("; " + "; ".join(hints) if hints else "")
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:

@@ -15,6 +15,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     f.add_argument("name", nargs="?", help="catalog name (default: the default model)")
     f.add_argument("--from", dest="source", metavar="DIR|ZIP", help="import from a local folder or zip")
     f.add_argument("--quiet", action="store_true", help="no progress bar")
+    f.add_argument(
+        "--force",
+        action="store_true",
+        help="download again although the model is installed and verified (without it: nothing to do)",
+    )
 
 
 def _size(entry) -> str:
@@ -33,8 +38,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"{entry.name:<{w}} {entry.kind:<8} {entry.input_size:>5}  {state:<10} {entry.license}")
         return 0
     entry = catalog.get(args.name) if args.name else catalog.default("cpu")
-    from camapp.store.fetch import fetch
+    from camapp.store.fetch import fetch, verified
 
+    if args.source is None and not args.force and verified(entry):  # offline too: no request made
+        print(f"{entry.name} is installed and verified in {entry.install_dir}: nothing to fetch")
+        return 0
     where = fetch(entry, args.source, progress=not args.quiet)
     print(f"installed {entry.name} in {where}")
     return 0

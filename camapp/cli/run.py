@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from camapp.cli.common import (
@@ -27,7 +28,7 @@ from camapp.cli.common import (
     positive_int,
 )
 from camapp.cli.track_args import add_track_args, track_spec
-from camapp.cli.web_args import add_web_options, check_web, start_web, web_measures
+from camapp.cli.web_args import add_web_options, check_port, check_web, start_web, web_measures
 from camapp.errors import CamappError
 
 
@@ -139,12 +140,24 @@ def outputs(args: argparse.Namespace) -> list[Any]:
     elif args.record_dir:
         raise CamappError("--record-dir goes with --record-on CLASSES")
     if args.log:
+        folder(args.log, "--log")  # as --record-dir and --snapshot-dir do: a missing folder is made
         specs.append(LogSpec(args.log, overwrite=args.overwrite))
     if args.snapshot_dir:
         specs.append(SnapshotSpec(args.snapshot_dir, every=args.snapshot_every or 10.0))
     elif args.snapshot_every:
         raise CamappError("--snapshot-every goes with --snapshot-dir DIR")
     return specs
+
+
+def folder(path: str, flag: str) -> None:
+    """Create the folder `path` goes into; one line (exit 2) when it cannot be."""
+    parent = Path(path).expanduser().resolve().parent  # `new/../x` names no folder to make
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CamappError(
+            f"{flag} {path}: cannot create the folder {parent}: {exc.strerror or exc}"
+        ) from None
 
 
 def video(args: argparse.Namespace) -> Any:
@@ -173,6 +186,8 @@ def run(args: argparse.Namespace) -> int:
         raise CamappError("--target-fps goes with --input-size auto")
     check_web(args)
     video(args)
+    if args.web:  # before the camera opens and a recording starts: a busy port leaves no file behind
+        check_port(*args.web)
     tracking = track_spec(args)  # option mistakes before the camera opens and the model loads
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     source = SourceSpec(
@@ -274,8 +289,30 @@ def drive(session: Any, args: argparse.Namespace, seen: Counter[str]) -> int:
         say(line)
     if stats["state"] == "error":
         warn(f"camapp: {stats['message']}")
+    return outcome(status)
+
+
+def outcome(status: dict[str, Any]) -> int:
+    """The exit code of a run that started: 1 when the pipeline failed or an output lost frames
+    (stopped, paused on a full disk, or kept too few to be the recording asked for), else 0."""
+    if status["stats"]["state"] == "error":
         return 1
-    return 1 if any(o["error"] or o["pauses"] for o in status["outputs"]) else 0
+    return 1 if any(o["error"] or o["pauses"] or kept_too_few(o) for o in status["outputs"]) else 0
+
+
+KEEP = 0.9  # a recording that keeps fewer of the frames handed to it is a failed recording
+
+
+def kept_too_few(output: dict[str, Any]) -> str | None:
+    """ "kept 485 of 1742 frames (28%)" when a video recording dropped more than a tenth of its
+    frames because it could not keep up (the machine is too slow to encode the source at its
+    rate); None otherwise. Frames lost while paused on a full disk are reported as pauses."""
+    if output["slot"] != "video":
+        return None
+    kept, handed = output["frames"], output["frames"] + output["dropped"] - output["frames_lost"]
+    if handed == 0 or kept >= KEEP * handed:
+        return None
+    return f"kept {kept} of {handed} frames ({100 * kept / handed:.0f}%)"
 
 
 def summarize(status: dict[str, Any], elapsed: float, reason: str, seen: Counter[str]) -> None:
@@ -299,7 +336,11 @@ def summarize(status: dict[str, Any], elapsed: float, reason: str, seen: Counter
             if o["paused"]:
                 state += ", still paused at the end"
         dropped = o["dropped"] - lost
-        say(f"{o['what']}: {state}" + (f" ({dropped} results dropped)" if dropped else ""))
+        few = kept_too_few(o)
+        if few:  # on stderr too: a script reading only stderr and the exit code sees why
+            state = f"{few}, too slow to keep up" if state == "ok" else f"{state}; {few}"
+            warn(f"camapp: {o['what']} {few}: this machine could not encode every frame in time")
+        say(f"{o['what']}: {state}" + (f" ({dropped} results dropped)" if dropped and not few else ""))
 
 
 def say(text: str) -> None:

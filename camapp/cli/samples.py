@@ -18,6 +18,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--from", dest="source", metavar="DIR", help="import from a local folder holding the clips"
     )
     f.add_argument("--quiet", action="store_true", help="no progress bar")
+    f.add_argument(
+        "--force", action="store_true", help="download again clips that are installed and verified"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -29,10 +32,13 @@ def run(args: argparse.Namespace) -> int:
             print(f"sample:{entry.name:<8} {entry.files[0].name:<34} {state:<13} {entry.license}")
             print(f"    {entry.description}; from {entry.origin}")
         return 0
-    from camapp.store.fetch import fetch
+    from camapp.store.fetch import fetch, verified
 
     entries = [catalog.sample(n) for n in args.names] if args.names else list(catalog.samples.values())
     for entry in entries:
+        if args.source is None and not args.force and verified(entry):  # offline too: no request made
+            print(f"sample:{entry.name} is installed and verified as {entry.path}: nothing to fetch")
+            continue
         fetch(entry, args.source, progress=not args.quiet)
         print(f"installed sample:{entry.name} as {entry.path} ({entry.license}, {entry.origin})")
     return 0

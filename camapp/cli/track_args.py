@@ -29,7 +29,9 @@ def _region(parse: Callable[[str], T]) -> Callable[[str], T]:
 
 
 def add_track_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("tracking (needs the track extra: pip install 'camapp[track]')")
+    g = p.add_argument_group(
+        "tracking (needs the track extra: .venv/bin/pip install -e '.[track]' in your clone)"
+    )
     g.add_argument("--track", action="store_true", help="follow objects across frames: ids, counts, events")
     g.add_argument(
         "--line",

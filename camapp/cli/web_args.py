@@ -7,6 +7,9 @@ the desktop app) never imports aiohttp.
 from __future__ import annotations
 
 import argparse
+import errno
+import importlib.util
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +33,7 @@ def web_address(text: str) -> tuple[str, int]:
 
 
 def add_web_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("browser view (needs camapp[web])")
+    g = p.add_argument_group("browser view (needs the web extra)")
     g.add_argument(
         "--web",
         type=web_address,
@@ -59,6 +62,34 @@ def check_web(args: argparse.Namespace) -> None:
         raise CamappError("--web-password must be at least 8 characters")
 
 
+def check_port(host: str, port: int) -> None:
+    """Fail now (one line, exit 2) if the browser view could not listen on host:port, before the
+    camera opens and a recording starts: a busy port must not leave a recording behind, which a
+    retry with the same --record FILE would then refuse as already there. The web server binds
+    the same way (SO_REUSEADDR), so what passes here binds there, unless taken in between."""
+    if importlib.util.find_spec("aiohttp") is None:  # the same one line start_web gives, but now
+        raise CamappError(
+            "--web needs the web extra: in your camapp clone, .venv/bin/pip install -e '.[web]'"
+        )
+    if port == 0:
+        return
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            why = "the port is already in use"  # as the web server says it
+        elif exc.errno == errno.EACCES:
+            why = "permission denied (ports below 1024 need root)"
+        else:
+            why = str(getattr(exc, "strerror", None) or exc)
+        raise CamappError(f"--web {host}:{port}: {why}") from None
+
+
 def start_web(args: argparse.Namespace, session: Any) -> Any:
     """The running web server over `session`, or None without --web; `stop()` it when the run ends."""
     check_web(args)
@@ -68,7 +99,9 @@ def start_web(args: argparse.Namespace, session: Any) -> Any:
         from camapp.web.bind import start
         from camapp.web.view import SessionView
     except ImportError as exc:
-        raise CamappError(f"--web needs the web extra: pip install 'camapp[web]' ({exc})") from None
+        raise CamappError(
+            f"--web needs the web extra: in your camapp clone, .venv/bin/pip install -e '.[web]' ({exc})"
+        ) from None
     host, port = args.web
     view = SessionView(session, Path(args.web_dir or args.record_dir or "recordings"))
     try:

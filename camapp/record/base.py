@@ -93,14 +93,16 @@ class Worker:
         """Hand over one pipeline result; returns at once (Consumer protocol)."""
         self._offer(result)
 
-    def fail(self, exc: BaseException | str) -> None:
-        """Stop with a clear one-line message; the first error wins."""
+    def fail(self, exc: BaseException | str, *, quiet: bool = False) -> None:
+        """Stop with a clear one-line message; the first error wins. `quiet`: not logged (the
+        caller's summary reports it, and a run that failed to start has said why already)."""
         with self._lock:
             if self.error is not None:
                 return
             reason = exc if isinstance(exc, str) else describe(exc)
             self.error = f"{self.what} stopped: {reason}"
-        log.error("camapp: %s", self.error)
+        if not quiet:
+            log.error("camapp: %s", self.error)
         if self.on_error is not None:
             try:
                 self.on_error(self.error)

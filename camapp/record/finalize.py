@@ -363,6 +363,7 @@ def finalize(path: str | Path, expect_frames: int | None = None, reserve: int = 
             now = os.stat(path)
             if (now.st_ino, now.st_dev, now.st_size) != (before.st_ino, before.st_dev, before.st_size):
                 raise FinalizeError(f"{path}: changed while being finalized; left as it was")
+            size = os.stat(tmp).st_size  # before the rename: the file is the user's once it is in place
             os.replace(tmp, path)
         except BaseException as exc:
             with contextlib.suppress(OSError):
@@ -376,4 +377,4 @@ def finalize(path: str | Path, expect_frames: int | None = None, reserve: int = 
                 raise FinalizeError(f"{path}: cannot finalize: {reason}") from exc
             raise
     _fsync_dir(path.parent)
-    return Finalized(path, copied, got, time.perf_counter() - t0, path.stat().st_size)
+    return Finalized(path, copied, got, time.perf_counter() - t0, size)

@@ -8,6 +8,7 @@ the exact `camapp record finalize` command that finishes them.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import queue
@@ -74,6 +75,13 @@ def warn_unfinalized(paths: list[Path], why: str) -> None:
 _STOP = object()
 
 
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 NICE = 19  # as camapp.pipeline.priority.HELPER_NICE (record/ sits below pipeline/, so not imported)
 
 
@@ -94,10 +102,12 @@ class Finalizer:
     """Finalizes finished recordings one at a time on its own thread, started by the recorder's
     thread (so it inherits its lowered priority), while the recorder goes on with the next file.
 
-    `busy` holds the files queued or in progress. A file that segment pruning deletes meanwhile is
-    dropped quietly (the copy is not renamed into its place). `done` and
-    `failed` what became of them. A failure leaves the fragmented file, which still plays, and logs
-    the command that finishes it later.
+    `busy` holds the files queued or in progress. Segment pruning asks `may_delete` first: a file
+    only queued is given up (its finalize dropped quietly, so the cap holds), one being finalized is
+    kept (it goes at a later cut), so a file is never deleted under its finalize. A file deleted all
+    the same (by hand, by another run) is dropped quietly too: the copy is not renamed into its
+    place, and it is not named as needing a fix. `done` and `failed` say what became of the others.
+    A failure leaves the fragmented file, which still plays, and logs the command that finishes it.
     """
 
     def __init__(self, on_done: Callable[[Finalized], None] | None = None, yield_cpu: bool = True) -> None:
@@ -105,43 +115,73 @@ class Finalizer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.busy: set[Path] = set()
+        self._running: set[Path] = set()  # being finalized now: never given up
+        # a queued file's submission, by path; pruning may give it up before its turn. By
+        # submission, not by path: a pruned file's name is free, and a later file may take it.
+        self._pending: dict[Path, int] = {}
+        self._dropped: set[int] = set()
+        self._submissions = itertools.count()
         self.done: list[Finalized] = []
         self.failed: list[tuple[Path, str]] = []
         self.on_done = on_done
         self.yield_cpu = yield_cpu
 
+    def may_delete(self, path: Path) -> bool:
+        """Whether pruning may delete `path` now: not while it is being finalized; a file only
+        queued is given up (its finalize will not run), as is any file this finalizer never had."""
+        with self._lock:
+            if any(p == path or _same(p, path) for p in self._running):
+                return False
+            mine = next((p for p in self._pending if p == path or _same(p, path)), None)
+            if mine is not None:
+                self._dropped.add(self._pending.pop(mine))
+                self.busy.discard(mine)
+            return True
+
     def submit(self, path: Path, frames: int | None = None, reserve: int = 0) -> None:
         with self._lock:
             self.busy.add(path)
+            token = self._pending[path] = next(self._submissions)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="camapp-finalize", daemon=True)
                 self._thread.start()
-        self._queue.put((path, frames, reserve))
+        self._queue.put((token, path, frames, reserve))
 
-    def run_now(self, path: Path, frames: int | None = None, reserve: int = 0) -> Finalized | None:
+    def run_now(
+        self, path: Path, frames: int | None = None, reserve: int = 0, token: int | None = None
+    ) -> Finalized | None:
         """Finalize on the calling thread (the recorder's, at its end); never raises.
 
         The thread is niced first (`yield_cpu`): it is a recorder's, about to end, or the finalizer's.
+        `token`: the submission this is (the finalizer thread's); None for a direct call.
         """
         if self.yield_cpu:
             _lower_this_thread()
         with self._lock:
+            if token is not None and token in self._dropped:  # pruned before its turn: nothing to do
+                self._dropped.discard(token)
+                return None
+            if token is not None and self._pending.get(path) == token:
+                del self._pending[path]
             self.busy.add(path)
+            self._running.add(path)
         try:
             result = fz.finalize(path, frames, reserve)
-        except fz.Vanished:  # pruned by --record-keep-mb meanwhile: as intended, nothing to report
+        except fz.Vanished:  # deleted meanwhile: nothing to keep, nothing to fix
             log.info("camapp: %s was removed while being finalized", path)
             return None
-        except FinalizeError as exc:
-            self._failed(path, str(exc))
-            return None
-        except Exception as exc:  # a bug must not take the recorder thread down
-            log.exception("camapp: finalizing %s failed", path)
+        except Exception as exc:
+            if not os.path.lexists(path):  # gone before or while finalizing: the same, said quietly
+                log.info("camapp: %s was removed before it was finalized", path)
+                return None
+            if not isinstance(exc, FinalizeError):  # a bug must not take the recorder thread down
+                log.exception("camapp: finalizing %s failed", path)
             self._failed(path, str(exc))
             return None
         finally:
             with self._lock:
                 self.busy.discard(path)
+                self._running.discard(path)
         self.done.append(result)
         log.info(
             "camapp: finalized %s (%d frames, %.1f s) in %.2f s",
@@ -164,7 +204,8 @@ class Finalizer:
             item = self._queue.get()
             if item is _STOP:
                 return
-            self.run_now(*item)
+            token, path, frames, reserve = item
+            self.run_now(path, frames, reserve, token=token)
 
     def close(self) -> None:
         """Wait for every queued file (the recorder's `close()` waits on this). Idempotent."""

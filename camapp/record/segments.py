@@ -19,6 +19,7 @@ import logging
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,14 +108,17 @@ class Segments:
                     continue
         return [p for *_, p in sorted(found)]
 
-    def prune(self, at_least: int = 0, room: int = 0) -> list[Path]:
+    def prune(
+        self, at_least: int = 0, room: int = 0, may_delete: Callable[[Path], bool] | None = None
+    ) -> list[Path]:
         """With `keep_mb`: delete the oldest files while all of them total more.
 
         The recorder prunes between closing one file and opening the next (so none is being
         written), asking for `room` bytes free (its
         largest segment so far): old files go even under the cap when the disk is short, so a cap
         larger than the disk still loops like a dashcam. After a full disk it also asks for
-        `at_least=1` (the first segment's size is not known yet)."""
+        `at_least=1` (the first segment's size is not known yet). A file `may_delete(path)` refuses
+        (being finalized) is kept: it goes at a later cut, once finalized."""
         if self.keep_mb is None:
             return []
         limit = self.keep_mb * MB
@@ -129,8 +133,13 @@ class Segments:
         for p in files:
             if total <= limit and len(removed) >= at_least and _free(self.base.parent) >= room:
                 break
-            if locked(p) or any(same_file(p, x) for x in self.protect):
-                continue  # another run's file being written, or this run's input: never pruned
+            if any(same_file(p, x) for x in self.protect):
+                continue  # this run's input: never pruned
+            if may_delete is not None and not may_delete(p):
+                continue  # being finalized: deleting it would race the copy's rename (and the lock
+                # probe below could make that finalize fail as busy)
+            if locked(p):
+                continue  # another run's file being written: never pruned
             try:
                 p.unlink()
             except FileNotFoundError:

@@ -201,7 +201,9 @@ class VideoRecorder(Worker):
                 self._finalizer.submit(old.path, old.frames, reserve=self._largest)
         # before opening, room for a file as big as the largest yet: with a cap, a disk smaller than
         # the cap loops like a dashcam; after a full disk the oldest file goes in any case
-        self.segments.prune(at_least=int(make_room), room=self._largest)
+        self.segments.prune(
+            at_least=int(make_room), room=self._largest, may_delete=self._finalizer.may_delete
+        )
         self._writer = ClipWriter(self.segments.path_for(dt.datetime.now()), self._encoder, auto_name=True)
         self.files.append(self._writer.path)
         log.info("camapp: recording to %s", self._writer.path)
@@ -244,6 +246,22 @@ class VideoRecorder(Worker):
             self._finalizer.close()  # segments cut earlier: wait until they are finalized too
             if self._broken:
                 warn_unfinalized(self._broken, "cut short by a write error")
+            self._no_frames()
+
+    def _no_frames(self) -> None:
+        """A recording that got no frame (the source gave none, or none could be encoded) leaves
+        no empty file behind, and is an error, never "ok"."""
+        writer = self._writer
+        if self.frames_written or (writer is not None and writer.frames):
+            return
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()  # idempotent; releases the lock before the file goes
+            with contextlib.suppress(OSError):
+                writer.path.unlink()
+            if writer.path in self.files:
+                self.files.remove(writer.path)
+        self.fail("no frame was recorded, so no file was written", quiet=True)
 
     def _finish_file(self) -> None:
         writer = self._writer

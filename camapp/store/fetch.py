@@ -167,6 +167,18 @@ def verify(entry: ModelEntry | SampleEntry, folder: Path, say: Callable[[str], N
         read_model(folder / entry.model)
 
 
+def verified(entry: ModelEntry | SampleEntry) -> bool:
+    """Whether `entry` is installed and its files pass the same checks as a fresh fetch (pinned
+    SHA-256; a readable TFLite model): then fetching it again would change nothing."""
+    if not entry.installed:
+        return False
+    try:
+        verify(entry, entry.install_dir, lambda _: None)
+    except (CamappError, OSError):
+        return False
+    return True
+
+
 def fetch(
     entry: ModelEntry | SampleEntry,
     source: str | Path | None = None,

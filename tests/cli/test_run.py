@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import cv2
@@ -215,3 +216,55 @@ def test_a_live_stream_keeps_one_interpreter_even_with_no_realtime(model_store, 
     out = capsys.readouterr().out
     assert rc == 0 and "summary: 5 frames" in out
     assert f"model: cpu, {os.cpu_count()} threads, input 300" in out and "lanes" not in out
+
+
+def test_a_recording_that_keeps_too_few_frames_says_so_and_fails_the_run(tmp_path, capsys):
+    """A recorder that cannot keep up (4K on a small Pi) drops frames from its queue: below 90%
+    kept, the summary and stderr say so and the run exits 1. Real recorder, flooded."""
+    from camapp.cli.run import outcome, summarize
+    from camapp.pipeline import Result, Stats
+    from camapp.record import VideoRecorder
+    from camapp.session.status import output_status
+    from camapp.types import Detections
+    from tests.record.conftest import read_clip
+
+    results = [Result(f, Detections.empty(), Stats(frames=f.index)) for f in read_clip(need(PERSON_CLIP), 40)]
+    rec = VideoRecorder(tmp_path / "slow.mp4", queue_size=2)
+    for r in results:
+        rec.submit(r)  # far faster than encoding: most are dropped
+    rec.close()
+    out = output_status("video", rec, False)
+    kept = rec.frames_written
+    assert 0 < kept < 36 and out["frames"] + out["dropped"] == 40
+    status = {"stats": {**STATS, "state": "stopped"}, "outputs": [out]}
+    summarize(status, 4.0, "end of input", Counter())
+    captured = capsys.readouterr()
+    assert (
+        f"recording {rec.path}: kept {kept} of 40 frames ({100 * kept / 40:.0f}%), too slow to keep up"
+        in (captured.out)
+    )
+    assert f"camapp: recording {rec.path} kept {kept} of 40 frames" in captured.err
+    assert outcome(status) == 1
+
+
+@pytest.mark.parametrize(
+    "frames,dropped,lost,fails", [(90, 10, 0, False), (89, 11, 0, True), (80, 20, 15, False)]
+)
+def test_the_90_percent_rule_at_its_boundary(frames, dropped, lost, fails):
+    """Exactly 90% kept passes; frames lost while paused on a full disk are the pause's to report."""
+    from camapp.cli.run import kept_too_few, outcome
+
+    out = {
+        "slot": "video",
+        "frames": frames,
+        "dropped": dropped,
+        "frames_lost": lost,
+        "error": None,
+        "pauses": 0,
+    }
+    assert bool(kept_too_few(out)) is fails
+    assert outcome({"stats": {"state": "stopped"}, "outputs": [out]}) == int(fails)
+    assert kept_too_few({**out, "slot": "log"}) is None  # a rule for the video recording
+
+
+STATS = {"frames": 40, "dropped": 0, "infer_ms": 5.0, "infer_ms_p95": 6.0, "input_size": 300}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import av
 import cv2
+import numpy as np
 import pytest
 from conftest import BOTTLE_CLIP, IMAGES, PERSON_CLIP, make_vfr_clip, need
 
@@ -238,3 +240,75 @@ def test_a_lost_stream_says_source_lost_on_stderr(model_store, capsys):
     summary = next(line for line in out.splitlines() if line.startswith("summary:"))
     assert "stopped by source lost" in summary and "end of input" not in out
     assert "lost" in err and "lost" not in out.replace("source lost", "")
+
+
+def tiny_clip(path: Path, size: int = 1, frames: int = 20) -> Path:
+    """A real MJPEG clip of `size` x `size` pixels (OpenCV reads it; H.264 cannot hold it)."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10, (size, size))
+    assert writer.isOpened()
+    for i in range(frames):
+        writer.write(np.full((size, size, 3), i * 10, np.uint8))
+    writer.release()
+    return path
+
+
+def test_a_1x1_source_leaves_no_empty_recording(model_store, tmp_path, capsys):
+    out = tmp_path / "r.mp4"
+    rc = main(
+        ["run", "--headless", "--no-realtime", "--source", str(tiny_clip(tmp_path / "one.avi"))]
+        + ["--record", str(out)]
+    )
+    captured = capsys.readouterr()
+    assert rc == 1 and not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["one.avi"]
+    line = next(x for x in captured.out.splitlines() if x.startswith("recording "))
+    assert line.startswith(f"recording {out}: stopped: ") and "ok" not in line
+    assert "Traceback" not in captured.err
+
+
+def test_a_busy_web_port_exits_2_before_any_recording_starts(model_store, tmp_path, capsys):
+    """A retry with the same --record FILE must not fail with "already exists"."""
+    import socket
+
+    out = tmp_path / "r.mp4"
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args = ["--source", str(need(PERSON_CLIP)), "--record", str(out), "--web", str(port)]
+        rc = run(*args)
+        captured = capsys.readouterr()
+        err = captured.err.strip().splitlines()
+        assert rc == 2 and err == [f"camapp: error: --web 127.0.0.1:{port}: the port is already in use"]
+        assert not out.exists() and list(tmp_path.iterdir()) == []
+        assert captured.out == ""  # said before the source opened ("source: ...") and the model loaded
+    assert run(*args[:-2]) == 0 and out.exists()  # the retry (port free now, here without --web)
+
+
+def test_log_in_a_missing_folder_makes_it_as_record_dir_does(model_store, tmp_path, capsys):
+    log = tmp_path / "logs" / "2026" / "det.jsonl"
+    assert run("--source", str(need(PERSON_CLIP)), "--log", str(log)) == 0
+    assert len(log.read_text().splitlines()) == 3 and "detection log" in capsys.readouterr().out
+    (tmp_path / "file").write_text("")
+    assert run("--source", str(need(PERSON_CLIP)), "--log", str(tmp_path / "file" / "det.jsonl")) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot create the folder" in err[0]
+
+
+def test_a_refused_log_beside_a_recording_is_one_line_and_leaves_no_file(
+    model_store, tmp_path, capsys, caplog
+):
+    """The recording was set up before the log was refused: it goes without a word or a file."""
+    (tmp_path / "l.jsonl").write_text("")
+    with caplog.at_level(logging.INFO, logger="camapp"):
+        rc = run(
+            "--source",
+            str(need(PERSON_CLIP)),
+            "--record",
+            str(tmp_path / "r.mp4"),
+            "--log",
+            str(tmp_path / "l.jsonl"),
+        )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "already exists" in err[0]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l.jsonl"]

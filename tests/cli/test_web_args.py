@@ -53,3 +53,20 @@ def test_a_taken_port_is_one_line_and_exit_2(model_store, capsys) -> None:
     err = capsys.readouterr().err
     assert rc == 2
     assert err.strip() == f"camapp: error: --web 127.0.0.1:{port}: the port is already in use"
+
+
+def test_web_without_its_extra_is_one_line_before_any_recording(tmp_path, capsys, monkeypatch) -> None:
+    """As a venv made without the web extra (aiohttp hidden from the import system only)."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "aiohttp" else real(name, *a)
+    )
+    out = tmp_path / "r.mp4"
+    rc = main(
+        ["run", "--headless", "--source", str(need(PERSON_CLIP)), "--record", str(out), "--web", "8080"]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "pip install -e '.[web]'" in err[0]
+    assert not out.exists()

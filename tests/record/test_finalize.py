@@ -275,3 +275,25 @@ def test_leftovers_in_the_folder_are_reported_with_the_command(fragmented, tmp_p
     ]
     assert fin.mp4_kind(rec.path) == "regular"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.mp4", "old crash.mp4"]
+
+
+def test_a_file_appended_to_during_its_finalize_is_left_as_it_was(fragmented, monkeypatch):
+    """Another writer appends while the copy is made (same file, same inode: only its size tells):
+    the copy must not replace it, or the appended bytes would be lost."""
+    path = fragmented(20)
+    appended = b"\0\0\0\x10free" + b"late" * 2  # a whole `free` box: the file stays a valid MP4
+    real_pause = fin._pause
+
+    def append_before_rename(stage):
+        if stage == "rename":
+            with open(path, "ab") as f:
+                f.write(appended)
+        real_pause(stage)
+
+    monkeypatch.setattr(fin, "_pause", append_before_rename)
+    before = path.read_bytes()
+    with pytest.raises(fin.FinalizeError, match="changed while being finalized"):
+        fin.finalize(path, 20)
+    assert path.read_bytes() == before + appended  # nothing replaced, nothing lost
+    assert fin.mp4_kind(path) == "fragmented"
+    assert not list(path.parent.glob(".*.tmp"))  # the copy is removed

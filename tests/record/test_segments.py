@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 
 import av
@@ -83,7 +84,23 @@ def test_time_or_size_whichever_comes_first(tmp_path, clip_results):
     assert [read_segment(p)[0].__len__() for p in rec.files] == [15, 15, 10]
 
 
-def test_keep_mb_deletes_the_oldest_never_the_current(tmp_path, clip_results):
+def test_keep_mb_deletes_the_oldest_never_the_current(tmp_path, clip_results, monkeypatch):
+    held = []  # per cut: the files still waiting for their finalize, which pruning keeps
+    real_prune = Segments.prune
+
+    def prune(self, at_least=0, room=0, may_delete=None):
+        kept = set()
+
+        def asked(p):
+            ok = may_delete is None or may_delete(p)
+            if not ok:
+                kept.add(p)
+            return ok
+
+        held.append(kept)
+        return real_prune(self, at_least, room, asked)
+
+    monkeypatch.setattr(Segments, "prune", prune)
     rec_dir = tmp_path / "rec"
     rec_dir.mkdir()
     old = []
@@ -103,9 +120,12 @@ def test_keep_mb_deletes_the_oldest_never_the_current(tmp_path, clip_results):
     assert rec.files[-1].exists()
     kept = Segments(rec_dir / "out.mp4", seconds=1).files()
     assert kept[-1] == rec.files[-1]
-    # after each cut the pattern's files fit the cap; the last file has grown since its cut
-    assert sum(f.stat().st_size for f in kept[:-1]) <= cap * MB
-    assert set(kept) <= set(rec.files) | {old[2]}
+    # after each cut the pattern's files fit the cap, but for one being finalized at that cut
+    # (kept, to go at a later cut); the last file has grown since its cut
+    assert sum(f.stat().st_size for f in kept[:-1] if f not in held[-1]) <= cap * MB
+    assert all(
+        len(h) <= 1 for h in held
+    )  # one finalize runs at a time    assert set(kept) <= set(rec.files) | {old[2]}
 
 
 def test_a_file_that_cannot_be_removed_is_skipped_with_a_warning(tmp_path, clip_results, caplog):
@@ -128,7 +148,7 @@ def test_first_file_named_at_the_first_frame_and_unwritable_folder_fails_at_once
     rec = VideoRecorder(tmp_path / "out.mp4", segments=Segments(tmp_path / "out.mp4", seconds=5))
     assert rec.error is None and rec.files == [] and list(tmp_path.iterdir()) == []
     rec.close()  # nothing recorded: no file left behind
-    assert list(tmp_path.iterdir()) == [] and rec.error is None
+    assert list(tmp_path.iterdir()) == [] and "no frame was recorded" in (rec.error or "")  # never "ok"
     missing = VideoRecorder(
         tmp_path / "nope" / "out.mp4", segments=Segments(tmp_path / "nope" / "out.mp4", 5)
     )
@@ -178,3 +198,49 @@ def test_bad_segment_settings(tmp_path, kw, message):
         Segments(tmp_path / "out.mp4", **kw)
     with pytest.raises(CamappError, match=r"\.mp4.*\.mkv"):
         Segments(tmp_path / "out.avi", seconds=1)
+
+
+def test_pruning_and_finalizing_agree(tmp_path, clip_results, monkeypatch, caplog):
+    """docs/recording.md's `--record-keep-mb 0.05` (with 1 s segments), the finalizer behind: the
+    first cut file's finalize starts only once four files exist, as on a loaded machine. Every cut
+    prunes meanwhile: the file being finalized is kept (and finalized), files only queued may go
+    (their finalize dropped quietly), no file is named as needing a fix, no traceback, and none
+    reported as removed is left."""
+    from camapp.record import finalize as fin
+
+    real_check = fin.check
+    waited = threading.Event()
+
+    def late_check(path):
+        if not waited.is_set():
+            waited.set()
+            deadline = time.monotonic() + 20
+            while len(rec.files) < 4 and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return real_check(path)
+
+    monkeypatch.setattr(fin, "check", late_check)
+    with caplog.at_level(logging.INFO, logger="camapp.record"):
+        rec = VideoRecorder(
+            tmp_path / "out.mp4",
+            queue_size=0,
+            segments=Segments(tmp_path / "out.mp4", seconds=1, keep_mb=0.05),
+        )
+        for i, r in enumerate(clip_results(need(PERSON_CLIP), 100)):
+            if i == 45:  # the later cuts come once the first files are finalized: they prune them
+                deadline = time.monotonic() + 30
+                while (len(rec.files) < 4 or rec._finalizer.busy) and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            rec.submit(r)
+        rec.close()
+    assert rec.error is None and waited.is_set() and len(rec.files) == 10
+    assert rec.unfinalized == [] and rec._finalizer.failed == []
+    removed = [
+        r.getMessage().split()[2] for r in caplog.records if r.getMessage().startswith("camapp: removed")
+    ]
+    assert removed, "the cap must prune something"
+    on_disk = sorted(tmp_path.glob("out-*.mp4"))  # a name freed by pruning may be taken again: count
+    assert len(removed) + len(on_disk) == len(rec.files)  # every file removed once, or left, not both
+    assert not [r for r in caplog.records if "not finalized" in r.getMessage() or r.exc_info]
+    assert rec.files[0] in rec.finalized  # being finalized while the cuts came: kept, finished
+    assert [fin.mp4_kind(p) for p in on_disk] == ["regular"] * len(on_disk)

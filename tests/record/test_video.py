@@ -15,7 +15,7 @@ import pytest
 from conftest import BOTTLE_CLIP, PERSON_CLIP, need
 
 from camapp.errors import CamappError
-from camapp.record import VideoRecorder, pick_codec
+from camapp.record import Segments, VideoRecorder, pick_codec
 from camapp.record import video as video_mod
 from camapp.types import Detections, Frame
 
@@ -251,3 +251,18 @@ def test_the_x264_preset_reaches_the_encoder(tmp_path, clip_results, preset, pro
     writer.close()
     with av.open(str(writer.path)) as c:
         assert c.streams.video[0].codec_context.profile == profile
+
+
+@pytest.mark.parametrize("segmented", [False, True])
+def test_a_recording_that_gets_no_frame_leaves_no_file_and_is_never_ok(tmp_path, segmented):
+    """The source ended (or was stopped) before its first frame: no 0-byte file, and an error."""
+    path = tmp_path / "none.mp4"
+    rec = VideoRecorder(path, segments=Segments(path, seconds=5) if segmented else None)
+    rec.close()
+    assert rec.error == f"{rec.what} stopped: no frame was recorded, so no file was written"
+    assert list(tmp_path.iterdir()) == [] and rec.files == []
+
+
+def test_a_recording_with_one_frame_is_kept(tmp_path, clip_results):
+    rec = record(tmp_path / "one.mp4", clip_results(need(PERSON_CLIP), 1))
+    assert rec.error is None and rec.frames_written == 1 and rec.path.stat().st_size > 0
