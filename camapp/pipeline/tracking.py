@@ -11,7 +11,7 @@ in frame order.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -41,8 +41,15 @@ class PredictQueue(FrameQueue):
     `size` frames wait for detection; up to `backlog` more wait to be handed on predicted.
     """
 
-    def __init__(self, size: int, drop: bool, backlog: int = 8, predicting: bool = True) -> None:
-        super().__init__(size, drop)
+    def __init__(
+        self,
+        size: int,
+        drop: bool,
+        backlog: int = 8,
+        predicting: bool = True,
+        on_drop: Callable[[int], None] | None = None,
+    ) -> None:
+        super().__init__(size, drop, on_drop)
         self.backlog = backlog
         self.predicting = predicting  # False: a plain frame queue (tracking is off)
 
@@ -51,16 +58,17 @@ class PredictQueue(FrameQueue):
             return super().put(item, force)
         dropped = 0
         with self._cond:
+            if self._halted:
+                return 0  # the run is over (as `FrameQueue.put`)
             # (frame, tensor) items; END, put back by a lane after a halt, stays as it is
             fresh = [i for i, x in enumerate(self._items) if isinstance(x, tuple)]
             for i in fresh[: max(0, len(fresh) - self.size + 1)]:
                 frame = self._items[i][0]  # type: ignore[index]
                 self._items[i] = Predict(frame)  # its input tensor is freed
             while len(self._items) >= self.size + self.backlog:
-                self._items.popleft()
+                self._evict()
                 dropped += 1
-            if not self._halted:
-                self._items.append(item)
+            self._items.append(item)
             self._cond.notify_all()
         return dropped
 
@@ -93,7 +101,9 @@ class TrackingPipeline(Pipeline):
         self._every_lock = threading.Lock()
         self._last_detected: int | None = None
         self._captured = 0
-        self._queue = PredictQueue(self._queue.size, drop=self.realtime, predicting=stage is not None)
+        self._queue = PredictQueue(
+            self._queue.size, drop=self.realtime, predicting=stage is not None, on_drop=self._queue.on_drop
+        )
         # the user's threshold, the stage and the detector's request change together: the
         # session's worker switches tracking while any thread may move the threshold
         self._threshold_lock = threading.Lock()
