@@ -28,6 +28,7 @@ from camapp.detect.base import Detector
 from camapp.errors import SourceError
 from camapp.pipeline.consumer import Consumer, Result
 from camapp.pipeline.handoff import END, FrameQueue, Sequencer, backlog
+from camapp.pipeline.memory import WAITING_BYTES, frames_within
 from camapp.pipeline.priority import lower_consumer, lower_priority, takes_every_core
 from camapp.pipeline.reconnect import Reconnector
 from camapp.pipeline.settings import LiveSettings
@@ -396,7 +397,7 @@ class Pipeline:
             except Exception:
                 log.exception("consumer %r failed", c)
         if not self.realtime:
-            self._wait_for(consumers)
+            self._wait_for(consumers, frames_within(result.frame.image.nbytes, WAITING_BYTES, MAX_BACKLOG))
 
     def _fail(self, exc: Exception) -> None:
         """A lane or the delivery thread (decoding, a consumer's backlog probe) failed: end in
@@ -406,8 +407,9 @@ class Pipeline:
         self._halt.set()
         self._queue.halt()
 
-    def _wait_for(self, consumers: list[Consumer]) -> None:
-        """Backpressure for files read as fast as possible: no consumer falls more than
-        `MAX_BACKLOG` results behind, so a lossless recorder's queue (and memory) stays bounded."""
-        while not self._stopped and any(backlog(c) > MAX_BACKLOG for c in consumers):
+    def _wait_for(self, consumers: list[Consumer], most: int = MAX_BACKLOG) -> None:
+        """Backpressure for files read as fast as possible: no consumer falls more than `most`
+        results behind (`MAX_BACKLOG`, fewer for large frames), so a lossless recorder's queue
+        (and memory) stays bounded."""
+        while not self._stopped and any(backlog(c) > most for c in consumers):
             time.sleep(0.002)

@@ -20,6 +20,7 @@ from camapp.detect.base import Detector
 from camapp.pipeline.consumer import Consumer
 from camapp.pipeline.core import Pipeline
 from camapp.pipeline.handoff import FrameQueue
+from camapp.pipeline.memory import WAITING_BYTES, frames_within
 from camapp.sources.base import Source
 from camapp.track.regions import Roi
 from camapp.track.stage import TrackStage
@@ -38,7 +39,8 @@ class Predict:
 class PredictQueue(FrameQueue):
     """A frame queue that, instead of dropping a stale frame, keeps it as a `Predict` item.
 
-    `size` frames wait for detection; up to `backlog` more wait to be handed on predicted.
+    `size` frames wait for detection; up to `backlog` more wait to be handed on predicted, and
+    no more than `WAITING_BYTES` of them (two at 4K: memory stays flat with large frames).
     """
 
     def __init__(
@@ -65,7 +67,13 @@ class PredictQueue(FrameQueue):
             for i in fresh[: max(0, len(fresh) - self.size + 1)]:
                 frame = self._items[i][0]  # type: ignore[index]
                 self._items[i] = Predict(frame)  # its input tensor is freed
-            while len(self._items) >= self.size + self.backlog:
+            image = item[0].image if isinstance(item, tuple) else None  # type: ignore[index]
+            backlog = (
+                frames_within(image.nbytes, WAITING_BYTES, self.backlog)
+                if image is not None
+                else self.backlog
+            )
+            while len(self._items) >= self.size + backlog:
                 self._evict()
                 dropped += 1
             self._items.append(item)

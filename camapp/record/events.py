@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from camapp.errors import CamappError
+from camapp.pipeline.memory import WAITING_BYTES
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, Packet, container_for
 from camapp.record.finalizer import Finalizer, scan_folder, warn_unfinalized
@@ -70,6 +71,8 @@ class EventRecorder(Worker):
     A finished .mp4 clip is finalized into a regular, seekable MP4 (`camapp.record.finalize`) on a
     finalizer thread, so encoding, the pre-roll buffer and the next event go on meanwhile.
     """
+
+    frame_budget = WAITING_BYTES  # queued frames: 16 at 768x432, 2 at 4K (camapp.pipeline.memory)
 
     def __init__(
         self,

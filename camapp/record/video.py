@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from camapp.outputs import OutputError
+from camapp.pipeline.memory import WAITING_BYTES
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, container_for
 from camapp.record.finalizer import Finalizer, scan_folder, warn_unfinalized
@@ -74,6 +75,8 @@ class VideoRecorder(Worker):
     command that finishes them; `unfinalized` lists them. At its first frame the recorder also
     reports fragmented leftovers of crashed runs in the folder it records into.
     """
+
+    frame_budget = WAITING_BYTES  # queued frames: 16 at 768x432, 2 at 4K (camapp.pipeline.memory)
 
     def __init__(
         self,
