@@ -67,7 +67,7 @@ class PredictQueue(FrameQueue):
             for i in fresh[: max(0, len(fresh) - self.size + 1)]:
                 frame = self._items[i][0]  # type: ignore[index]
                 self._items[i] = Predict(frame)  # its input tensor is freed
-            image = item[0].image if isinstance(item, tuple) else None  # type: ignore[index]
+            image = item[0].image if isinstance(item, tuple) else None
             backlog = (
                 frames_within(image.nbytes, WAITING_BYTES, self.backlog)
                 if image is not None

@@ -76,15 +76,13 @@ class VideoRecorder(Worker):
     reports fragmented leftovers of crashed runs in the folder it records into.
     """
 
-    frame_budget = WAITING_BYTES  # queued frames: 16 at 768x432, 2 at 4K (camapp.pipeline.memory)
-
     def __init__(
         self,
         path: str | Path,
         *,
         codec: str | None = None,
         keyint: float = KEYINT,
-        queue_size: int = 16,
+        queue_size: int | None = None,
         on_error: ErrorCallback | None = None,
         segments: Segments | None = None,
         overwrite: bool = False,
@@ -92,7 +90,11 @@ class VideoRecorder(Worker):
         self.path = Path(path)
         self.segments = segments
         shown = segments.pattern if segments is not None else self.path
-        super().__init__(f"recording {shown}", queue_size, on_error, name="camapp-video")
+        super().__init__(
+            f"recording {shown}", 16 if queue_size is None else queue_size, on_error, name="camapp-video"
+        )
+        if queue_size is None:  # the default: 16 frames, fewer when large (2 at 4K)
+            self.frame_budget = WAITING_BYTES
         container_for(self.path)  # a bad extension is a user mistake: CamappError now
         self.frames_written = 0
         self.files: list[Path] = []
