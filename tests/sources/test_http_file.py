@@ -66,7 +66,7 @@ def test_a_served_file_plays_at_its_own_rate_and_ends(clips, clip, ranges):
         assert served.requests <= 3  # a look at the headers, the open, a seek for the index
 
 
-def test_a_served_file_with_a_video_type_is_a_file_even_without_a_duration_check(clips):
+def test_a_served_file_without_a_video_type_is_a_file_by_its_duration(clips):
     with file_server(clips["front"], ranges=True, content_type="application/octet-stream") as served:
         src = OpenCVSource(served.url, realtime=False)
         src.open()  # no video type: the container's duration says it is a file
