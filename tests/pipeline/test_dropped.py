@@ -3,6 +3,7 @@ frame still waiting when the run stops (a limit, --duration, SIGINT) was not dro
 
 import re
 
+import cv2
 from conftest import PERSON_CLIP, need
 
 from camapp.cli import main
@@ -10,6 +11,7 @@ from camapp.pipeline import Pipeline
 from camapp.pipeline.handoff import END, FrameQueue
 from camapp.pipeline.tracking import PredictQueue
 from camapp.sources import open_source
+from camapp.types import Frame
 
 
 def test_a_pushed_out_frame_counts_when_a_newer_one_is_taken():
@@ -33,12 +35,15 @@ def test_frames_waiting_at_a_stop_are_not_drops():
 
 
 def test_the_predict_queue_counts_the_same_way():
+    cap = cv2.VideoCapture(str(need(PERSON_CLIP)))
+    frames = [Frame(cap.read()[1], i / 10, i, i / 10) for i in range(4)]
+    cap.release()
     drops: list[int] = []
     q = PredictQueue(1, drop=True, backlog=1, on_drop=drops.append)
-    for item in [("f1", None), ("f2", None), ("f3", None)]:
-        q.put(item)  # f1 becomes predict-only, then is pushed out by f3
+    for frame in frames[:3]:
+        q.put((frame, None))  # frame 0 becomes predict-only, then is pushed out by frame 2
     q.halt()
-    assert q.put(("f4", None)) == 0 and drops == []
+    assert q.put((frames[3], None)) == 0 and drops == []
 
 
 def test_a_run_ended_by_its_frame_limit_counts_only_the_gaps(detector):
