@@ -240,8 +240,7 @@ def on_event(name: str, event: dict[str, Any], seen: Counter[str]) -> None:
         seen.update(set(event["result"].detections.labels))
     elif name == "state" and event["state"] == "reconnecting":
         warn(f"reconnecting: {event['text']}")
-    elif name == "state" and event["state"] == "failed" and event["kind"] == "pipeline":
-        warn(f"error: {event['text']}")  # the source was lost for good, or inference failed
+    # a lost source or failed inference is said once, after the summary ("camapp: ...")
 
 
 def drive(session: Any, args: argparse.Namespace, seen: Counter[str]) -> int:
@@ -319,7 +318,7 @@ def summarize(status: dict[str, Any], elapsed: float, reason: str, seen: Counter
     st = status["stats"]
     rate = st["frames"] / elapsed if elapsed > 0 else 0.0
     say(
-        f"summary: {st['frames']} frames in {elapsed:.1f} s ({rate:.1f} fps) | dropped {st['dropped']}"
+        f"summary: {st['frames']} frame{'' if st['frames'] == 1 else 's'} in {elapsed:.1f} s ({rate:.1f} fps) | dropped {st['dropped']}"
         f" | infer {st['infer_ms']:.1f} ms median (p95 {st['infer_ms_p95']:.1f}) | input {st['input_size']}"
         f" | stopped by {reason}"
     )

@@ -21,12 +21,15 @@ class Result:
     """Detections with the very frame they were computed from, and the stats at that moment.
 
     `track` is what the tracking stage added (events, zone occupancy, counts), when it runs.
+    `resumed` is set on the first frame delivered after a lost source came back: the seconds
+    without frames before it (the gap a log marks).
     """
 
     frame: Frame
     detections: Detections
     stats: Stats
     track: TrackInfo | None = None
+    resumed: float | None = None
 
 
 @runtime_checkable

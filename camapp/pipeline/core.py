@@ -28,8 +28,9 @@ from camapp.detect.base import Detector
 from camapp.errors import SourceError
 from camapp.pipeline.consumer import Consumer, Result
 from camapp.pipeline.handoff import END, FrameQueue, Sequencer, backlog
+from camapp.pipeline.memory import WAITING_BYTES, frames_within
 from camapp.pipeline.priority import lower_consumer, lower_priority, takes_every_core
-from camapp.pipeline.reconnect import Reconnecting
+from camapp.pipeline.reconnect import Reconnector
 from camapp.pipeline.settings import LiveSettings
 from camapp.pipeline.stats import Stats, StatsMeter
 from camapp.sources.base import Source, SourceLost
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 MAX_BACKLOG = 8  # results a consumer may lag behind when nothing may be dropped
 
 
-class Pipeline(Reconnecting):
+class Pipeline:
     """Reads `source`, runs `detector` on the freshest frame, hands each `Result` to consumers.
 
     The pipeline owns the source once started (it closes it in `stop()`); the caller owns the
@@ -83,13 +84,23 @@ class Pipeline(Reconnecting):
         self._result_cbs: list[Callable[[Result], None]] = []
         self._state_cbs: list[Callable[[Stats], None]] = []
         self._lock = threading.Lock()
-        self._queue = FrameQueue(queue_size, drop=self.realtime)
         self._meter = StatsMeter()
+        self._queue = FrameQueue(queue_size, drop=self.realtime, on_drop=self._meter.drop)
         self._meter.input_size = detector.input_size
         self._halt = threading.Event()  # stop capturing (stop() or inference finished)
         self._running = threading.Event()  # cleared while paused
         self._running.set()
         self._done = threading.Event()
+        self._reconnector = Reconnector(
+            source,
+            delay=reconnect_delay,
+            max_delay=reconnect_max_delay,
+            timeout=reconnect_timeout,
+            say=self._set_state,
+            wait=self._halt.wait,
+            running=self._running.is_set,
+        )
+        self._resumed: dict[int, float] = {}  # frame index -> seconds without frames before it
         self._settings = LiveSettings(detector, lambda: getattr(source, "fps", None))
         # one inference thread per lane; tickets keep their results in frame order
         self._lanes: tuple[Detector, ...] = tuple(getattr(detector, "lanes", None) or (detector,))
@@ -237,6 +248,7 @@ class Pipeline(Reconnecting):
         try:
             if self._open_first and not self._open():
                 return
+            self._reconnector.start()
             lowered = False
             while not self._halt.is_set():
                 if self._yielding and not lowered:
@@ -249,18 +261,22 @@ class Pipeline(Reconnecting):
                 try:
                     frame = self.source.read()
                 except SourceLost as exc:
-                    if not self._reconnect(str(exc)):
+                    if not self._reconnector.lost(str(exc)):
                         return
                     continue
                 if frame is None:
                     break
+                gap = self._reconnector.frame()
+                if gap is not None:
+                    with self._lock:
+                        self._resumed[frame.index] = gap
                 self._meter.captured()
                 if not self._running.is_set():
                     if live:
                         continue  # a paused camera keeps draining so it is fresh on resume
                     while not self._running.wait(0.1) and not self._halt.is_set():
                         pass  # a file frame read as pause began waits for resume
-                self._meter.drop(self._queue.put((frame, self._input_tensor(frame.image))))
+                self._queue.put((frame, self._input_tensor(frame.image)))  # drops count as frames are taken
         except Exception as exc:
             log.exception("capture failed")
             self._set_state("error", f"capture failed: {exc}")
@@ -346,10 +362,20 @@ class Pipeline(Reconnecting):
             self._meter.predicted(latency_ms)
         else:
             self._meter.processed(infer_ms, latency_ms, size)
-        if self._meter.state == "starting":  # after a reconnect, _reconnect says "running" itself
+        if self._meter.state == "starting":  # after a reconnect, the Reconnector says "running" itself
             self._set_state("running")
         detections, info = handed
-        self._publish(Result(frame, detections, self._meter.snapshot(), info))
+        self._publish(Result(frame, detections, self._meter.snapshot(), info, self._gap_before(frame)))
+
+    def _gap_before(self, frame: Frame) -> float | None:
+        """Seconds without frames before `frame` when it is the first delivered after a reconnect
+        (the first frame read after it may have been dropped as stale: its gap moves on)."""
+        with self._lock:
+            if not self._resumed:
+                return None
+            passed = [i for i in self._resumed if i <= frame.index]
+            gaps = [self._resumed.pop(i) for i in passed]
+        return max(gaps) if gaps else None
 
     def _hand_on(self, frame: Frame, fresh: Any) -> tuple[Any, Any] | None:
         """(boxes, tracking info) to hand on for `frame`, or None to drop it (a subclass's hook)."""
@@ -371,7 +397,7 @@ class Pipeline(Reconnecting):
             except Exception:
                 log.exception("consumer %r failed", c)
         if not self.realtime:
-            self._wait_for(consumers)
+            self._wait_for(consumers, frames_within(result.frame.image.nbytes, WAITING_BYTES, MAX_BACKLOG))
 
     def _fail(self, exc: Exception) -> None:
         """A lane or the delivery thread (decoding, a consumer's backlog probe) failed: end in
@@ -381,8 +407,9 @@ class Pipeline(Reconnecting):
         self._halt.set()
         self._queue.halt()
 
-    def _wait_for(self, consumers: list[Consumer]) -> None:
-        """Backpressure for files read as fast as possible: no consumer falls more than
-        `MAX_BACKLOG` results behind, so a lossless recorder's queue (and memory) stays bounded."""
-        while not self._stopped and any(backlog(c) > MAX_BACKLOG for c in consumers):
+    def _wait_for(self, consumers: list[Consumer], most: int = MAX_BACKLOG) -> None:
+        """Backpressure for files read as fast as possible: no consumer falls more than `most`
+        results behind (`MAX_BACKLOG`, fewer for large frames), so a lossless recorder's queue
+        (and memory) stays bounded."""
+        while not self._stopped and any(backlog(c) > most for c in consumers):
             time.sleep(0.002)

@@ -14,22 +14,31 @@ END = object()  # end of input, passed through the frame queue
 
 
 class FrameQueue:
-    """A bounded hand-off that either drops the oldest frame or blocks the producer."""
+    """A bounded hand-off that either drops the oldest frame or blocks the producer.
 
-    def __init__(self, size: int, drop: bool) -> None:
+    A frame pushed out by a newer one counts as dropped once a later frame is taken for
+    processing (`on_drop(n)`, on the taking thread): frames still waiting when the run stops
+    (`halt()`) were not dropped, the run just ended before them.
+    """
+
+    def __init__(self, size: int, drop: bool, on_drop: Callable[[int], None] | None = None) -> None:
         self.size = max(1, size)
         self.drop = drop
+        self.on_drop = on_drop
         self._items: deque[object] = deque()
         self._cond = threading.Condition()
         self._halted = False
+        self._evicted = 0  # pushed out since the last frame was taken
 
     def put(self, item: object, force: bool = False) -> int:
-        """Returns how many stale frames were dropped to make room."""
+        """Returns how many stale frames were pushed out to make room."""
         dropped = 0
         with self._cond:
+            if self._halted and not force:
+                return 0  # the run is over: nothing is pushed out, nothing is queued
             if self.drop or force:
                 while len(self._items) >= self.size and not force:
-                    self._items.popleft()
+                    self._evict()
                     dropped += 1
             else:
                 while len(self._items) >= self.size and not self._halted:
@@ -39,17 +48,26 @@ class FrameQueue:
             self._cond.notify_all()
         return dropped
 
+    def _evict(self) -> None:
+        """Push out the oldest item (under the lock)."""
+        self._items.popleft()
+        self._evicted += 1
+
     def get(self) -> object:
         with self._cond:
             while not self._items and not self._halted:
                 self._cond.wait(0.1)
             item = self._items.popleft() if self._items else END
+            settled, self._evicted = self._evicted, 0
             self._cond.notify_all()
-            return item
+        if settled and self.on_drop is not None:
+            self.on_drop(settled)
+        return item
 
     def halt(self) -> None:
         with self._cond:
             self._halted = True
+            self._evicted = 0  # their newer frames were never taken: not drops
             self._cond.notify_all()
 
 

@@ -18,14 +18,15 @@ import logging
 import os
 import sys
 import threading
-from typing import Any
+
+from camapp.detect.base import Detector
 
 log = logging.getLogger(__name__)
 
 HELPER_NICE = 19
 
 
-def takes_every_core(detector: Any) -> bool:
+def takes_every_core(detector: Detector) -> bool:
     """True when a CPU detector runs at least as many threads as the machine has cores."""
     threads = getattr(detector, "threads", None)
     if getattr(detector, "device", "cpu") != "cpu" or not isinstance(threads, int):

@@ -19,7 +19,7 @@ class Stats:
     infer_ms: float = 0.0  # median time of one invoke step (capture makes the tensor, delivery decodes)
     infer_ms_p95: float = 0.0
     latency_ms: float = 0.0  # median, capture timestamp -> result ready
-    dropped: int = 0  # frames dropped as stale before inference
+    dropped: int = 0  # frames skipped as stale for a newer one that was processed (not those left at a stop)
     frames: int = 0  # frames processed
     predicted: int = 0  # of those, frames whose boxes the tracker predicted (no invoke)
     input_size: int = 0

@@ -11,7 +11,7 @@ in frame order.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from camapp.detect.base import Detector
 from camapp.pipeline.consumer import Consumer
 from camapp.pipeline.core import Pipeline
 from camapp.pipeline.handoff import FrameQueue
+from camapp.pipeline.memory import WAITING_BYTES, frames_within
 from camapp.sources.base import Source
 from camapp.track.regions import Roi
 from camapp.track.stage import TrackStage
@@ -38,11 +39,19 @@ class Predict:
 class PredictQueue(FrameQueue):
     """A frame queue that, instead of dropping a stale frame, keeps it as a `Predict` item.
 
-    `size` frames wait for detection; up to `backlog` more wait to be handed on predicted.
+    `size` frames wait for detection; up to `backlog` more wait to be handed on predicted, and
+    no more than `WAITING_BYTES` of them (two at 4K: memory stays flat with large frames).
     """
 
-    def __init__(self, size: int, drop: bool, backlog: int = 8, predicting: bool = True) -> None:
-        super().__init__(size, drop)
+    def __init__(
+        self,
+        size: int,
+        drop: bool,
+        backlog: int = 8,
+        predicting: bool = True,
+        on_drop: Callable[[int], None] | None = None,
+    ) -> None:
+        super().__init__(size, drop, on_drop)
         self.backlog = backlog
         self.predicting = predicting  # False: a plain frame queue (tracking is off)
 
@@ -51,16 +60,23 @@ class PredictQueue(FrameQueue):
             return super().put(item, force)
         dropped = 0
         with self._cond:
+            if self._halted:
+                return 0  # the run is over (as `FrameQueue.put`)
             # (frame, tensor) items; END, put back by a lane after a halt, stays as it is
             fresh = [i for i, x in enumerate(self._items) if isinstance(x, tuple)]
             for i in fresh[: max(0, len(fresh) - self.size + 1)]:
                 frame = self._items[i][0]  # type: ignore[index]
                 self._items[i] = Predict(frame)  # its input tensor is freed
-            while len(self._items) >= self.size + self.backlog:
-                self._items.popleft()
+            image = item[0].image if isinstance(item, tuple) else None
+            backlog = (
+                frames_within(image.nbytes, WAITING_BYTES, self.backlog)
+                if image is not None
+                else self.backlog
+            )
+            while len(self._items) >= self.size + backlog:
+                self._evict()
                 dropped += 1
-            if not self._halted:
-                self._items.append(item)
+            self._items.append(item)
             self._cond.notify_all()
         return dropped
 
@@ -93,7 +109,9 @@ class TrackingPipeline(Pipeline):
         self._every_lock = threading.Lock()
         self._last_detected: int | None = None
         self._captured = 0
-        self._queue = PredictQueue(self._queue.size, drop=self.realtime, predicting=stage is not None)
+        self._queue = PredictQueue(
+            self._queue.size, drop=self.realtime, predicting=stage is not None, on_drop=self._queue.on_drop
+        )
         # the user's threshold, the stage and the detector's request change together: the
         # session's worker switches tracking while any thread may move the threshold
         self._threshold_lock = threading.Lock()

@@ -18,6 +18,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from camapp.pipeline.memory import frames_within
+
 if TYPE_CHECKING:
     from camapp.pipeline import Result
 
@@ -40,6 +42,8 @@ class Worker:
     unbounded (lossless): for a file processed faster than real time, where every frame must be
     kept and memory, not frames, gives way.
     """
+
+    frame_budget: int | None = None  # bytes of queued frames, for workers that keep whole frames
 
     def __init__(
         self, what: str, queue_size: int, on_error: ErrorCallback | None = None, name: str = "camapp-record"
@@ -90,7 +94,14 @@ class Worker:
         return True
 
     def submit(self, result: Result) -> None:
-        """Hand over one pipeline result; returns at once (Consumer protocol)."""
+        """Hand over one pipeline result; returns at once (Consumer protocol). With a
+        `frame_budget`, a bounded queue also holds no more than that many bytes of frames."""
+        most = self._queue.maxsize
+        if self.frame_budget and most:
+            most = frames_within(result.frame.image.nbytes, self.frame_budget, most)
+            if self._queue.qsize() >= most and self.running:
+                self._queue_drops += 1  # as a full queue: 16 frames at 4K would be 400 MB
+                return
         self._offer(result)
 
     def fail(self, exc: BaseException | str, *, quiet: bool = False) -> None:

@@ -4,6 +4,8 @@ With tracking, boxes carry `track_id` (and `predicted: true` when the tracker, n
 placed them), and crossings and zone entries/exits follow their frame's line as event lines:
 `{"event": "cross", "line", "direction", "track_id", "label", "t"}`,
 `{"event": "enter"|"exit", "zone", "track_id", "label", "t"}` (exit adds `dwell`, seconds).
+After a lost source comes back, its first frame's line is followed by
+`{"event": "reconnected", "t", "gap_s"}`: `gap_s` seconds passed without frames before it.
 """
 
 from __future__ import annotations
@@ -89,6 +91,11 @@ class DetectionLog(Worker):
         track = getattr(result, "track", None)
         for event in track.events if track is not None else ():
             self._file.write(json.dumps(event, separators=(",", ":")) + "\n")
+            self.lines += 1
+        gap = getattr(result, "resumed", None)
+        if gap is not None:  # the gap in `t` is a reconnect, not lost lines
+            marker = {"event": "reconnected", "t": round(t, 4), "gap_s": round(gap, 3)}
+            self._file.write(json.dumps(marker, separators=(",", ":")) + "\n")
             self.lines += 1
         now = time.monotonic()
         if now - self._flushed >= self.flush_every or self._queue.empty():

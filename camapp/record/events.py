@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from camapp.errors import CamappError
+from camapp.pipeline.memory import WAITING_BYTES
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, Packet, container_for
 from camapp.record.finalizer import Finalizer, scan_folder, warn_unfinalized
@@ -81,7 +82,7 @@ class EventRecorder(Worker):
         ext: str = ".mp4",
         codec: str | None = None,
         keyint: float = KEYINT,
-        queue_size: int = 16,
+        queue_size: int | None = None,
         on_error: ErrorCallback | None = None,
     ) -> None:
         self.directory = Path(directory)
@@ -91,7 +92,14 @@ class EventRecorder(Worker):
         if pre_roll < 0 or post_roll < 0:
             raise CamappError("pre-roll and post-roll must not be negative")
         container_for(Path("x" + ext))
-        super().__init__(f"event recording in {self.directory}", queue_size, on_error, name="camapp-events")
+        super().__init__(
+            f"event recording in {self.directory}",
+            16 if queue_size is None else queue_size,
+            on_error,
+            name="camapp-events",
+        )
+        if queue_size is None:  # the default: 16 frames, fewer when large (2 at 4K)
+            self.frame_budget = WAITING_BYTES
         self.pre_roll = pre_roll
         self.post_roll = post_roll
         self.ext = ext

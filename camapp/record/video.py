@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from camapp.outputs import OutputError
+from camapp.pipeline.memory import WAITING_BYTES
 from camapp.record.base import ErrorCallback, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, container_for
 from camapp.record.finalizer import Finalizer, scan_folder, warn_unfinalized
@@ -81,7 +82,7 @@ class VideoRecorder(Worker):
         *,
         codec: str | None = None,
         keyint: float = KEYINT,
-        queue_size: int = 16,
+        queue_size: int | None = None,
         on_error: ErrorCallback | None = None,
         segments: Segments | None = None,
         overwrite: bool = False,
@@ -89,7 +90,11 @@ class VideoRecorder(Worker):
         self.path = Path(path)
         self.segments = segments
         shown = segments.pattern if segments is not None else self.path
-        super().__init__(f"recording {shown}", queue_size, on_error, name="camapp-video")
+        super().__init__(
+            f"recording {shown}", 16 if queue_size is None else queue_size, on_error, name="camapp-video"
+        )
+        if queue_size is None:  # the default: 16 frames, fewer when large (2 at 4K)
+            self.frame_budget = WAITING_BYTES
         container_for(self.path)  # a bad extension is a user mistake: CamappError now
         self.frames_written = 0
         self.files: list[Path] = []

@@ -13,6 +13,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from camapp.errors import CamappError, SourceError
+from camapp.pipeline.memory import memory_warning
 from camapp.session.base import Cancelled, kind_of
 from camapp.session.devices import list_accelerators, loads_before_source, runs_on_cpu_threads
 from camapp.session.loader import describe_source, detector_info, lanes_for, load_detector
@@ -209,6 +210,10 @@ class Session(Outputs, TrackingCommands):
             raise
         pipeline.on_result(lambda r: self._on_result(gen, r))
         pipeline.on_state(lambda s: self._on_state(gen, s))
+        short = memory_warning(source.size, encoders=len({"video", "events"} & consumers.keys()))
+        if short:  # said at the start, not found out when the machine kills the run
+            print(f"camapp: warning: {short}", file=sys.stderr)
+            self._warn(short)
         with self._lock:
             self.pipeline, self.outputs, self.stage = pipeline, consumers, stage
             self.reports = dict(consumers)

@@ -10,6 +10,9 @@ import math
 import re
 import sys
 import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -23,6 +26,9 @@ from camapp.types import Frame
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
 
 URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+HTTP = re.compile(r"^https?://", re.IGNORECASE)
+# A container's frame count above this is FFmpeg's "no duration" (a live stream), not a length.
+MAX_FRAME_COUNT = 1e12
 # A camera may hand out a few empty buffers while it starts; more than this in a row is a loss.
 EMPTY_FRAMES_TOLERATED = 5
 # A realtime file this far behind its schedule (after a pause or a stall) re-anchors instead of rushing.
@@ -30,6 +36,45 @@ CATCH_UP_LIMIT_S = 0.25
 # A frame's own time within this of frame count / fps is a constant-rate frame: count / fps is kept,
 # exactly as before frames' own times were read (a 1/1000 time base rounds 1/30 s by up to 0.5 ms).
 CONSTANT_RATE_TOLERANCE_S = 0.002
+# An MJPEG stream carries no frame rate (FFmpeg says 25 for all): the first frames are timed at
+# the first open, up to this many frames or this long, and their median interval is the rate.
+RATE_PROBE_FRAMES = 6
+RATE_PROBE_S = 1.0
+MJPEG = int.from_bytes(b"MJPG", "little")
+
+
+@dataclass(frozen=True)
+class Served:
+    """What an HTTP server says about a URL before any video is read."""
+
+    length: int | None  # bytes, when the server gives a length
+    content_type: str
+    ranges: bool  # answers byte-range requests, so a player can seek (an index at the end)
+
+    @property
+    def video_file(self) -> bool:
+        """A length and a video type: a file on a web server, not a camera's endless stream."""
+        return bool(self.length) and self.content_type.startswith("video/")
+
+
+def probe_http(url: str, timeout: float) -> Served | None:
+    """Ask the server for the first byte: a 206 means ranges, the length and type come along.
+    None when the server cannot be asked this way (the stream is then opened as before)."""
+    request = urllib.request.Request(url, headers={"Range": "bytes=0-0", "User-Agent": "camapp"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:  # noqa: S310 (http/https only)
+            headers, status = reply.headers, reply.status
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    content_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    length: int | None = None
+    total = re.fullmatch(r"bytes \d+-\d+/(\d+)", headers.get("Content-Range") or "")
+    if status == 206 and total:
+        length = int(total[1])
+    elif status == 200 and (headers.get("Content-Length") or "").isdigit():
+        length = int(headers["Content-Length"])
+    ranges = status == 206 or (headers.get("Accept-Ranges") or "").lower() == "bytes"
+    return Served(length, content_type, ranges)
 
 
 def classify(spec: str) -> str:
@@ -66,6 +111,10 @@ class OpenCVSource:
         self.live = self.kind != "file"
         self.realtime = realtime or self.live
         self.loop = loop and not self.live
+        self._asked = (realtime, loop)  # an http(s) URL found to be a file gets them at open
+        self.web = self.kind == "stream" and HTTP.match(self.spec) is not None  # http(s)://
+        self._served: Served | None = None  # what the web server said, once it answered
+        self._measured: float | None = None  # an MJPEG stream's rate, timed at its first open
         self.timeout = timeout
         self._want = (width, height, fps)
         self.fps: float | None = None
@@ -91,7 +140,15 @@ class OpenCVSource:
     # -- opening -------------------------------------------------------------------------------
     def open(self) -> None:
         self.close()
+        if self.web and self.kind == "stream" and self._served is None:
+            self._served = probe_http(self.spec, self.timeout)
+        if self.web and self._served is not None and self._served.video_file:
+            self._as_file()  # a length and a video type: a file on a web server
         cap = {"camera": self._open_camera, "file": self._open_file}.get(self.kind, self._open_stream)()
+        count = float(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        if self.web and self.kind == "stream" and 0 < count < MAX_FRAME_COUNT:
+            self._as_file()  # a container with a duration, whatever type the server gave
+            self._prime(cap)
         self._cap = cap
         w = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH) or 0)
         h = int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0)
@@ -100,7 +157,32 @@ class OpenCVSource:
         self.size = (w, h) if w > 0 and h > 0 else None
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         self.fps = fps if math.isfinite(fps) and 0.0 < fps <= 240.0 else None
+        if self.kind == "stream" and int(cap.get(cv2.CAP_PROP_FOURCC) or 0) == MJPEG:
+            if self._measured is None:
+                self._measured = self._time_rate(cap)
+            self.fps = self._measured or None
         self._anchor = None
+
+    def _as_file(self) -> None:
+        """From now on this URL is read as a file: paced, timed from the stream, ending."""
+        self.kind, self.live = "file", False
+        self.realtime, self.loop = self._asked
+
+    def _time_rate(self, cap: cv2.VideoCapture) -> float:
+        """Frames per second an MJPEG stream really sends: the median interval between its
+        first frames (0.0 when fewer than two came). The last frame read is kept for `read()`."""
+        arrivals: list[float] = []
+        started = time.monotonic()
+        while len(arrivals) < RATE_PROBE_FRAMES and time.monotonic() - started < RATE_PROBE_S:
+            ok, image = cap.read()
+            if not ok or image is None or not image.size:
+                break
+            arrivals.append(time.monotonic())
+            self._pending = image
+        steps = sorted(b - a for a, b in zip(arrivals, arrivals[1:]))
+        if not steps or steps[len(steps) // 2] <= 0:
+            return 0.0
+        return round(1.0 / steps[len(steps) // 2], 1)
 
     def _open_camera(self) -> cv2.VideoCapture:
         target: int | str = int(self.spec) if self.spec.isdigit() else self.spec
@@ -122,35 +204,55 @@ class OpenCVSource:
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # the newest frame, not a backlog: we are real-time
         return cap
 
+    def _ffmpeg(self) -> cv2.VideoCapture:
+        """A capture of the URL through FFmpeg, with the open and read timeouts."""
+        ms = int(self.timeout * 1000)
+        params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
+        return cv2.VideoCapture(self.spec, cv2.CAP_FFMPEG, params)
+
     def _open_stream(self) -> cv2.VideoCapture:
         if self.kind == "gstreamer":
             if "GStreamer:                   YES" not in cv2.getBuildInformation():
                 raise SourceError("this OpenCV build has no GStreamer support; use a camera, file or URL")
             cap = cv2.VideoCapture(self.spec, cv2.CAP_GSTREAMER)
         else:
-            ms = int(self.timeout * 1000)
-            params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, ms, cv2.CAP_PROP_READ_TIMEOUT_MSEC, ms]
-            cap = cv2.VideoCapture(self.spec, cv2.CAP_FFMPEG, params)
+            cap = self._ffmpeg()
         if not cap.isOpened():
             cap.release()
             raise SourceError(f"cannot open {self.name}: unreachable or not a video stream")
         return cap
 
     def _open_file(self) -> cv2.VideoCapture:
-        if not self.path.exists():
-            raise SourceError(f"video file not found: {self.path}")
-        if not self.path.is_file():
-            raise SourceError(f"not a video file: {self.path}")
-        cap = cv2.VideoCapture(str(self.path))
+        if not self.web:  # on disk
+            if not self.path.exists():
+                raise SourceError(f"video file not found: {self.path}")
+            if not self.path.is_file():
+                raise SourceError(f"not a video file: {self.path}")
+        cap = self._file_capture()
+        self._prime(cap)
+        return cap
+
+    def _file_capture(self) -> cv2.VideoCapture:
+        return self._ffmpeg() if self.web else cv2.VideoCapture(str(self.path))
+
+    def _prime(self, cap: cv2.VideoCapture) -> None:
+        """Read the first frame now: a file that cannot be decoded fails the open, not the run."""
         ok, image = cap.read() if cap.isOpened() else (False, None)
         if not ok or image is None or image.size == 0:
             cap.release()
-            raise SourceError(f"cannot read {self.path}: not a video OpenCV can decode")
+            if not self.web:
+                raise SourceError(f"cannot read {self.path}: not a video OpenCV can decode")
+            if self._served is not None and not self._served.ranges:
+                raise SourceError(
+                    f"cannot read {self.spec}: the server sends the file only whole (no byte ranges)"
+                    " and this video needs seeking (its index is at the end); serve it with ranges,"
+                    " or move the index to the front (ffmpeg -i IN -c copy -movflags +faststart OUT)"
+                )
+            raise SourceError(f"cannot read {self.spec}: not a video OpenCV can decode")
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        self.frame_count = count if count > 0 else None
+        self.frame_count = count if 0 < count < MAX_FRAME_COUNT else None
         self._pending = image
         self._pass_frames, self._pos0 = 0, None
-        return cap
 
     # -- reading -------------------------------------------------------------------------------
     def read(self) -> Frame | None:
@@ -160,6 +262,9 @@ class OpenCVSource:
 
     def _read_live(self) -> Frame:
         assert self._cap is not None
+        if self._pending is not None:  # the last frame of the rate timing
+            image, self._pending = self._pending, None
+            return self._stamp(image, None)
         for _ in range(EMPTY_FRAMES_TOLERATED):
             ok, image = self._cap.read()
             if not ok:
@@ -177,9 +282,9 @@ class OpenCVSource:
             self._pass_frames, self._pos0 = 0, None
             self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
             image = self._next_image()
-            if image is None:  # a 1-frame file or an image does not seek back: open it again
+            if image is None:  # a 1-frame file, an image or a server without ranges: open it again
                 self._cap.release()
-                self._cap = cv2.VideoCapture(str(self.path))
+                self._cap = self._file_capture()
                 image = self._next_image()
         if image is None:
             return None
