@@ -4,6 +4,8 @@ With tracking, boxes carry `track_id` (and `predicted: true` when the tracker, n
 placed them), and crossings and zone entries/exits follow their frame's line as event lines:
 `{"event": "cross", "line", "direction", "track_id", "label", "t"}`,
 `{"event": "enter"|"exit", "zone", "track_id", "label", "t"}` (exit adds `dwell`, seconds).
+A frame on which objects started, changed or ended (`camapp.pipeline.objects`, with and without
+tracking) lists them in its line: `"objects": [{"type": "start"|"update"|"end", "id", "label", ...}]`.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from camapp.outputs import OutputError, create
-from camapp.record.base import ErrorCallback, Worker, describe
+from camapp.record.base import ErrorCallback, Report, Worker, describe
 from camapp.record.encode import frame_time
 
 if TYPE_CHECKING:
@@ -26,7 +28,8 @@ log = logging.getLogger("camapp.record")
 
 def log_line(result: Result, t: float) -> dict[str, Any]:
     """`{"frame", "t", "input_size", "detections"}`; detections as `camapp detect --json` prints them.
-    A frame whose boxes all come from the tracker's prediction adds `"predicted": true`."""
+    A frame whose boxes all come from the tracker's prediction adds `"predicted": true`, one on
+    which objects started, changed or ended adds `"objects"`."""
     size = getattr(result.stats, "input_size", None)
     line = {
         "frame": int(result.frame.index),
@@ -37,6 +40,8 @@ def log_line(result: Result, t: float) -> dict[str, Any]:
     track = getattr(result, "track", None)
     if track is not None and track.predicted:
         line["predicted"] = True
+    if result.objects is not None and result.objects.events:
+        line["objects"] = [e.to_dict() for e in result.objects.events]
     return line
 
 
@@ -49,6 +54,8 @@ class DetectionLog(Worker):
     every `flush_every` seconds, so a crash loses at most about that much. `submit()` never blocks;
     `close()` writes what is queued and closes the file. Errors: as `VideoRecorder`.
     """
+
+    slot: ClassVar[str] = "log"
 
     def __init__(
         self,
@@ -74,6 +81,9 @@ class DetectionLog(Worker):
             self.fail(f"cannot write {self.path}: {describe(exc)}")
             return
         self._start()
+
+    def report(self) -> Report:
+        return Report(str(self.path), self.lines)
 
     def _handle(self, result: Result) -> None:
         frame = result.frame
