@@ -106,6 +106,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="record a clip while these are seen; zone:NAME while anything is in that --zone",
     )
     g.add_argument("--record-dir", metavar="DIR", help="where --record-on clips go (default: recordings)")
+    g.add_argument(
+        "--history",
+        action="store_true",
+        help="keep every object as an event with a snapshot (events.db in --record-dir with --record-on,"
+        " else in the user data folder); read it with `camapp events`",
+    )
     g.add_argument("--log", metavar="FILE", help="write detections as JSON Lines")
     g.add_argument("--snapshot-dir", metavar="DIR", help="save annotated snapshots here")
     g.add_argument("--snapshot-every", type=positive_float, metavar="S", help="seconds (default 10)")
@@ -129,7 +135,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def outputs(args: argparse.Namespace) -> list[Any]:
     """What the output flags ask for, as session specs (built and opened by the session)."""
-    from camapp.session import EventSpec, LogSpec, SnapshotSpec
+    from camapp.session import EventSpec, HistorySpec, LogSpec, SnapshotSpec
 
     specs: list[Any] = []
     if args.record:
@@ -138,6 +144,8 @@ def outputs(args: argparse.Namespace) -> list[Any]:
         specs.append(EventSpec(args.record_dir or "recordings", tuple(args.record_on)))
     elif args.record_dir:
         raise CamappError("--record-dir goes with --record-on CLASSES")
+    if args.history:
+        specs.append(HistorySpec(args.record_dir or "recordings" if args.record_on else None))
     if args.log:
         specs.append(LogSpec(args.log, overwrite=args.overwrite))
     if args.snapshot_dir:

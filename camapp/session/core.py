@@ -31,6 +31,7 @@ from camapp.session.specs import (
     check_zones,
     class_ids,
     is_camera_spec,
+    is_file_spec,
     model_missing_message,
     run_inputs,
 )
@@ -408,6 +409,7 @@ class Session(SessionBase):
             lossless=self.source is not None and not self.source.realtime,
             inputs=run_inputs(self.source.spec if self.source else None, self.model),
             tracking=self.tracking,
+            camera=camera_name(self.source.spec) if self.source else "",
             on_clip=self._on_clip,
         )
         built = build_recorders(specs, ctx, self._broke)
@@ -418,8 +420,14 @@ class Session(SessionBase):
         return built
 
     def _on_clip(self, object_id: int, clip: Path, offset: float) -> None:
-        """An event clip shows object `object_id` from `offset` s in (the clip recorder's thread)."""
+        """An event clip shows object `object_id` from `offset` s in (the clip recorder's thread):
+        say so, and tell the event history."""
+        from camapp.record.history import EventHistory
+
         self.emit("clip", id=object_id, path=str(clip), offset=round(offset, 3))
+        history = self.outputs.get("history")
+        if isinstance(history, EventHistory):
+            history.link(object_id, clip, offset)
 
     def _broke(self, slot: str, message: str) -> None:
         """A recorder thread hit a write error (full disk): report it, then detach the recorder."""
@@ -549,6 +557,11 @@ class Session(SessionBase):
             self._closed = True
         self.worker.stop()
         return ok
+
+
+def camera_name(spec: str) -> str:
+    """What the event history calls a source: a file's name, else the spec (`0`, a URL)."""
+    return Path(spec).name if is_file_spec(spec) else spec
 
 
 def _with_threads(model: ModelSpec, threads: int) -> ModelSpec:

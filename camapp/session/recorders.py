@@ -18,8 +18,14 @@ if TYPE_CHECKING:
     from camapp.record import Recorder
 
 # The kind a recorder's failure is reported with, by slot (`failed` events).
-SLOT_KIND = {"video": "record", "events": "events", "log": "log", "snapshots": "snapshots"}
-FOLLOW = ("events", "log")  # slots that restart by themselves on the next source
+SLOT_KIND = {
+    "video": "record",
+    "events": "events",
+    "log": "log",
+    "snapshots": "snapshots",
+    "history": "history",
+}
+FOLLOW = ("events", "log", "history")  # slots that restart by themselves on the next source
 
 
 def build_recorders(

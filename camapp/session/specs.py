@@ -183,6 +183,27 @@ class SnapshotSpec:
         return SnapshotWriter(self.folder, every=self.every, on_error=ctx.on_error)
 
 
+@dataclass(frozen=True)
+class HistorySpec:
+    """The event history: every object's event in `folder`/events.db with a snapshot each,
+    stored under the name `camera` (default: the source's). No folder: the user data folder's."""
+
+    folder: str | None = None
+    camera: str = ""
+
+    slot: ClassVar[str] = "history"
+
+    def file(self) -> tuple[str, str] | None:
+        return None  # a database: several runs may write into one
+
+    def build(self, ctx: BuildContext) -> Recorder:
+        from camapp.record.eventstore import default_folder
+        from camapp.record.history import EventHistory
+
+        folder = self.folder if self.folder is not None else default_folder()
+        return EventHistory(folder, self.camera or ctx.camera, on_error=ctx.on_error)
+
+
 # What the front-ends that draw by hand (the desktop app, the browser view) call their one line
 # and one zone, and how many past positions their "Trails" keeps: the same in both
 DRAWN_LINE, DRAWN_ZONE = "line", "zone"
@@ -289,21 +310,22 @@ def class_entries(entries: Iterable[str]) -> list[str]:
 
 # What a recorder is asked for with; each builds its own recorder for one slot (`spec.slot`: one
 # of each at a time) with `spec.build(BuildContext)`.
-OutputSpec = VideoSpec | EventSpec | LogSpec | SnapshotSpec
+OutputSpec = VideoSpec | EventSpec | LogSpec | SnapshotSpec | HistorySpec
 
 
 @dataclass(frozen=True)
 class BuildContext:
     """What a spec needs from the run to build its recorder: the model's labels, whether nothing
     may be dropped (a file read as fast as possible), where a write error goes, the run's input
-    files (no output replaces or prunes one), the tracking spec (zones) and who hears which event
-    clip shows an object."""
+    files (no output replaces or prunes one), the tracking spec (zones), the camera's name and who
+    hears which event clip shows an object."""
 
     names: tuple[str, ...] = ()
     lossless: bool = False
     on_error: ErrorCallback | None = None
     inputs: tuple[Path, ...] = ()
     tracking: TrackSpec | None = None
+    camera: str = ""  # the source's name, for the event history
     on_clip: Callable[[int, Path, float], None] | None = None  # which clip shows an object
 
     @property
