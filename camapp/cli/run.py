@@ -112,6 +112,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="keep every object as an event with a snapshot (events.db in --record-dir with --record-on,"
         " else in the user data folder); read it with `camapp events`",
     )
+    g.add_argument(
+        "--history-days",
+        type=positive_float,
+        metavar="DAYS",
+        help="with --history: delete events (and their snapshots) that ended more than DAYS ago",
+    )
     g.add_argument("--log", metavar="FILE", help="write detections as JSON Lines")
     g.add_argument("--snapshot-dir", metavar="DIR", help="save annotated snapshots here")
     g.add_argument("--snapshot-every", type=positive_float, metavar="S", help="seconds (default 10)")
@@ -145,7 +151,10 @@ def outputs(args: argparse.Namespace) -> list[Any]:
     elif args.record_dir:
         raise CamappError("--record-dir goes with --record-on CLASSES")
     if args.history:
-        specs.append(HistorySpec(args.record_dir or "recordings" if args.record_on else None))
+        folder = args.record_dir or "recordings" if args.record_on else None
+        specs.append(HistorySpec(folder, keep_days=args.history_days))
+    elif args.history_days:
+        raise CamappError("--history-days goes with --history")
     if args.log:
         specs.append(LogSpec(args.log, overwrite=args.overwrite))
     if args.snapshot_dir:

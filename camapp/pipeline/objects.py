@@ -90,10 +90,12 @@ class ObjectEvent:
 
 @dataclass(frozen=True)
 class ObjectInfo:
-    """What one result adds: the object events of its frame, and the `linger` that ended them."""
+    """What one result adds: the object events of its frame, the `linger` that ended them, and
+    the ids of the started objects seen (detected or predicted) on this frame."""
 
     events: tuple[ObjectEvent, ...] = ()
     linger: float = LINGER
+    seen: tuple[int, ...] = ()
 
 
 @dataclass
@@ -158,12 +160,16 @@ class ObjectWatcher:
             elif o.started:
                 events.append(self._event(UPDATE, o))
         linger = self.linger
+        seen = []
         for key, o in list(self._objects.items()):
-            if t - o.last_seen >= linger - EPS:
+            if o.last_seen == t:
+                if o.started:
+                    seen.append(o.id)
+            elif t - o.last_seen >= linger - EPS:
                 del self._objects[key]
                 if o.started:
                     events.append(self._event(END, o))
-        return ObjectInfo(tuple(events), linger)
+        return ObjectInfo(tuple(events), linger, tuple(seen))
 
     def close(self) -> list[ObjectEvent]:
         """The end of the run: every open object ends now (at its last sighting)."""

@@ -15,7 +15,9 @@ from how many seconds into the clip (the session passes on what the event clip r
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
@@ -36,6 +38,7 @@ log = logging.getLogger("camapp.record")
 
 SNAPSHOTS = "snapshots"  # the snapshots' folder, beside the database
 CROP_MARGIN = 0.15  # of the box's size, around the crop
+PRUNE_EVERY = 3600.0  # seconds between two prunings by age while running
 
 
 @dataclass
@@ -51,7 +54,9 @@ class _Open:
 class EventHistory(Worker):
     """Store the objects of a run in `folder`/events.db (`EventStore`), named `camera`.
 
-    `saved` counts the events ended and stored. Errors (a database that is corrupt, read-only or
+    `keep_days`: events that ended longer ago are pruned with their snapshots when the history
+    opens and every hour while it runs (an open event never is). `saved` counts the events ended
+    and stored. Errors (a database that is corrupt, read-only or
     locked by another writer; a full disk): one line, `error`, `on_error`, as every recorder; the
     pipeline goes on.
     """
@@ -63,23 +68,33 @@ class EventHistory(Worker):
         folder: str | Path,
         camera: str,
         *,
+        keep_days: float | None = None,
         jpeg_quality: int = 90,
         on_error: ErrorCallback | None = None,
     ) -> None:
+        if keep_days is not None and keep_days <= 0:
+            raise CamappError("the history's age limit must be a positive number of days")
         self.directory = Path(folder)
         super().__init__(f"event history in {self.directory}", 0, on_error, name="camapp-history")
         self.camera = camera
         self.saved = 0
+        self.pruned = 0  # events deleted for their age
+        self.keep_days = keep_days
+        self._pruned_at = 0.0  # time.monotonic() of the last pruning
         self.params = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality]
         self._open: dict[int, _Open] = {}  # object id -> its row and best frame
         self._rows: dict[int, int] = {}  # object id -> row, for every object of this run
+        # object id -> capture time of the last frame it was seen on: written by submit() before
+        # the result with its end is queued, so the worker reads the final value
+        self._seen_at: dict[int, float] = {}
         self._links: dict[int, tuple[str, float]] = {}  # object id -> (clip, offset), not yet stored
         self._links_lock = threading.Lock()
         self.store: EventStore | None = None
         try:
             self.store = EventStore(self.directory / DB_NAME)
             (self.directory / SNAPSHOTS).mkdir(exist_ok=True)
-        except (CamappError, OSError) as exc:
+            self._prune()
+        except (CamappError, OSError, sqlite3.Error) as exc:
             self.fail(exc)
             return
         self._start()
@@ -92,8 +107,16 @@ class EventHistory(Worker):
         return Report(str(self.path), self.saved)
 
     def submit(self, result: Result) -> None:
-        """Only results with object events go on (never dropped: the queue is unbounded)."""
-        if result.objects is not None and result.objects.events:
+        """Only results with object events go on (never dropped: the queue is unbounded); of the
+        others only when each object was last seen is kept (cheap, on the pipeline's thread)."""
+        objects = result.objects
+        if objects is None:
+            return
+        if objects.seen:
+            wall = time.time() - (time.monotonic() - result.frame.timestamp)
+            for object_id in objects.seen:
+                self._seen_at[object_id] = wall
+        if objects.events:
             self._offer(result)
 
     def link(self, object_id: int, clip: str | Path, offset: float) -> None:
@@ -133,13 +156,28 @@ class EventHistory(Worker):
             store.update(o.row, **fields)
         self._store_links()
         store.commit()
+        if self.keep_days is not None and time.monotonic() - self._pruned_at >= PRUNE_EVERY:
+            self._prune()
 
     def _end(self, object_id: int) -> dict[str, object]:
         """The end of an object: its row's end and snapshots."""
         o = self._open.pop(object_id)
         snapshot, crop = self._snapshots(o)
         self.saved += 1
-        return {"ended": o.last_seen, "snapshot": snapshot, "crop": crop}
+        ended = self._seen_at.pop(object_id, o.last_seen)
+        return {"ended": round(ended, 3), "snapshot": snapshot, "crop": crop}
+
+    def _prune(self) -> None:
+        """Events that ended more than `keep_days` ago go, with their snapshots."""
+        if self.keep_days is None or self.store is None:
+            return
+        self._pruned_at = time.monotonic()
+        gone = self.store.prune(time.time() - self.keep_days * 86400)
+        self.pruned += len(gone)
+        if gone:
+            log.info(
+                "camapp: event history: %d event(s) older than %g days pruned", len(gone), self.keep_days
+            )
 
     def _store_links(self) -> None:
         """Clip links whose object has a row (one whose start is still queued keeps its link)."""

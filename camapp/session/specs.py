@@ -190,6 +190,7 @@ class HistorySpec:
 
     folder: str | None = None
     camera: str = ""
+    keep_days: float | None = None  # events that ended longer ago are pruned
 
     slot: ClassVar[str] = "history"
 
@@ -201,7 +202,9 @@ class HistorySpec:
         from camapp.record.history import EventHistory
 
         folder = self.folder if self.folder is not None else default_folder()
-        return EventHistory(folder, self.camera or ctx.camera, on_error=ctx.on_error)
+        return EventHistory(
+            folder, self.camera or ctx.camera, keep_days=self.keep_days, on_error=ctx.on_error
+        )
 
 
 # What the front-ends that draw by hand (the desktop app, the browser view) call their one line

@@ -50,8 +50,10 @@ def test_an_event_per_person_with_snapshots_and_the_clip_that_shows_it(history, 
     assert [o["track_id"] for o in starts] == [e.track_id for e in events]
     assert [o["track_id"] for o in ends] == [e.track_id for e in events[: len(ends)]]
     assert len(ends) >= len(events) - 1  # the last one may still be in view at the end of the clip
-    for e, o in zip(events, ends):
-        assert e.ended == pytest.approx(o["wall"] - (o["t"] - o["last_seen"]), abs=0.002)
+    for e, first, o in zip(events, starts, ends):
+        # started: the first sighting; ended: the capture time of the last frame it was seen on
+        assert e.started == pytest.approx(first["wall"] - (first["t"] - first["start"]), abs=0.002)
+        assert first["wall"] <= e.ended < o["wall"]
         assert e.top_score == pytest.approx(o["top_score"], abs=1e-4) and list(e.box) == pytest.approx(
             o["top_box"], abs=0.1
         )
@@ -101,6 +103,8 @@ def test_events_mistakes_are_one_line_and_exit_2(tmp_path, capsys):
     assert capsys.readouterr().err.strip().endswith("no event 7 in " + str(tmp_path / DB_NAME))
     assert main(["events", "--dir", str(tmp_path), "prune", "--older-than", "1"]) == 0
     assert capsys.readouterr().out.startswith("pruned 0 event(s)")
+    assert main(["run", "--headless", "--source", "0", "--history-days", "3"]) == 2
+    assert capsys.readouterr().err.strip() == "camapp: error: --history-days goes with --history"
 
 
 def camapp_run(folder, *extra):

@@ -198,3 +198,14 @@ def test_person_clip_sightings_follow_the_post_roll_rule(person_labels, post):
         assert e.t - e.last_seen == pytest.approx(post, abs=1e-6)
     for e in ends:
         assert 0.4 <= e.top_score <= 1.0 and e.top_box[2] > e.top_box[0]
+
+
+def test_seen_lists_the_started_objects_on_each_frame():
+    w = ObjectWatcher(linger=1.0)
+    assert w.frame(frame(0), dets(("person", 0.5), ("dog", 0.6))).seen == (1, 2)
+    assert w.frame(frame(1), dets(("dog", 0.6))).seen == (2,)  # the person is open, not in view
+    tracked = ObjectWatcher(linger=1.0)
+    assert tracked.frame(frame(0), dets(("cat", 0.5), tracks=[3])).seen == ()  # not started yet
+    assert tracked.frame(frame(1), dets(("cat", 0.5), tracks=[3])).seen == (1,)
+    predicted = dets(("cat", 0.5), tracks=[3], predicted=[True])
+    assert tracked.frame(frame(2), predicted).seen == (1,)  # a predicted box is a sighting too

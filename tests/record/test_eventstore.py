@@ -195,3 +195,26 @@ def test_history_stores_each_object_with_its_best_frame_as_snapshots(tmp_path, c
         x1 - x0 + 2 * int((x1 - x0) * 0.15) + 1,
     )
     assert first.snapshot.startswith("snapshots/") and first.crop.endswith("-crop.jpg")
+
+
+def test_history_prunes_events_past_their_age_when_it_opens(tmp_path):
+    import time
+
+    now = time.time()
+    store = EventStore(tmp_path / DB_NAME)
+    snap = tmp_path / "snapshots" / "000001-dog.jpg"
+    snap.parent.mkdir()
+    snap.write_bytes(b"jpeg")
+    old = store.add("cam", "dog", None, now - 10 * 86400, 0.7, (1, 2, 3, 4))
+    store.update(old, ended=now - 10 * 86400 + 5, snapshot=snap)
+    recent = store.add("cam", "dog", None, now - 86400, 0.7, (1, 2, 3, 4))
+    store.update(recent, ended=now - 86400 + 5)
+    store.add("cam", "cat", None, now - 30 * 86400, 0.7, (1, 2, 3, 4))  # never ended: never pruned
+    store.close()
+    with pytest.raises(CamappError, match="positive number of days"):
+        EventHistory(tmp_path, "cam", keep_days=0)
+    history = EventHistory(tmp_path, "cam", keep_days=2)
+    history.close()
+    assert history.error is None and history.pruned == 1 and not snap.exists()
+    left = EventStore(tmp_path / DB_NAME, readonly=True).list()
+    assert sorted(e.label for e in left) == ["cat", "dog"] and old not in [e.id for e in left]
