@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "run": "camapp.cli.run",
     "bench": "camapp.cli.bench",
     "record": "camapp.cli.record",
+    "events": "camapp.cli.events",
     "bench-track": "camapp.cli.bench_track",
 }
 GUI_MODULE = "camapp.cli.gui"

@@ -107,6 +107,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="record a clip while these are seen; zone:NAME while anything is in that --zone",
     )
     g.add_argument("--record-dir", metavar="DIR", help="where --record-on clips go (default: recordings)")
+    g.add_argument(
+        "--history",
+        action="store_true",
+        help="keep every object as an event with a snapshot (events.db in --record-dir with --record-on,"
+        " else in the user data folder); read it with `camapp events`",
+    )
+    g.add_argument(
+        "--history-days",
+        type=positive_float,
+        metavar="DAYS",
+        help="with --history: delete events (and their snapshots) that ended more than DAYS ago",
+    )
     g.add_argument("--log", metavar="FILE", help="write detections as JSON Lines")
     g.add_argument("--snapshot-dir", metavar="DIR", help="save annotated snapshots here")
     g.add_argument("--snapshot-every", type=positive_float, metavar="S", help="seconds (default 10)")
@@ -130,7 +142,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def outputs(args: argparse.Namespace) -> list[Any]:
     """What the output flags ask for, as session specs (built and opened by the session)."""
-    from camapp.session import EventSpec, LogSpec, SnapshotSpec
+    from camapp.session import EventSpec, HistorySpec, LogSpec, SnapshotSpec
 
     specs: list[Any] = []
     if args.record:
@@ -139,6 +151,11 @@ def outputs(args: argparse.Namespace) -> list[Any]:
         specs.append(EventSpec(args.record_dir or "recordings", tuple(args.record_on)))
     elif args.record_dir:
         raise CamappError("--record-dir goes with --record-on CLASSES")
+    if args.history:
+        folder = args.record_dir or "recordings" if args.record_on else None
+        specs.append(HistorySpec(folder, keep_days=args.history_days))
+    elif args.history_days:
+        raise CamappError("--history-days goes with --history")
     if args.log:
         folder(args.log, "--log")  # as --record-dir and --snapshot-dir do: a missing folder is made
         specs.append(LogSpec(args.log, overwrite=args.overwrite))

@@ -151,17 +151,18 @@ class OutputControls:
 
     def _tick_outputs(self) -> None:
         """Four times a second: say when an event clip is being written, and how many are done."""
-        events = self.session.core.outputs.get("events")
+        events = self.session.core.report("events")
         if events is None:
             return
-        active, done = getattr(events, "active", None), len(getattr(events, "events", ()))
-        names = ", ".join(active.classes if active else self.recording.class_names())
-        what = "Recording a clip" if active else "Watching for"
+        writing, done = events.writing, len(events.clips or ())
+        names = ", ".join(writing or self.recording.class_names())
+        what = "Recording a clip" if writing else "Watching for"
         self.recording.events_info.setText(f"{what}: {names} · {done} clip(s) saved")
 
     def _on_output_stopped(self, slot: str, path: str, frames: int) -> None:
         if slot == "events":
-            clips = getattr(self.session.core.reports.get("events"), "events", [])
+            events = self.session.core.report("events", last=True)
+            clips = (events.clips or ()) if events is not None else ()
             self.recording.events_info.setText(f"{len(clips)} clip(s) saved in {path}")
         elif slot == "log":
             self.recording.log_info.setText(f"Logged {frames} frames:\n{path}")

@@ -29,6 +29,7 @@ from camapp.errors import SourceError
 from camapp.pipeline.consumer import Consumer, Result
 from camapp.pipeline.handoff import END, FrameQueue, Sequencer, backlog
 from camapp.pipeline.memory import WAITING_BYTES, frames_within
+from camapp.pipeline.objects import ObjectWatcher
 from camapp.pipeline.priority import lower_consumer, lower_priority, takes_every_core
 from camapp.pipeline.reconnect import Reconnector
 from camapp.pipeline.settings import LiveSettings
@@ -81,6 +82,7 @@ class Pipeline:
         self.yield_cpu = yield_cpu
         self._yielding = False
         self._consumers: list[Consumer] = list(consumers)
+        self.objects = ObjectWatcher()  # objects' start/update/end, on every result
         self._result_cbs: list[Callable[[Result], None]] = []
         self._state_cbs: list[Callable[[Stats], None]] = []
         self._lock = threading.Lock()
@@ -365,7 +367,8 @@ class Pipeline:
         if self._meter.state == "starting":  # after a reconnect, the Reconnector says "running" itself
             self._set_state("running")
         detections, info = handed
-        self._publish(Result(frame, detections, self._meter.snapshot(), info, self._gap_before(frame)))
+        objects = self.objects.frame(frame, detections, info)
+        self._publish(Result(frame, detections, self._meter.snapshot(), info, objects, self._gap_before(frame)))
 
     def _gap_before(self, frame: Frame) -> float | None:
         """Seconds without frames before `frame` when it is the first delivered after a reconnect

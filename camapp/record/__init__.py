@@ -20,6 +20,7 @@ left fragmented is finished later with `camapp record finalize FILE`.
 
 from __future__ import annotations
 
+from camapp.record.base import Recorder, Report
 from camapp.record.detlog import DetectionLog
 from camapp.record.encode import pick_codec
 from camapp.record.events import Event, EventRecorder
@@ -31,6 +32,8 @@ __all__ = [
     "DetectionLog",
     "Event",
     "EventRecorder",
+    "Recorder",
+    "Report",
     "Segments",
     "SnapshotWriter",
     "VideoRecorder",

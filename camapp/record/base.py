@@ -8,6 +8,8 @@ puts the result on a bounded queue; when the queue is full the result is dropped
 A write error (full disk, unwritable path) stops the recorder, sets `error`, logs one line and
 calls `on_error`; the caller keeps running. (A segmented `VideoRecorder` pauses on a full disk
 instead, and resumes at the next segment.)
+
+`Recorder` is what the session sees of each recorder: its slot, and a `Report` of what it wrote.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from camapp.pipeline.memory import frames_within
 
@@ -27,6 +30,48 @@ log = logging.getLogger("camapp.record")
 
 ErrorCallback = Callable[[str], None]
 _STOP = object()
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a recorder has written so far (any thread): the status shows it as it is."""
+
+    path: str  # the file, the segments' name pattern (`/data/cam-*.mp4`) or the folder
+    frames: int  # frames written; the log: lines; snapshots: files
+    elapsed: float = 0.0  # seconds of video (frame time)
+    paused: bool = False  # a segmented video waiting for room
+    pauses: int = 0
+    frames_lost: int = 0  # frames not recorded while paused
+    files: tuple[str, ...] | None = None  # video: every file written
+    clips: tuple[str, ...] | None = None  # event clips: the finished clips
+    writing: tuple[str, ...] | None = None  # event clips: the classes of the clip being written
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able; the entries a kind of recorder does not have (None) are left out."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items() if v is not None}
+
+
+@runtime_checkable
+class Recorder(Protocol):
+    """A recorder as the session drives it: a pipeline consumer in one `slot` ("video", "events",
+    "log", "snapshots") whose `report()` says what it wrote. `error` is its one-line failure,
+    `dropped` the results it had no room for."""
+
+    slot: ClassVar[str]
+    what: str
+    error: str | None
+
+    @property
+    def dropped(self) -> int: ...
+
+    @property
+    def running(self) -> bool: ...
+
+    def report(self) -> Report: ...
+
+    def submit(self, result: Result) -> None: ...
+
+    def close(self, timeout: float | None = None) -> None: ...
 
 
 def describe(exc: BaseException) -> str:

@@ -6,6 +6,8 @@ placed them), and crossings and zone entries/exits follow their frame's line as 
 `{"event": "enter"|"exit", "zone", "track_id", "label", "t"}` (exit adds `dwell`, seconds).
 After a lost source comes back, its first frame's line is followed by
 `{"event": "reconnected", "t", "gap_s"}`: `gap_s` seconds passed without frames before it.
+A frame on which objects started, changed or ended (`camapp.pipeline.objects`, with and without
+tracking) lists them in its line: `"objects": [{"type": "start"|"update"|"end", "id", "label", ...}]`.
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from camapp.outputs import OutputError, create
-from camapp.record.base import ErrorCallback, Worker, describe
+from camapp.record.base import ErrorCallback, Report, Worker, describe
 from camapp.record.encode import frame_time
 
 if TYPE_CHECKING:
@@ -28,7 +30,8 @@ log = logging.getLogger("camapp.record")
 
 def log_line(result: Result, t: float) -> dict[str, Any]:
     """`{"frame", "t", "input_size", "detections"}`; detections as `camapp detect --json` prints them.
-    A frame whose boxes all come from the tracker's prediction adds `"predicted": true`."""
+    A frame whose boxes all come from the tracker's prediction adds `"predicted": true`, one on
+    which objects started, changed or ended adds `"objects"`."""
     size = getattr(result.stats, "input_size", None)
     line = {
         "frame": int(result.frame.index),
@@ -39,6 +42,8 @@ def log_line(result: Result, t: float) -> dict[str, Any]:
     track = getattr(result, "track", None)
     if track is not None and track.predicted:
         line["predicted"] = True
+    if result.objects is not None and result.objects.events:
+        line["objects"] = [e.to_dict() for e in result.objects.events]
     return line
 
 
@@ -51,6 +56,8 @@ class DetectionLog(Worker):
     every `flush_every` seconds, so a crash loses at most about that much. `submit()` never blocks;
     `close()` writes what is queued and closes the file. Errors: as `VideoRecorder`.
     """
+
+    slot: ClassVar[str] = "log"
 
     def __init__(
         self,
@@ -76,6 +83,9 @@ class DetectionLog(Worker):
             self.fail(f"cannot write {self.path}: {describe(exc)}")
             return
         self._start()
+
+    def report(self) -> Report:
+        return Report(str(self.path), self.lines)
 
     def _handle(self, result: Result) -> None:
         frame = result.frame

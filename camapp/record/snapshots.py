@@ -7,13 +7,13 @@ import logging
 import threading
 from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import cv2
 
 from camapp.errors import CamappError
 from camapp.outputs import write_new
-from camapp.record.base import ErrorCallback, Worker, describe
+from camapp.record.base import ErrorCallback, Report, Worker, describe
 from camapp.record.encode import frame_time
 from camapp.render import annotate
 
@@ -34,6 +34,8 @@ class SnapshotWriter(Worker):
     Errors (full disk, unwritable directory): as `VideoRecorder` — `error`, one log line,
     `on_error`, and pending futures fail.
     """
+
+    slot: ClassVar[str] = "snapshots"
 
     def __init__(
         self,
@@ -64,6 +66,9 @@ class SnapshotWriter(Worker):
             self.fail(f"cannot write to {self.directory}: {describe(exc)}")
             return
         self._start()
+
+    def report(self) -> Report:
+        return Report(str(self.directory), len(self.saved))
 
     def snapshot(self) -> Future[Path]:
         """Save the next result; the future gives its path. Fails at once if stopped."""

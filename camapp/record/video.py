@@ -7,11 +7,11 @@ import datetime as dt
 import errno
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from camapp.outputs import OutputError
 from camapp.pipeline.memory import WAITING_BYTES
-from camapp.record.base import ErrorCallback, Worker, describe
+from camapp.record.base import ErrorCallback, Report, Worker, describe
 from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, container_for
 from camapp.record.finalizer import Finalizer, scan_folder, warn_unfinalized
 from camapp.record.segments import EPS, Segments
@@ -75,6 +75,8 @@ class VideoRecorder(Worker):
     command that finishes them; `unfinalized` lists them. At its first frame the recorder also
     reports fragmented leftovers of crashed runs in the folder it records into.
     """
+
+    slot: ClassVar[str] = "video"
 
     def __init__(
         self,
@@ -150,6 +152,18 @@ class VideoRecorder(Worker):
     @property
     def finalized(self) -> list[Path]:
         return [f.path for f in self._finalizer.done]
+
+    def report(self) -> Report:
+        """The file (or the segments' pattern), frames, seconds, pauses and files so far."""
+        return Report(
+            str(self.segments.pattern if self.segments is not None else self.path),
+            self.frames_written,
+            elapsed=self.elapsed,
+            paused=self.paused,
+            pauses=self.pauses,
+            frames_lost=self.frames_lost,
+            files=tuple(str(f) for f in list(self.files)),
+        )
 
     def _handle(self, result: Result) -> None:
         if not self._scanned:  # here, not in __init__: the CLI mutes this logger while building

@@ -14,12 +14,19 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from camapp.errors import CamappError, DeviceError, ModelError, SourceError
 from camapp.session.livems import LiveRungs
 from camapp.session.specs import DetectorInfo, ModelMissing, ModelSpec, OutputSpec, SourceSpec, TrackSpec
 from camapp.session.worker import SerialWorker
+
+if TYPE_CHECKING:  # the session imports its stages only when it builds them
+    from camapp.detect.base import Detector
+    from camapp.pipeline import Result, Stats
+    from camapp.pipeline.tracking import TrackingPipeline
+    from camapp.record import Recorder, SnapshotWriter
+    from camapp.track import TrackStage
 
 Observer = Callable[[str, dict[str, Any]], None]
 # The kind a failure is reported with, by exception class (most specific first).
@@ -38,15 +45,16 @@ class SessionBase:
         self.worker = SerialWorker("camapp-session")
         self._observers: list[Observer] = []
         self._lock = threading.RLock()
-        self.detector: Any = None
+        self.detector: Detector | None = None
         self.model: ModelSpec | None = None
         self.info: DetectorInfo | None = None
         self.lanes = 1
         self.source: SourceSpec | None = None
         self.source_text = ""
-        self.pipeline: Any = None
-        self.outputs: dict[str, Any] = {}  # slot -> running recorder
-        self.reports: dict[str, Any] = {}  # slot -> latest recorder, also stopped (for the summary)
+        self.pipeline: TrackingPipeline | None = None
+        self.outputs: dict[str, Recorder] = {}  # slot -> running recorder
+        self.reports: dict[str, Recorder] = {}  # slot -> latest recorder, also stopped (for the summary)
+        self.specs: dict[str, OutputSpec] = {}  # slot -> the spec its latest recorder was built from
         self.armed: dict[str, OutputSpec] = {}  # events and log follow the session to a new source
         self.rung_ms: dict[int, float] = {}
         self.live = LiveRungs()  # the running rung's live median replaces its start-up figure
@@ -59,12 +67,14 @@ class SessionBase:
         self.threads: int | None = None
         self.paused = False
         self.tracking: TrackSpec | None = None  # remembered for the next source, like the threshold
-        self.stage: Any = None  # the running (or last) TrackStage: its counts feed the status
-        self.latest: Any = None  # the newest Result
+        # seconds an unseen object lasts: the event clips' post-roll (None: the watcher's default)
+        self.linger: float | None = None
+        self.stage: TrackStage | None = None  # the running (or last) stage: its counts feed the status
+        self.latest: Result | None = None
         self._limits: dict[str, Any] = {}
-        self._last_stats: Any = None  # the stopped pipeline's final figures (for a summary)
+        self._last_stats: Stats | None = None  # the stopped pipeline's final figures (for a summary)
         self._generation = 0
-        self._snapshots: Any = None
+        self._snapshots: SnapshotWriter | None = None
         self._cancel = threading.Event()  # set by close(): a start-up still loading gives up
         self._closed = False
 

@@ -1,6 +1,7 @@
 """`Session`: one running set-up (detector, source, pipeline, recorders) behind every front-end.
 
-The commands are here (threads and errors: see `camapp.session.base`); recorders in `outputs`.
+The commands are here (threads and errors: see `camapp.session.base`): opening, live settings,
+tracking, recorders, devices, stopping. What they build is described by `camapp.session.specs`.
 """
 
 from __future__ import annotations
@@ -10,30 +11,44 @@ import sys
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from camapp.errors import CamappError, SourceError
 from camapp.pipeline.memory import memory_warning
-from camapp.session.base import Cancelled, kind_of
+from camapp.session.base import Cancelled, SessionBase, kind_of
 from camapp.session.devices import list_accelerators, loads_before_source, runs_on_cpu_threads
 from camapp.session.loader import describe_source, detector_info, lanes_for, load_detector
-from camapp.session.outputs import SLOT_KIND, Outputs
+from camapp.session.recorders import FOLLOW, SLOT_KIND, build_recorders, recorder_path
 from camapp.session.specs import (
+    BuildContext,
     DetectorInfo,
+    EventSpec,
     ModelMissing,
     ModelSpec,
     OutputSpec,
     SourceSpec,
+    TrackSpec,
+    VideoSpec,
+    check_zones,
     class_ids,
     is_camera_spec,
+    is_file_spec,
     model_missing_message,
+    run_inputs,
 )
-from camapp.session.status import build_status, output_path
-from camapp.session.tracking import TrackingCommands, build_pipeline
+from camapp.session.status import build_status
+from camapp.session.tracking import apply_live, build_pipeline, watched_zones
 from camapp.session.worker import list_cameras, measure_rungs
 
+if TYPE_CHECKING:
+    from camapp.pipeline import Result, Stats
+    from camapp.pipeline.tracking import TrackingPipeline
+    from camapp.record import Recorder, Report
+    from camapp.sources.base import Source
 
-class Session(Outputs, TrackingCommands):
+
+class Session(SessionBase):
     """Owns the pipeline's parts; front-ends send commands and listen to events (docs/session.md)."""
 
     # --- opening ------------------------------------------------------------------------------
@@ -113,10 +128,10 @@ class Session(Outputs, TrackingCommands):
         self._limits = limits  # a later set_model() restarts with the same limits
         self._start(spec, source, consumers)
 
-    def _rearm(self, taken: dict[str, Any]) -> dict[str, Any]:
+    def _rearm(self, taken: dict[str, Recorder]) -> dict[str, Recorder]:
         """Event clips and the log armed earlier; one that cannot start is reported and disarmed,
         the source runs anyway."""
-        built: dict[str, Any] = {}
+        built: dict[str, Recorder] = {}
         for slot, spec in list(self.armed.items()):
             if slot in taken:
                 continue
@@ -197,7 +212,7 @@ class Session(Outputs, TrackingCommands):
             self.warnings.append(text)
         self.emit("warning", text=text)
 
-    def _start(self, spec: SourceSpec, source: Any, consumers: dict[str, Any]) -> None:
+    def _start(self, spec: SourceSpec, source: Source, consumers: dict[str, Recorder]) -> None:
         gen = self._generation
         try:  # worker only; with tracking, the TrackingPipeline and its stage
             pipeline, stage = build_pipeline(
@@ -208,6 +223,8 @@ class Session(Outputs, TrackingCommands):
             for rec in consumers.values():
                 rec.close()
             raise
+        if self.linger is not None:
+            pipeline.objects.linger = self.linger
         pipeline.on_result(lambda r: self._on_result(gen, r))
         pipeline.on_state(lambda s: self._on_state(gen, s))
         short = memory_warning(source.size, encoders=len({"video", "events"} & consumers.keys()))
@@ -224,19 +241,21 @@ class Session(Outputs, TrackingCommands):
         pipeline.start()
         self.emit("opened", source=spec.spec, text=self.source_text)
         for slot, rec in consumers.items():
-            self.emit("recording_started", what=slot, path=output_path(rec))
+            self.emit("recording_started", what=slot, path=recorder_path(rec))
 
-    def _on_result(self, gen: int, result: Any) -> None:
+    def _on_result(self, gen: int, result: Result) -> None:
         if gen == self._generation:
             self.latest = result
             self.emit("result", result=result)
             if self.live.feed(result.stats):  # the running rung's own median replaces its estimate
                 self.emit("measured", ms=self.live.merged(self.rung_ms))
-            track = getattr(result, "track", None)
+            track = result.track
             for event in track.events if track is not None else ():
                 self.emit("track", **event)  # cross, enter, exit: as the log writes them
+            for obj in result.objects.events if result.objects is not None else ():
+                self.emit("object", **obj.to_dict())
 
-    def _on_state(self, gen: int, stats: Any) -> None:
+    def _on_state(self, gen: int, stats: Stats) -> None:
         if gen != self._generation:
             return
         if stats.state == "error":
@@ -244,7 +263,7 @@ class Session(Outputs, TrackingCommands):
         else:
             self._set_state(stats.state, stats.message)
 
-    def _apply(self, p: Any) -> None:
+    def _apply(self, p: TrackingPipeline) -> None:
         """Hand the live settings to a new pipeline (leniently: a rung the model lacks is skipped)."""
         p.set_threshold(self.threshold)
         p.set_classes(self.classes)
@@ -291,7 +310,7 @@ class Session(Outputs, TrackingCommands):
     def resume(self) -> Future:
         return self._now(lambda p: p.resume(), paused=False)
 
-    def _now(self, call: Callable[[Any], Any], **remember: Any) -> Future:
+    def _now(self, call: Callable[[TrackingPipeline], object], **remember: Any) -> Future:
         """Apply to the running pipeline (validated there), then remember for the next one."""
         p = self.pipeline
         try:
@@ -309,6 +328,173 @@ class Session(Outputs, TrackingCommands):
     def _refused(self, exc: CamappError) -> Future:
         future: Future = Future()
         self._fail(exc, "setting", future)
+        return future
+
+    # --- tracking -----------------------------------------------------------------------------
+    def set_tracking(self, spec: TrackSpec | None) -> Future:
+        """Tracking on (`TrackSpec`) or off (None), remembered for the next source. Applied on
+        the worker, between two frames: on/off, lines, zones, trail and detect-every change live
+        (the source keeps its position, recordings go on; turning it on starts fresh counts).
+        Only another region (`roi`) restarts the pipeline on the same source (as `set_model`
+        does: a video recording ends there, event clips and the log follow). The future holds
+        "live", "restarted" or "remembered" (no source yet)."""
+
+        def apply() -> str:
+            # event clips waiting for a zone keep tracking on, with that zone (say so, refuse)
+            running = [self.specs[k] for k in self.outputs if k in self.specs]
+            check_zones(watched_zones([*self.armed.values(), *running]), spec)
+            if spec is not None:
+                spec.check()
+            old, self.tracking = self.tracking, spec
+            if self.pipeline is None:
+                return "remembered"
+            live, stage = apply_live(self.pipeline, self.stage, old, spec)
+            if live:
+                with self._lock:
+                    self.stage = stage
+                return "live"
+            if self.source is not None and self.model is not None:
+                self._generation += 1
+                self._open(self.source, self.model, [], None, self._limits)
+            return "restarted"
+
+        return self._job(apply, "setting")
+
+    # --- recorders: every start and stop runs on the worker ----------------------------------
+    def start_output(self, spec: OutputSpec, *, follow: bool | None = None) -> Future:
+        """Start a recorder on the running pipeline; the future holds its path. Event clips and
+        the log (`follow`, default for them) restart by themselves on the next source."""
+        slot = spec.slot
+        if follow is None:
+            follow = slot in FOLLOW
+
+        def start() -> str:
+            if slot in self.outputs:
+                raise CamappError(f"{slot} is already being written")
+            if follow:
+                self.armed[slot] = spec
+            if self.pipeline is None:
+                return ""  # armed: starts with the next source
+            try:
+                rec = self._build([spec])[slot]
+            except CamappError:
+                self.armed.pop(slot, None)
+                raise
+            with self._lock:
+                self.outputs[slot] = self.reports[slot] = rec
+            if self.linger is not None:
+                self.pipeline.objects.linger = self.linger
+            self.pipeline.add_consumer(rec)
+            path = recorder_path(rec)
+            self.emit("recording_started", what=slot, path=path)
+            return path
+
+        return self._job(start, SLOT_KIND[slot])
+
+    def stop_output(self, slot: str) -> Future:
+        """Stop and finalize one recorder ("video", "events", "log", "snapshots")."""
+        self.armed.pop(slot, None)
+        return self._job(lambda: self._stop_output(slot))
+
+    def start_recording(self, spec: VideoSpec) -> Future:
+        return self.start_output(spec)
+
+    def stop_recording(self) -> Future:
+        return self.stop_output("video")
+
+    def start_events(self, spec: EventSpec) -> Future:
+        return self.start_output(spec)
+
+    def stop_events(self) -> Future:
+        return self.stop_output("events")
+
+    def report(self, slot: str, *, last: bool = False) -> Report | None:
+        """What the recorder running in `slot` has written, or None; with `last`, also the last
+        one's after it stopped (for a summary). Any thread."""
+        with self._lock:
+            rec = self.outputs.get(slot) or (self.reports.get(slot) if last else None)
+        return rec.report() if rec is not None else None
+
+    def _build(self, specs: list[OutputSpec]) -> dict[str, Recorder]:
+        ctx = BuildContext(
+            names=tuple(self.detector.names) if self.detector is not None else (),
+            lossless=self.source is not None and not self.source.realtime,
+            inputs=run_inputs(self.source.spec if self.source else None, self.model),
+            tracking=self.tracking,
+            camera=camera_name(self.source.spec) if self.source else "",
+            on_clip=self._on_clip,
+        )
+        built = build_recorders(specs, ctx, self._broke)
+        for spec in specs:
+            self.specs[spec.slot] = spec
+            if isinstance(spec, EventSpec):
+                self.linger = spec.post_roll  # objects end when their clips do
+        return built
+
+    def _on_clip(self, object_id: int, clip: Path, offset: float) -> None:
+        """An event clip shows object `object_id` from `offset` s in (the clip recorder's thread):
+        say so, and tell the event history."""
+        from camapp.record.history import EventHistory
+
+        self.emit("clip", id=object_id, path=str(clip), offset=round(offset, 3))
+        history = self.outputs.get("history")
+        if isinstance(history, EventHistory):
+            history.link(object_id, clip, offset)
+
+    def _broke(self, slot: str, message: str) -> None:
+        """A recorder thread hit a write error (full disk): report it, then detach the recorder."""
+        text = f"Recording stopped: {message}" if slot == "video" else message
+        self.emit("failed", kind=SLOT_KIND[slot], text=text)
+        self.armed.pop(slot, None)
+        self.worker.submit(lambda: self._stop_output(slot))
+
+    def _stop_output(self, slot: str) -> None:
+        with self._lock:
+            rec = self.outputs.pop(slot, None)
+        if rec is None:
+            return
+        if self.pipeline is not None:
+            self.pipeline.remove_consumer(rec)
+        rec.close()  # encodes what is queued and writes the trailer
+        self._stopped(slot, rec)
+
+    def _stopped(self, slot: str, rec: Recorder) -> None:
+        report = rec.report()
+        self.emit("recording_stopped", what=slot, path=report.path, frames=report.frames)
+
+    def snapshot(self, folder: str | Path, result: Result | None = None) -> Future:
+        """Save `result` (default: the newest; works while paused) as a PNG; the future holds its path."""
+        from camapp.record import SnapshotWriter
+
+        result = result if result is not None else self.latest
+        future: Future = Future()
+
+        def save() -> None:
+            if result is None:
+                raise CamappError("Nothing to snapshot yet")
+            writer = self._snapshots
+            if writer is None or writer.directory != Path(folder) or not writer.running:
+                if writer is not None:
+                    writer.close()
+                writer = self._snapshots = SnapshotWriter(folder, fmt="png")
+            saved = writer.snapshot()
+            writer.submit(result)  # not a pipeline consumer: it gets exactly this frame
+
+            def done(fut: Future) -> None:
+                try:
+                    path = str(fut.result())
+                except Exception as exc:
+                    self._fail(CamappError(f"Snapshot not saved: {exc}"), "snapshot", future)
+                    return
+                self.emit("snapshot", path=path)
+                future.set_result(path)
+
+            saved.add_done_callback(done)
+
+        job = self._job(save, "snapshot")
+        job.add_done_callback(
+            lambda j: j.exception() and not future.done() and future.set_exception(j.exception())
+        )
         return future
 
     # --- devices and the model store ----------------------------------------------------------
@@ -358,6 +544,8 @@ class Session(Outputs, TrackingCommands):
         if p is not None:
             p.stop(timeout=3.0)  # closes every consumer: recordings are finalized here
             self._last_stats = p.stats
+            for obj in p.objects.close():  # objects still in view end with the run
+                self.emit("object", **obj.to_dict())
         for slot, rec in outputs.items():
             rec.close()
             self._stopped(slot, rec)
@@ -381,6 +569,11 @@ class Session(Outputs, TrackingCommands):
             self._closed = True
         self.worker.stop()
         return ok
+
+
+def camera_name(spec: str) -> str:
+    """What the event history calls a source: a file's name, else the spec (`0`, a URL)."""
+    return Path(spec).name if is_file_spec(spec) else spec
 
 
 def _with_threads(model: ModelSpec, threads: int) -> ModelSpec:

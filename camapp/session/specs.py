@@ -13,10 +13,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from camapp import outputs
 from camapp.errors import CamappError, ModelError
+
+if TYPE_CHECKING:
+    from camapp.record import Recorder
 
 ErrorCallback = Callable[[str], None]
 
@@ -71,6 +74,24 @@ class VideoSpec:
     make_folder: bool = False  # create the file's folder first (the desktop app's output folder)
     overwrite: bool = False  # an existing file may be replaced (never an input, nor a locked file)
 
+    slot: ClassVar[str] = "video"
+    flag: ClassVar[str] = "--record"  # how messages name it
+
+    def file(self) -> tuple[str, str] | None:
+        """(flag, path) of the one file it writes, checked against the others'."""
+        return self.flag, self.path
+
+    def build(self, ctx: BuildContext) -> Recorder:
+        from camapp.record import VideoRecorder
+
+        if self.make_folder:
+            make_folder(Path(self.path).parent)
+        cut = self.segments(ctx.inputs)
+        if cut is None:
+            outputs.check_output(self.path, inputs=ctx.inputs, what=self.flag, overwrite=self.overwrite)
+        overwrite = {} if cut else {"overwrite": self.overwrite}
+        return VideoRecorder(self.path, segments=cut, on_error=ctx.on_error, **ctx.queue, **overwrite)
+
     def segments(self, inputs: tuple[Path, ...] = ()) -> Any:
         """The `Segments` policy, or None for one file; a bad combination is a `CamappError`.
         `inputs` are the run's input files: pruning never deletes them."""
@@ -92,6 +113,26 @@ class EventSpec:
     pre_roll: float = 3.0
     post_roll: float = 5.0
 
+    slot: ClassVar[str] = "events"
+
+    def file(self) -> tuple[str, str] | None:
+        return None  # new files in a folder, named so they never collide
+
+    def build(self, ctx: BuildContext) -> Recorder:
+        from camapp.record import EventRecorder
+
+        check_zones(self.classes, ctx.tracking)  # zone:NAME needs that zone
+        class_ids(ctx.names, class_entries(self.classes))  # unknown labels are a user error
+        return EventRecorder(
+            self.folder,
+            self.classes,
+            self.pre_roll,
+            self.post_roll,
+            on_error=ctx.on_error,
+            on_clip=ctx.on_clip,
+            **ctx.queue,
+        )
+
 
 @dataclass(frozen=True)
 class LogSpec:
@@ -103,6 +144,26 @@ class LogSpec:
     # new source starts a new file instead of truncating the last one
     overwrite: bool = False  # an existing file may be replaced (never an input, nor a locked file)
 
+    slot: ClassVar[str] = "log"
+    flag: ClassVar[str] = "--log"
+
+    def file(self) -> tuple[str, str] | None:
+        return self.flag, self.path
+
+    def build(self, ctx: BuildContext) -> Recorder:
+        from camapp.record import DetectionLog
+
+        if self.make_folder:
+            make_folder(Path(self.path).parent)
+        if self.stamped:
+            path, overwrite = stamped(Path(self.path)), False
+        else:
+            path = outputs.check_output(
+                self.path, inputs=ctx.inputs, what=self.flag, overwrite=self.overwrite
+            )
+            overwrite = self.overwrite
+        return DetectionLog(path, on_error=ctx.on_error, overwrite=overwrite, **ctx.queue)
+
 
 @dataclass(frozen=True)
 class SnapshotSpec:
@@ -110,6 +171,40 @@ class SnapshotSpec:
 
     folder: str
     every: float = 10.0
+
+    slot: ClassVar[str] = "snapshots"
+
+    def file(self) -> tuple[str, str] | None:
+        return None
+
+    def build(self, ctx: BuildContext) -> Recorder:
+        from camapp.record import SnapshotWriter
+
+        return SnapshotWriter(self.folder, every=self.every, on_error=ctx.on_error)
+
+
+@dataclass(frozen=True)
+class HistorySpec:
+    """The event history: every object's event in `folder`/events.db with a snapshot each,
+    stored under the name `camera` (default: the source's). No folder: the user data folder's."""
+
+    folder: str | None = None
+    camera: str = ""
+    keep_days: float | None = None  # events that ended longer ago are pruned
+
+    slot: ClassVar[str] = "history"
+
+    def file(self) -> tuple[str, str] | None:
+        return None  # a database: several runs may write into one
+
+    def build(self, ctx: BuildContext) -> Recorder:
+        from camapp.record.eventstore import default_folder
+        from camapp.record.history import EventHistory
+
+        folder = self.folder if self.folder is not None else default_folder()
+        return EventHistory(
+            folder, self.camera or ctx.camera, keep_days=self.keep_days, on_error=ctx.on_error
+        )
 
 
 # What the front-ends that draw by hand (the desktop app, the browser view) call their one line
@@ -216,10 +311,29 @@ def class_entries(entries: Iterable[str]) -> list[str]:
     return [e for e in entries if not e.startswith("zone:")]
 
 
-OutputSpec = VideoSpec | EventSpec | LogSpec | SnapshotSpec
+# What a recorder is asked for with; each builds its own recorder for one slot (`spec.slot`: one
+# of each at a time) with `spec.build(BuildContext)`.
+OutputSpec = VideoSpec | EventSpec | LogSpec | SnapshotSpec | HistorySpec
 
-# The output slot each kind of spec fills: one of each at a time.
-SLOTS: dict[type, str] = {VideoSpec: "video", EventSpec: "events", LogSpec: "log", SnapshotSpec: "snapshots"}
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a spec needs from the run to build its recorder: the model's labels, whether nothing
+    may be dropped (a file read as fast as possible), where a write error goes, the run's input
+    files (no output replaces or prunes one), the tracking spec (zones), the camera's name and who
+    hears which event clip shows an object."""
+
+    names: tuple[str, ...] = ()
+    lossless: bool = False
+    on_error: ErrorCallback | None = None
+    inputs: tuple[Path, ...] = ()
+    tracking: TrackSpec | None = None
+    camera: str = ""  # the source's name, for the event history
+    on_clip: Callable[[int, Path, float], None] | None = None  # which clip shows an object
+
+    @property
+    def queue(self) -> dict[str, Any]:
+        return {"queue_size": 0} if self.lossless else {}  # every frame: queue without bound
 
 
 @dataclass(frozen=True)
@@ -283,12 +397,7 @@ def class_ids(names: tuple[str, ...], wanted: list[str] | tuple[str, ...] | None
 
 def check_distinct(specs: list[OutputSpec]) -> None:
     """Two outputs writing one file would corrupt both (compared by identity: camapp.outputs)."""
-    named = {
-        "--record" if isinstance(s, VideoSpec) else "--log": s.path
-        for s in specs
-        if isinstance(s, (VideoSpec, LogSpec))
-    }
-    outputs.check_distinct(named)
+    outputs.check_distinct(dict(f for f in (s.file() for s in specs) if f is not None))
 
 
 def run_inputs(source: str | None, model: ModelSpec | None) -> tuple[Path, ...]:
@@ -302,51 +411,25 @@ def run_inputs(source: str | None, model: ModelSpec | None) -> tuple[Path, ...]:
     return tuple(p for p in found if p is not None)
 
 
-def build_output(
-    spec: OutputSpec,
-    names: tuple[str, ...],
-    lossless: bool,
-    on_error: ErrorCallback | None = None,
-    inputs: tuple[Path, ...] = (),
-) -> Any:
+def build_output(spec: OutputSpec, ctx: BuildContext) -> Recorder:
     """The recorder `spec` describes, under the output rule (`camapp.outputs`): a file the user
     named never replaces an input, nor an existing file without `overwrite`. A recorder that
     cannot open its file raises `CamappError` here (its own log line is held back: the caller
     reports the error once)."""
-    from camapp.record import DetectionLog, EventRecorder, SnapshotWriter, VideoRecorder
-
-    queue: dict[str, Any] = {"queue_size": 0} if lossless else {}  # every frame: queue without bound
     with _quiet_record_log():
-        if isinstance(spec, (VideoSpec, LogSpec)) and spec.make_folder:
-            folder = Path(spec.path).parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise CamappError(f"Cannot write into {folder}: {exc}") from None
-        if isinstance(spec, VideoSpec):
-            cut = spec.segments(inputs)
-            if cut is None:
-                outputs.check_output(spec.path, inputs=inputs, what="--record", overwrite=spec.overwrite)
-            overwrite = {} if cut else {"overwrite": spec.overwrite}
-            out = VideoRecorder(spec.path, segments=cut, on_error=on_error, **queue, **overwrite)
-        elif isinstance(spec, EventSpec):
-            class_ids(names, class_entries(spec.classes))  # unknown labels are a user error
-            out = EventRecorder(
-                spec.folder, spec.classes, spec.pre_roll, spec.post_roll, on_error=on_error, **queue
-            )
-        elif isinstance(spec, LogSpec):
-            if spec.stamped:
-                path, overwrite = stamped(Path(spec.path)), False
-            else:
-                path = outputs.check_output(spec.path, inputs=inputs, what="--log", overwrite=spec.overwrite)
-                overwrite = spec.overwrite
-            out = DetectionLog(path, on_error=on_error, overwrite=overwrite, **queue)
-        else:
-            out = SnapshotWriter(spec.folder, every=spec.every, on_error=on_error)
+        out = spec.build(ctx)
     if out.error:
         out.close()
         raise CamappError(out.error)
     return out
+
+
+def make_folder(folder: Path) -> None:
+    """Create an output's folder (the desktop app's output folder); a failure is one line."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CamappError(f"Cannot write into {folder}: {exc}") from None
 
 
 def stamped(base: Path) -> Path:

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from camapp.session.tracking import track_status
 
 if TYPE_CHECKING:
+    from camapp.pipeline import Stats
+    from camapp.record import Recorder
     from camapp.session.core import Session
 
 STATS_FIELDS = (
@@ -28,51 +30,22 @@ STATS_FIELDS = (
 )
 
 
-def output_path(rec: Any) -> str:
-    """The file (or, for segments and clips, the pattern or folder) a recorder writes."""
-    segments = getattr(rec, "segments", None)
-    if segments is not None:
-        return str(segments.pattern)
-    path = getattr(rec, "path", None)
-    return str(path if path is not None else rec.directory)
-
-
-def frames_of(rec: Any) -> int:
-    """Frames (or log lines, or snapshots) a recorder has written."""
-    for name in ("frames_written", "lines"):
-        value = getattr(rec, name, None)
-        if value is not None:
-            return int(value)
-    if hasattr(rec, "events"):
-        active = [rec.active] if getattr(rec, "active", None) is not None else []
-        return sum(int(e.frames) for e in list(rec.events) + active)
-    return len(getattr(rec, "saved", ()))
-
-
-def output_status(slot: str, rec: Any, active: bool) -> dict[str, Any]:
-    out = {
+def output_status(slot: str, rec: Recorder, active: bool) -> dict[str, Any]:
+    """One `outputs` entry: what the recorder's `report()` says, with its state."""
+    report = rec.report().to_dict()
+    return {
         "slot": slot,
         "what": rec.what,
-        "path": output_path(rec),
+        "path": report.pop("path"),
         "active": active,
         "error": rec.error,
-        "frames": frames_of(rec),
+        "frames": report.pop("frames"),
         "dropped": int(rec.dropped),
-        "pauses": int(getattr(rec, "pauses", 0)),
-        "frames_lost": int(getattr(rec, "frames_lost", 0)),
-        "paused": bool(getattr(rec, "paused", False)),
-        "elapsed": float(getattr(rec, "elapsed", 0.0)),
+        **report,
     }
-    files = getattr(rec, "files", None)
-    if files is not None:
-        out["files"] = [str(f) for f in files]
-    events = getattr(rec, "events", None)
-    if events is not None:
-        out["clips"] = [str(e.path) for e in events]
-    return out
 
 
-def stats_dict(stats: Any) -> dict[str, Any]:
+def stats_dict(stats: Stats) -> dict[str, Any]:
     return {name: getattr(stats, name) for name in STATS_FIELDS}
 
 
@@ -89,13 +62,13 @@ def build_status(s: Session) -> dict[str, Any]:
         outputs, reports = dict(s.outputs), dict(s.reports)
         state, text, kind = s.state, s.state_text, s.failure_kind
         warnings = list(s.warnings)
-    stats = pipeline.stats if pipeline is not None else getattr(s, "_last_stats", None)
+    stats = pipeline.stats if pipeline is not None else s._last_stats
     if pipeline is not None:
         s._last_stats = stats  # kept for the summary after stop()
     input_size = int(det.input_size) if det is not None else None
     names = info.names if info is not None else ()
     rungs = s.live.merged(s.rung_ms)  # start-up figures, the rungs that ran by their live median
-    video = outputs.get("video")
+    video = outputs["video"].report() if "video" in outputs else None
     return {
         "state": state,
         "state_text": text,
@@ -124,8 +97,8 @@ def build_status(s: Session) -> dict[str, Any]:
         "paused": s.paused,
         "recording": {
             "active": video is not None,
-            "path": output_path(video) if video is not None else None,
-            "frames": frames_of(video) if video is not None else 0,
+            "path": video.path if video is not None else None,
+            "frames": video.frames if video is not None else 0,
         },
         "outputs": [output_status(k, r, k in outputs) for k, r in reports.items()],
         "armed": sorted(s.armed),

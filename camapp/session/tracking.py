@@ -1,4 +1,5 @@
-"""Tracking in the session: the pipeline a `TrackSpec` asks for, live changes, and its status.
+"""Tracking in the session: the pipeline a `TrackSpec` asks for, live changes, and its status
+(the command itself, `Session.set_tracking`, is in `camapp.session.core`).
 
 The session builds the `TrackingPipeline` and its `TrackStage` (front-ends only hand it a
 `TrackSpec`), so the desktop app, `camapp run` and the browser view all get the same ids,
@@ -7,47 +8,20 @@ counts and line/zone events.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import Future
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from camapp.session.base import SessionBase
-from camapp.session.specs import TrackSpec, check_zones
+from camapp.session.specs import EventSpec, OutputSpec, TrackSpec
 
-
-class TrackingCommands(SessionBase):
-    """`set_tracking`, mixed into `Session` (whose `_open` restarts a source)."""
-
-    def set_tracking(self, spec: TrackSpec | None) -> Future:
-        """Tracking on (`TrackSpec`) or off (None), remembered for the next source. Applied on
-        the worker, between two frames: on/off, lines, zones, trail and detect-every change live
-        (the source keeps its position, recordings go on; turning it on starts fresh counts).
-        Only another region (`roi`) restarts the pipeline on the same source (as `set_model`
-        does: a video recording ends there, event clips and the log follow). The future holds
-        "live", "restarted" or "remembered" (no source yet)."""
-
-        def apply() -> str:
-            # event clips waiting for a zone keep tracking on, with that zone (say so, refuse)
-            check_zones(watched_zones(self.armed, self.outputs), spec)
-            if spec is not None:
-                spec.check()
-            old, self.tracking = self.tracking, spec
-            if self.pipeline is None:
-                return "remembered"
-            live, stage = apply_live(self.pipeline, self.stage, old, spec)
-            if live:
-                with self._lock:
-                    self.stage = stage
-                return "live"
-            if self.source is not None and self.model is not None:
-                self._generation += 1
-                self._open(self.source, self.model, [], None, self._limits)  # type: ignore[attr-defined]
-            return "restarted"
-
-        return self._job(apply, "setting")
+if TYPE_CHECKING:
+    from camapp.detect.base import Detector
+    from camapp.pipeline.consumer import Consumer
+    from camapp.pipeline.tracking import TrackingPipeline
+    from camapp.sources.base import Source
+    from camapp.track import TrackStage
 
 
-def new_stage(source: Any, tracking: TrackSpec) -> Any:
+def new_stage(source: Source, tracking: TrackSpec) -> TrackStage:
     """A `TrackStage` for `tracking` (enabled) with a fresh tracker at the source's rate."""
     from camapp.track import TrackStage, open_tracker
 
@@ -56,8 +30,12 @@ def new_stage(source: Any, tracking: TrackSpec) -> Any:
 
 
 def build_pipeline(
-    source: Any, detector: Any, consumers: Sequence[Any], tracking: TrackSpec | None, **limits: Any
-) -> tuple[Any, Any]:
+    source: Source,
+    detector: Detector,
+    consumers: Sequence[Consumer],
+    tracking: TrackSpec | None,
+    **limits: Any,
+) -> tuple[TrackingPipeline, TrackStage | None]:
     """(pipeline, stage): always a `TrackingPipeline`, so tracking can be switched on later
     without a restart; its `TrackStage` is None while tracking is off."""
     from camapp.pipeline.tracking import TrackingPipeline
@@ -79,12 +57,14 @@ def build_pipeline(
     return pipeline, stage
 
 
-def apply_live(pipeline: Any, stage: Any, old: TrackSpec | None, new: TrackSpec | None) -> tuple[bool, Any]:
+def apply_live(
+    pipeline: TrackingPipeline, stage: TrackStage | None, old: TrackSpec | None, new: TrackSpec | None
+) -> tuple[bool, TrackStage | None]:
     """Apply `new` to the running pipeline between two frames if it can be: (True, the stage
     now running or None), or (False, stage) when the pipeline must restart (another region)."""
     old_roi = old.roi if old is not None else None
     new_roi = new.roi if new is not None else None
-    if not callable(getattr(pipeline, "set_stage", None)) or old_roi != new_roi:
+    if old_roi != new_roi:
         return False, stage
     if new is None or not new.enabled:
         pipeline.set_stage(None)
@@ -97,15 +77,12 @@ def apply_live(pipeline: Any, stage: Any, old: TrackSpec | None, new: TrackSpec 
     return True, stage
 
 
-def watched_zones(armed: dict[str, Any], outputs: dict[str, Any]) -> list[str]:
-    """The `zone:NAME` entries event clips (armed or running) wait for."""
-    classes = list(getattr(armed.get("events"), "classes", ())) + list(
-        getattr(outputs.get("events"), "classes", ())
-    )
-    return [c for c in classes if c.startswith("zone:")]
+def watched_zones(specs: Iterable[OutputSpec]) -> list[str]:
+    """The `zone:NAME` entries event clips (armed or running: their specs) wait for."""
+    return [c for s in specs if isinstance(s, EventSpec) for c in s.classes if c.startswith("zone:")]
 
 
-def track_status(tracking: TrackSpec | None, stage: Any) -> dict[str, Any] | None:
+def track_status(tracking: TrackSpec | None, stage: TrackStage | None) -> dict[str, Any] | None:
     """The `tracking` entry of the status: the spec, then the counts so far (`distinct` per
     label, `lines` name -> "direction label" -> n, `zones` name -> inside/visits/mean_dwell)."""
     if tracking is None:

@@ -32,6 +32,7 @@ class SessionView:
         self._lock = threading.Lock()
         self._seen_ms: dict[int, float] = {}  # infer ms per rung, from live frames
         self._event_classes: list[str] = []
+        self._objects: dict[int, dict[str, Any]] = {}  # object id -> its latest start/update event
         self._recording = ""  # the path of the recording the page started, if one runs
         self.last_snapshot = ""
         self._unsubscribe = session.subscribe(self._event)
@@ -52,6 +53,12 @@ class SessionView:
             return
         if name == "snapshot":
             self.last_snapshot = str(payload.get("path", ""))
+        elif name == "object":  # objects in view now, for the page's figures
+            with self._lock:
+                if payload["type"] == "end":
+                    self._objects.pop(payload["id"], None)
+                else:
+                    self._objects[payload["id"]] = payload
         for change in list(self._change_cbs):
             change()
 
@@ -109,9 +116,16 @@ class SessionView:
             },
             "snapshot": self.last_snapshot,
             "tracking": page_status(s.get("tracking")),
+            "objects": self.objects(),
         }
         flat.update({k: stats.get(k, 0) for k in FIGURES})
         return flat
+
+    def objects(self) -> list[dict[str, Any]]:
+        """The objects in view (started, not ended), oldest first: id, label, score, zones."""
+        with self._lock:
+            now = sorted(self._objects.values(), key=lambda o: o["id"])
+        return [{k: o[k] for k in ("id", "label", "track_id", "top_score", "zones")} for o in now]
 
     # -- commands ---------------------------------------------------------------------------------
     def set_input_size(self, size: int | str, target_fps: float | None = None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import av
@@ -10,8 +11,10 @@ import pytest
 from conftest import PERSON_CLIP, need
 
 from camapp.errors import CamappError
+from camapp.pipeline.objects import END, START, UPDATE, ObjectEvent, ObjectInfo
 from camapp.record import EventRecorder
 from camapp.record.finalize import mp4_kind
+from camapp.types import Detections
 
 FPS = 10.0
 PRE, POST = 3.0, 1.5
@@ -123,3 +126,69 @@ def test_close_ends_an_open_event_cleanly(tmp_path, person_run):
 def test_needs_a_class(tmp_path):
     with pytest.raises(CamappError, match="at least one class"):
         EventRecorder(tmp_path, [" ", ""])
+
+
+def with_objects(results, events_at, linger):
+    """The results with no boxes but these object events (frame index -> [ObjectEvent]): what a
+    pipeline's watcher would attach."""
+    return [
+        dataclasses.replace(
+            r, detections=Detections.empty(), objects=ObjectInfo(tuple(events_at.get(i, ())), linger)
+        )
+        for i, r in enumerate(results)
+    ]
+
+
+def obj(kind, i, start_i, last_i, label="person", zones=()):
+    box = (10.0, 10.0, 50.0, 90.0)
+    return ObjectEvent(
+        kind, 7, label, 0.8, box, 0.8, box, start_i / FPS, last_i / FPS, i / FPS, i, 0.0, 3, zones, zones
+    )
+
+
+def test_clips_follow_the_object_events_the_results_carry(tmp_path, person_run):
+    """A clip starts with the watched object's start and ends on its end event (gone exactly the
+    post-roll): the recorder acts on the events, not on the boxes (there are none here)."""
+    events_at = {10: [obj(START, 10, 10, 10)], 40: [obj(END, 40, 10, 25)]}  # gone 1.5 s at frame 40
+    links = []
+    rec = EventRecorder(
+        tmp_path / "a",
+        ["person"],
+        pre_roll=0.5,
+        post_roll=POST,
+        queue_size=1000,
+        on_clip=lambda *link: links.append(link),
+    )
+    for r in with_objects(person_run[:60], events_at, linger=POST):
+        rec.submit(r)
+    rec.close()
+    (clip,) = rec.events
+    assert (clip.trigger_t, clip.last_seen_t, clip.end_t) == pytest.approx((1.0, 2.5, 4.0))
+    assert clip.classes == ("person",) and len(frames_of(clip.path)) == clip.frames
+    # the clip shows object 7 from its start on: the pre-roll (0.5 s, from a keyframe) into the file
+    assert links == [(7, clip.path, pytest.approx(1.0 - clip.start_t))] and clip.start_t <= 0.5
+
+    # events ended after another linger than its post-roll: the recorder watches the boxes itself
+    other = EventRecorder(tmp_path / "b", ["person"], pre_roll=0.5, post_roll=POST, queue_size=1000)
+    for r in with_objects(person_run[:60], events_at, linger=POST + 1):
+        other.submit(r)
+    other.close()
+    assert other.events == [] and list((tmp_path / "b").iterdir()) == []
+
+
+def test_a_zone_clip_runs_while_an_object_is_in_the_zone(tmp_path, person_run):
+    """`zone:desk`: from the update that puts an object in the zone until the post-roll after the
+    update that takes it out (the object itself stays in view, and its label is not watched)."""
+    events_at = {
+        5: [obj(START, 5, 5, 5)],
+        12: [obj(UPDATE, 12, 5, 12, zones=("desk",))],
+        20: [obj(UPDATE, 20, 5, 20)],
+    }
+    rec = EventRecorder(tmp_path, ["zone:desk"], pre_roll=0.0, post_roll=1.0, queue_size=1000)
+    for r in with_objects(person_run[:50], events_at, linger=1.0):
+        rec.submit(r)
+    rec.close()
+    (clip,) = rec.events
+    assert clip.classes == ("zone:desk",) and clip.seen == {"zone:desk"}
+    assert (clip.trigger_t, clip.last_seen_t, clip.end_t) == pytest.approx((1.2, 2.0, 3.0))
+    assert clip.path.name.endswith("_zone-desk.mp4")

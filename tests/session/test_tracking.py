@@ -54,7 +54,7 @@ def test_track_lines_read_the_status():
 
 def test_the_session_tracks_counts_and_reports_line_and_zone_events(session, model_store):
     ev = Events(session)
-    assert session.set_tracking(TrackSpec.parse([DOOR, EXIT], [TABLE])).result(timeout=5) == "remembered"
+    assert session.set_tracking(TrackSpec.parse([DOOR, EXIT], [TABLE])).result(timeout=WAIT) == "remembered"
     source = SourceSpec(str(need(PERSON_CLIP)), realtime=False)
     session.open(source, ModelSpec(), classes=["person"]).result(timeout=WAIT)
     assert session.wait(300)
@@ -75,6 +75,21 @@ def test_the_session_tracks_counts_and_reports_line_and_zone_events(session, mod
     assert {e["event"] for e in crosses} == {"cross", "enter", "exit"}
     assert set(crosses[0]) >= {"event", "track_id", "label", "t"}
     assert f"line door: {PEOPLE} up person" in track_lines(status)
+
+    # objects: one per followed person (the distinct count's rule), each started then ended
+    objects = ev.named("object")
+    starts = [o for o in objects if o["type"] == "start"]
+    ends = {o["id"]: o for o in objects if o["type"] == "end"}
+    assert sorted(o["id"] for o in starts) == sorted(ends) == list(range(1, len(starts) + 1))
+    people = [o for o in starts if o["label"] == "person"]
+    assert len(people) == t["distinct"]["person"] and len({o["track_id"] for o in people}) == len(people)
+    for o in starts:
+        end = ends[o["id"]]
+        assert (end["track_id"], end["label"], end["start"]) == (o["track_id"], o["label"], o["start"])
+        assert end["start"] <= end["last_seen"] <= end["t"] and end["top_score"] >= o["score"]
+    door = [e for e in ends.values() if "door up" in e["crossed"]]
+    assert len(door) == PEOPLE and all("table" in e["entered"] for e in door)
+    assert sum(1 for c in crosses if c["event"] == "cross") == sum(len(e["crossed"]) for e in ends.values())
 
 
 def test_set_tracking_changes_regions_and_on_off_live_and_restarts_for_a_region(session, model_store):

@@ -56,6 +56,7 @@ function render(s) {
   $("f-auto").textContent = s.auto ? `on, target ${s.target_fps || "source"} fps` : "off";
   $("f-recording").textContent = rec.on ? `${clock(rec.elapsed)} · ${rec.frames} frames` : "off";
   $("f-viewers").textContent = s.web ? `${s.web.viewers} (≤ ${s.web.fps_cap} fps)` : "–";
+  $("f-objects").textContent = (s.objects || []).map((o) => o.track_id == null ? o.label : `${o.label} #${o.track_id}`).join(", ") || "none";
   // input size: the slider runs from the smallest rung (left) to the largest (right)
   const ladder = [...(s.ladder || [])].sort((a, b) => a.size - b.size);
   const slider = $("size-slider");
