@@ -13,6 +13,7 @@ from camapp.pipeline.stats import Stats
 from camapp.types import Detections, Frame
 
 if TYPE_CHECKING:
+    from camapp.pipeline.gate import Plan
     from camapp.track.base import TrackInfo
 
 
@@ -20,13 +21,15 @@ if TYPE_CHECKING:
 class Result:
     """Detections with the very frame they were computed from, and the stats at that moment.
 
-    `track` is what the tracking stage added (events, zone occupancy, counts), when it runs.
+    `track` is what the tracking stage added (events, zone occupancy, counts), when it runs;
+    `gate` what the frame gates planned for this frame (detected or not, regions, motion).
     """
 
     frame: Frame
     detections: Detections
     stats: Stats
     track: TrackInfo | None = None
+    gate: Plan | None = None
 
 
 @runtime_checkable
