@@ -144,7 +144,7 @@ class MotionDetector:
             self._source = (h, w)
             self._keep = self._mask(self._size)
             self._background = None
-        small = cv2.resize(image, self._size, interpolation=cv2.INTER_AREA)  # averages out noise
+        small = cv2.resize(image, self._size, interpolation=cv2.INTER_LINEAR)  # 2x2 taps: quick, some averaging
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
         return cv2.GaussianBlur(grey, (3, 3), 0)
 

@@ -96,24 +96,27 @@ class Followed:
     """Which followed objects move, fed with each delivered frame's tracked boxes (delivery
     thread) and read by the motion gate (capture thread).
 
-    An object moves while its box centre has moved more than `still` of the frame's diagonal
+    An object moves while its box centre has moved more than `reach` of the frame's diagonal
     within the last `still_s` seconds: a person walking keeps the detector running even when the
-    background absorbs them; a television followed for minutes does not.
+    background absorbs them; a television followed for minutes does not. Motion inside a still
+    object's box (a person at a desk turning a page) is that object fidgeting, not news.
     """
 
-    def __init__(self, still: float = 0.02, still_s: float = 2.0) -> None:
-        self.still = still
+    def __init__(self, reach: float = 0.02, still_s: float = 2.0) -> None:
+        self.reach = reach
         self.still_s = still_s
         self._lock = threading.Lock()
         self._anchors: dict[int, tuple[float, float, float]] = {}  # id -> (cx, cy, moved at)
         self._moving: tuple[Box, ...] = ()
+        self._still: tuple[Box, ...] = ()
 
     def update(self, dets: Detections, t: float, shape: tuple[int, ...]) -> None:
         if dets.track_ids is None:
             return
         h, w = shape[0], shape[1]
-        reach = self.still * float(np.hypot(w, h))
+        reach = self.reach * float(np.hypot(w, h))
         moving: list[Box] = []
+        still: list[Box] = []
         with self._lock:
             present = set()
             for tid, box, predicted in zip(
@@ -128,11 +131,11 @@ class Followed:
                 anchor = self._anchors.get(tid)
                 if anchor is None or (not predicted and np.hypot(cx - anchor[0], cy - anchor[1]) > reach):
                     anchor = self._anchors[tid] = (cx, cy, t)
-                if t - anchor[2] < self.still_s:
-                    moving.append(tuple(int(round(v)) for v in box))  # type: ignore[arg-type]
+                pixels: Box = tuple(int(round(v)) for v in box)  # type: ignore[assignment]
+                (moving if t - anchor[2] < self.still_s else still).append(pixels)
             for tid in [k for k in self._anchors if k not in present]:
                 del self._anchors[tid]
-            self._moving = tuple(moving)
+            self._moving, self._still = tuple(moving), tuple(still)
 
     @property
     def moving(self) -> tuple[Box, ...]:
@@ -140,16 +143,40 @@ class Followed:
         with self._lock:
             return self._moving
 
+    @property
+    def still(self) -> tuple[Box, ...]:
+        """Boxes of the followed objects that do not move."""
+        with self._lock:
+            return self._still
+
     def clear(self) -> None:
         with self._lock:
             self._anchors.clear()
-            self._moving = ()
+            self._moving = self._still = ()
+
+
+def outside(boxes: np.ndarray, covers: Sequence[Box], grow: float = 0.15, inside: float = 0.8) -> np.ndarray:
+    """The motion `boxes` not lying (`inside` of their area) within one of `covers`, each grown
+    by `grow` of its size."""
+    boxes = np.asarray(boxes, np.float64).reshape(-1, 4)
+    if not len(boxes) or not covers:
+        return boxes
+    c = np.array(covers, np.float64).reshape(-1, 4)
+    pad = (c[:, 2:] - c[:, :2]) * grow
+    c = np.concatenate([c[:, :2] - pad, c[:, 2:] + pad], axis=1)
+    lt = np.maximum(boxes[:, None, :2], c[None, :, :2])
+    rb = np.minimum(boxes[:, None, 2:], c[None, :, 2:])
+    inter = np.prod(np.clip(rb - lt, 0, None), axis=2)
+    area = np.maximum(np.prod(boxes[:, 2:] - boxes[:, :2], axis=1), 1e-9)
+    return boxes[(inter / area[:, None]).max(axis=1) < inside]
 
 
 class MotionGate:
-    """The detector runs while there is motion, a followed object moves, the background is
-    (re)learnt, or `keepalive_s` passed since the last detection (a newcomer that stopped is
-    still found). `regions`: only square crops around the motion, at least `input_size()`.
+    """The detector runs while there is motion (outside still followed objects), a followed
+    object moves, the background is (re)learnt, every `refresh_s` while objects are followed
+    (the tracker keeps them), or `keepalive_s` after the last detection (a newcomer that
+    stopped is still found). `regions`: only square crops around the motion, at least
+    `input_size()`.
     Motion is on from the first moving frame until `linger_s` without one (`on_change` hears
     both, on the capture thread)."""
 
@@ -159,6 +186,7 @@ class MotionGate:
         *,
         regions: bool = False,
         keepalive_s: float = 3.0,
+        refresh_s: float = 1.0,
         linger_s: float = 1.0,
         input_size: Callable[[], int] = lambda: 300,
         followed: Followed | None = None,
@@ -167,6 +195,7 @@ class MotionGate:
         self.detector = MotionDetector(settings)
         self.regions = regions
         self.keepalive_s = keepalive_s
+        self.refresh_s = refresh_s
         self.linger_s = linger_s
         self._last_motion: float | None = None
         self.input_size = input_size
@@ -189,18 +218,20 @@ class MotionGate:
         with self._lock:
             seen = self.detector.update(frame.image)
             regions = self.regions
-        followed = self.followed.moving
-        if seen.moving:
+        followed, still = self.followed.moving, self.followed.still
+        news = outside(seen.boxes, still)  # motion that is not a still object fidgeting
+        if len(news):
             self._last_motion = t
         last = self._last_motion
         moving = last is not None and 0.0 <= t - last < self.linger_s
+        since = None if self._last_detect is None or t < self._last_detect else t - self._last_detect
         if moving:
             why = "motion"
         elif followed:
             why = "followed"
         elif seen.calibrating:
             why = "calibrating"
-        elif self._last_detect is None or t - self._last_detect >= self.keepalive_s or t < self._last_detect:
+        elif since is None or since >= self.keepalive_s or (still and since >= self.refresh_s):
             why = "keep-alive"
         else:
             why = ""
@@ -213,9 +244,7 @@ class MotionGate:
             return replace(plan, detect=False, motion=seen, why=why, moving=moving)
         self._last_detect = t
         if regions and why in ("motion", "followed") and plan.regions is None:
-            seeds = np.concatenate(
-                [seen.boxes.reshape(-1, 4).astype(np.float64), np.array(followed, np.float64).reshape(-1, 4)]
-            )
+            seeds = np.concatenate([news, np.array(followed, np.float64).reshape(-1, 4)])
             crops = square_regions(seeds, frame.image.shape, self.input_size()) if len(seeds) else None
             return replace(plan, regions=crops, motion=seen, why=why, moving=moving)
         return replace(plan, motion=seen, why=why, moving=moving)

@@ -60,6 +60,10 @@ class SessionBase:
         self.paused = False
         self.tracking: TrackSpec | None = None  # remembered for the next source, like the threshold
         self.stage: Any = None  # the running (or last) TrackStage: its counts feed the status
+        self.motion: Any = None  # a MotionSpec: the motion gate, remembered like tracking
+        self.moving = False  # motion on, as of the last frame delivered
+        self.motion_starts = 0
+        self.motion_gate: Any = None  # the running (or last) MotionGate
         self.latest: Any = None  # the newest Result
         self._limits: dict[str, Any] = {}
         self._last_stats: Any = None  # the stopped pipeline's final figures (for a summary)

@@ -15,6 +15,7 @@ from typing import Any
 from camapp.errors import CamappError, SourceError
 from camapp.session.base import Cancelled, kind_of
 from camapp.session.loader import describe_source, detector_info, lanes_for, load_detector
+from camapp.session.motion import motion_event
 from camapp.session.outputs import SLOT_KIND, Outputs
 from camapp.session.specs import (
     DetectorInfo,
@@ -193,7 +194,7 @@ class Session(Outputs, TrackingCommands):
         gen = self._generation
         try:  # worker only; with tracking, the TrackingPipeline and its stage
             pipeline, stage = build_pipeline(
-                source, self.detector, consumers.values(), self.tracking, **self._limits
+                source, self.detector, consumers.values(), self.tracking, motion=self.motion, **self._limits
             )
         except BaseException:
             source.close()
@@ -204,6 +205,7 @@ class Session(Outputs, TrackingCommands):
         pipeline.on_state(lambda s: self._on_state(gen, s))
         with self._lock:
             self.pipeline, self.outputs, self.stage = pipeline, consumers, stage
+            self.moving, self.motion_gate = False, getattr(pipeline, "motion", None)
             self.reports = dict(consumers)
             self.source_text = describe_source(source)
         self._apply(pipeline)
@@ -223,6 +225,11 @@ class Session(Outputs, TrackingCommands):
             track = getattr(result, "track", None)
             for event in track.events if track is not None else ():
                 self.emit("track", **event)  # cross, enter, exit: as the log writes them
+            moved = motion_event(result, self.moving)
+            if moved is not None:
+                self.moving = not self.moving
+                self.motion_starts += self.moving
+                self.emit("motion", **moved)  # start, end: in frame order, like track events
 
     def _on_state(self, gen: int, stats: Any) -> None:
         if gen != self._generation:

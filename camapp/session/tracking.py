@@ -12,6 +12,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from camapp.session.base import SessionBase
+from camapp.session.motion import MotionSpec, check_motion, new_gate
 from camapp.session.specs import TrackSpec, check_zones
 
 
@@ -31,6 +32,7 @@ class TrackingCommands(SessionBase):
             check_zones(watched_zones(self.armed, self.outputs), spec)
             if spec is not None:
                 spec.check()
+            check_motion(self.motion, spec)
             old, self.tracking = self.tracking, spec
             if self.pipeline is None:
                 return "remembered"
@@ -46,6 +48,33 @@ class TrackingCommands(SessionBase):
 
         return self._job(apply, "setting")
 
+    def set_motion(self, spec: MotionSpec | None) -> Future:
+        """The motion gate on (`MotionSpec`) or off (None), remembered for the next source and
+        applied live between two frames (a new gate learns the background afresh; the same
+        mode with other settings keeps it). The future holds "live" or "remembered"."""
+
+        def apply() -> str:
+            check_motion(spec, self.tracking)
+            self.motion = spec
+            p = self.pipeline
+            if p is None:
+                return "remembered"
+            gate = getattr(p, "motion", None)
+            if spec is None:
+                p.set_motion(None)
+            elif gate is not None:
+                gate.set_settings(spec.settings(), regions=spec.mode == "regions")
+                gate.keepalive_s = spec.keepalive
+            else:
+                gate = new_gate(spec, self.detector)
+                p.set_motion(gate)
+            with self._lock:
+                self.moving = self.moving and spec is not None
+                self.motion_gate = gate if spec is not None else self.motion_gate
+            return "live"
+
+        return self._job(apply, "setting")
+
 
 def new_stage(source: Any, tracking: TrackSpec) -> Any:
     """A `TrackStage` for `tracking` (enabled) with a fresh tracker at the source's rate."""
@@ -56,10 +85,15 @@ def new_stage(source: Any, tracking: TrackSpec) -> Any:
 
 
 def build_pipeline(
-    source: Any, detector: Any, consumers: Sequence[Any], tracking: TrackSpec | None, **limits: Any
+    source: Any,
+    detector: Any,
+    consumers: Sequence[Any],
+    tracking: TrackSpec | None,
+    motion: MotionSpec | None = None,
+    **limits: Any,
 ) -> tuple[Any, Any]:
-    """(pipeline, stage): always a `TrackingPipeline`, so tracking can be switched on later
-    without a restart; its `TrackStage` is None while tracking is off."""
+    """(pipeline, stage): always a `TrackingPipeline`, so tracking and the motion gate can be
+    switched on later without a restart; its `TrackStage` is None while tracking is off."""
     from camapp.pipeline.tracking import TrackingPipeline
 
     enabled = tracking is not None and tracking.enabled
@@ -71,6 +105,7 @@ def build_pipeline(
         stage=stage,
         detect_every=tracking.detect_every if enabled else 1,  # type: ignore[union-attr]
         roi=tracking.roi if tracking is not None else None,
+        motion=new_gate(motion, detector) if motion is not None else None,
         **limits,
     )
     return pipeline, stage
