@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "bench": "camapp.cli.bench",
     "record": "camapp.cli.record",
     "bench-track": "camapp.cli.bench_track",
+    "bench-motion": "camapp.cli.bench_motion",
 }
 GUI_MODULE = "camapp.cli.gui"
 
