@@ -8,12 +8,16 @@ zones, so they hold at any resolution.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 Point = tuple[float, float]
+DILATE = 2  # dilations of the changed pixels with a 5x5 ellipse ...
+GROWN = 2 * DILATE  # ... which grow an area by this many (small-frame) pixels each way
+DEFAULT_DT = 1 / 15  # s between frames without times
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,9 @@ def check_fraction(value: float, what: str, low: float = 0.0, high: float = 1.0)
 class MotionSettings:
     """`sensitivity` 0-1 (1: the faintest change counts); `min_area`: the smallest moving area
     that counts, as a fraction of the frame; `masks`: polygons to ignore; `width`: the width
-    motion is measured at; `alpha`: how fast the background follows the picture (per frame);
+    motion is measured at; `memory_s`: how long the background remembers (the time constant of
+    its running average: short, so a person who walked away leaves no ghost for long, and what
+    stops moving soon counts as still);
     `recalibrate`: a change over this share of the frame is the light or the exposure changing,
     not motion: the background is taken afresh."""
 
@@ -69,14 +75,15 @@ class MotionSettings:
     min_area: float = 0.0005
     masks: tuple[MotionMask, ...] = ()
     width: int = 320
-    alpha: float = 0.02
+    memory_s: float = 0.45
     recalibrate: float = 0.4
 
     def __post_init__(self) -> None:
         check_fraction(self.sensitivity, "motion sensitivity")
         check_fraction(self.min_area, "motion minimum area")
         check_fraction(self.recalibrate, "the recalibration share", 0.01)
-        check_fraction(self.alpha, "the background rate", 0.001)
+        if not 0.01 <= self.memory_s <= 600:
+            raise ValueError(f"the background memory must be 0.01-600 s, got {self.memory_s:g}")
         if self.width < 32:
             raise ValueError(f"the motion width must be at least 32 pixels, got {self.width}")
 
@@ -105,7 +112,8 @@ class MotionResult:
 
 
 class MotionDetector:
-    """`update(image)` once per frame, in order (one thread). Not thread-safe."""
+    """`update(image, t)` once per frame, in order (one thread), `t` the frame's time in seconds
+    (without it frames count as 1/15 s apart). Not thread-safe."""
 
     def __init__(self, settings: MotionSettings | None = None) -> None:
         self.settings = settings or MotionSettings()
@@ -114,6 +122,7 @@ class MotionDetector:
         self._size: tuple[int, int] | None = None  # small (width, height)
         self._source: tuple[int, int] | None = None
         self._kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+        self._t: float | None = None
         self.calibrations = 0
 
     def set_settings(self, settings: MotionSettings) -> None:
@@ -144,12 +153,21 @@ class MotionDetector:
             self._source = (h, w)
             self._keep = self._mask(self._size)
             self._background = None
-        small = cv2.resize(image, self._size, interpolation=cv2.INTER_LINEAR)  # 2x2 taps: quick, some averaging
+        small = cv2.resize(
+            image, self._size, interpolation=cv2.INTER_LINEAR
+        )  # 2x2 taps: quick, some averaging
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
         return cv2.GaussianBlur(grey, (3, 3), 0)
 
-    def update(self, image: np.ndarray) -> MotionResult:
+    def _alpha(self, t: float | None) -> float:
+        """The running average's weight for this frame: `memory_s` whatever the frame rate."""
+        dt = t - self._t if t is not None and self._t is not None and t > self._t else DEFAULT_DT
+        self._t = t if t is not None else self._t
+        return float(min(1.0, max(0.001, 1.0 - math.exp(-dt / self.settings.memory_s))))
+
+    def update(self, image: np.ndarray, t: float | None = None) -> MotionResult:
         """The moving areas of this frame against the background, which then learns the frame."""
+        alpha = self._alpha(t)
         grey = self._small(image)
         h, w = image.shape[:2]
         none = np.zeros((0, 4), np.int32)
@@ -168,10 +186,10 @@ class MotionDetector:
             self._background = grey.astype(np.float32)
             self.calibrations += 1
             return MotionResult(none, changed, calibrating=True, recalibrated=True, shape=(h, w))
-        cv2.accumulateWeighted(grey, self._background, s.alpha)
+        cv2.accumulateWeighted(grey, self._background, alpha)
         if not changed:
             return MotionResult(none, 0.0, shape=(h, w))
-        moved = cv2.dilate(moved, self._kernel, iterations=2)
+        moved = cv2.dilate(moved, self._kernel, iterations=DILATE)  # one area per object, not per speck
         contours, _ = cv2.findContours(moved, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         sw, sh = self._size  # type: ignore[misc]
         least = s.min_area * sw * sh
@@ -180,6 +198,9 @@ class MotionDetector:
             return MotionResult(none, changed, shape=(h, w))
         r = np.array(rects, np.float64)
         boxes = np.stack([r[:, 0], r[:, 1], r[:, 0] + r[:, 2], r[:, 1] + r[:, 3]], axis=1)
+        # the dilation grew each area by its reach on every side: give it back (keeping 1 px)
+        grown = np.minimum(GROWN, (boxes[:, 2:] - boxes[:, :2] - 1) / 2)
+        boxes = np.concatenate([boxes[:, :2] + grown, boxes[:, 2:] - grown], axis=1)
         scale = np.array([w / sw, h / sh, w / sw, h / sh])
         boxes = np.clip(np.round(boxes * scale), 0, [w, h, w, h]).astype(np.int32)
         area = float((r[:, 2] * r[:, 3]).sum() / (sw * sh))

@@ -102,7 +102,7 @@ class Followed:
     object's box (a person at a desk turning a page) is that object fidgeting, not news.
     """
 
-    def __init__(self, reach: float = 0.02, still_s: float = 2.0) -> None:
+    def __init__(self, reach: float = 0.04, still_s: float = 1.0) -> None:
         self.reach = reach
         self.still_s = still_s
         self._lock = threading.Lock()
@@ -185,15 +185,17 @@ class MotionGate:
         settings: MotionSettings | None = None,
         *,
         regions: bool = False,
+        aspect: float = 1.0,
         keepalive_s: float = 3.0,
         refresh_s: float = 1.0,
-        linger_s: float = 1.0,
+        linger_s: float = 0.5,
         input_size: Callable[[], int] = lambda: 300,
         followed: Followed | None = None,
         on_change: Callable[[bool, Frame, MotionResult], None] | None = None,
     ) -> None:
         self.detector = MotionDetector(settings)
         self.regions = regions
+        self.aspect = aspect
         self.keepalive_s = keepalive_s
         self.refresh_s = refresh_s
         self.linger_s = linger_s
@@ -216,7 +218,7 @@ class MotionGate:
     def plan(self, frame: Frame, plan: Plan) -> Plan:
         t = frame.media_time if frame.media_time is not None else frame.timestamp
         with self._lock:
-            seen = self.detector.update(frame.image)
+            seen = self.detector.update(frame.image, t)
             regions = self.regions
         followed, still = self.followed.moving, self.followed.still
         news = outside(seen.boxes, still)  # motion that is not a still object fidgeting
@@ -245,6 +247,7 @@ class MotionGate:
         self._last_detect = t
         if regions and why in ("motion", "followed") and plan.regions is None:
             seeds = np.concatenate([news, np.array(followed, np.float64).reshape(-1, 4)])
-            crops = square_regions(seeds, frame.image.shape, self.input_size()) if len(seeds) else None
+            size = self.input_size()
+            crops = square_regions(seeds, frame.image.shape, size, aspect=self.aspect) if len(seeds) else None
             return replace(plan, regions=crops, motion=seen, why=why, moving=moving)
         return replace(plan, motion=seen, why=why, moving=moving)

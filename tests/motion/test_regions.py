@@ -23,7 +23,9 @@ def test_a_small_motion_gets_a_square_of_the_input_size_centred_on_it():
 
 def test_a_large_motion_gets_a_larger_square_and_one_near_an_edge_is_moved_inside():
     (big,) = square_regions(np.array([[100, 100, 500, 400]]), SHAPE, 300)
-    assert big[2] - big[0] == big[3] - big[1] == 440  # the larger side plus the margin
+    assert big[2] - big[0] == big[3] - big[1] == 400  # the larger side
+    (wide,) = square_regions(np.array([[100, 100, 500, 400]]), SHAPE, 300, margin=0.1)
+    assert wide[2] - wide[0] == wide[3] - wide[1] == 440  # plus a margin, when asked
     (edge,) = square_regions(np.array([[1900, 1060, 1915, 1075]]), SHAPE, 300)
     assert edge == (1620, 780, 1920, 1080)
 
@@ -37,9 +39,9 @@ def test_two_distant_motions_get_two_squares_and_close_ones_one():
 
 def test_the_whole_frame_when_regions_would_cover_most_of_it_or_cannot_be_square():
     spread = np.array([[x, y, x + 480, y + 480] for x in (0, 696, 1392) for y in (0, 600)])
-    assert square_regions(spread, SHAPE, 300) is None  # six 528 px squares: 81% of the frame
+    assert square_regions(spread, SHAPE, 300) is None  # six 480 px squares: 67% of the frame
     six = square_regions(spread, SHAPE, 300, cover=0.85)
-    assert six is not None and len(six) == 6 and all(r[2] - r[0] == 528 for r in six)
+    assert six is not None and len(six) == 6 and all(r[2] - r[0] == 480 for r in six)
     assert square_regions(np.array([[0, 0, 1500, 1000]]), SHAPE, 300) is None  # wider than tall frame
     assert square_regions(np.zeros((0, 4)), SHAPE, 300) is None
 
@@ -70,3 +72,10 @@ def test_different_classes_in_the_same_place_are_both_kept():
     d = Detections([[10, 10, 100, 200], [12, 12, 100, 200]], [0.9, 0.8], [0, 1], names)
     out = dedupe([(d, (0, 0, 300, 300)), (Detections.empty(names), (300, 0, 600, 300))], SHAPE)
     assert len(out) == 2
+
+
+def test_with_an_aspect_a_wide_motion_gets_a_wide_crop_no_more_stretched_than_that():
+    (r,) = square_regions(np.array([[600, 400, 920, 640]]), SHAPE, 300, margin=0.0, aspect=16 / 9)
+    assert (r[2] - r[0], r[3] - r[1]) == (320, 300)  # the motion's width, the input size tall
+    (wide,) = square_regions(np.array([[100, 500, 900, 520]]), SHAPE, 300, margin=0.0, aspect=16 / 9)
+    assert (wide[2] - wide[0], wide[3] - wide[1]) == (800, 450)  # 16:9 at most
