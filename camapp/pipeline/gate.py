@@ -176,7 +176,7 @@ class MotionGate:
     object moves, the background is (re)learnt, every `refresh_s` while objects are followed
     (the tracker keeps them), or `keepalive_s` after the last detection (a newcomer that
     stopped is still found). `regions`: only square crops around the motion, at least
-    `input_size()`.
+    `input_size()`. With `overlay`, the moving areas, regions and masks are drawn on the frames.
     Motion is on from the first moving frame until `linger_s` without one (`on_change` hears
     both, on the capture thread)."""
 
@@ -191,6 +191,7 @@ class MotionGate:
         linger_s: float = 0.5,
         input_size: Callable[[], int] = lambda: 300,
         followed: Followed | None = None,
+        overlay: bool = False,
         on_change: Callable[[bool, Frame, MotionResult], None] | None = None,
     ) -> None:
         self.detector = MotionDetector(settings)
@@ -203,6 +204,7 @@ class MotionGate:
         self.input_size = input_size
         self.followed = followed or Followed()
         self.on_change = on_change
+        self.overlay = overlay  # the pipeline draws what was seen on each frame handed on
         self.moving = False
         self.starts = 0
         self._last_detect: float | None = None

@@ -35,7 +35,9 @@ class Stats:
             f" | input {self.input_size} | frames {self.frames} | dropped {self.dropped}"
         )
         if self.motion:
-            text += f" | motion {self.motion}, detected {self.frames - self.predicted}, skipped {self.predicted}"
+            text += (
+                f" | motion {self.motion}, detected {self.frames - self.predicted}, skipped {self.predicted}"
+            )
         return f"{text} | {self.message}" if self.message else text
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from camapp.detect.base import Detector
+from camapp.motion.overlay import draw_motion
 from camapp.motion.regions import dedupe, shift
 from camapp.pipeline.consumer import Consumer
 from camapp.pipeline.core import Pipeline
@@ -247,6 +248,8 @@ class TrackingPipeline(Pipeline):
         motion = self.motion
         if motion is not None and plan is not None and plan.motion is not None:
             self._meter.motion = "on" if plan.moving else "off"
+            if motion.overlay:  # drawn into the frame: every consumer and front-end shows it
+                draw_motion(frame.image, plan.motion.boxes, plan.regions, motion.detector.settings.masks)
         if stage is not None:
             dets, info = stage.process(frame, fresh)
             if motion is not None:

@@ -83,6 +83,7 @@ def new_gate(spec: MotionSpec, detector: Any) -> Any:
         regions=spec.mode == "regions",
         keepalive_s=spec.keepalive,
         input_size=lambda: int(detector.input_size),
+        overlay=spec.overlay,
     )
 
 

@@ -64,7 +64,7 @@ class TrackingCommands(SessionBase):
                 p.set_motion(None)
             elif gate is not None:
                 gate.set_settings(spec.settings(), regions=spec.mode == "regions")
-                gate.keepalive_s = spec.keepalive
+                gate.keepalive_s, gate.overlay = spec.keepalive, spec.overlay
             else:
                 gate = new_gate(spec, self.detector)
                 p.set_motion(gate)
