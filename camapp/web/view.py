@@ -109,6 +109,7 @@ class SessionView:
             },
             "snapshot": self.last_snapshot,
             "tracking": page_status(s.get("tracking")),
+            "motion": s.get("motion"),  # None, or on/off, frames detected and skipped
         }
         flat.update({k: stats.get(k, 0) for k in FIGURES})
         return flat

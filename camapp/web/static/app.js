@@ -58,6 +58,9 @@ function render(s) {
   $("f-infer").textContent = fmt(s.infer_ms, 1, "ms");
   $("f-latency").textContent = fmt(s.latency_ms, 0, "ms");
   $("f-dropped").textContent = `${s.dropped}`;
+  const motion = s.motion;  // with the motion gate: on/off, frames detected and skipped
+  $("r-motion").hidden = !motion;
+  if (motion) $("f-motion").textContent = `${motion.moving ? "on" : "off"} · ${motion.detected} detected, ${motion.skipped} skipped`;
   $("f-size").textContent = `${s.input_size} px`;
   $("f-auto").textContent = s.auto ? `on, target ${s.target_fps || "source"} fps` : "off";
   $("f-recording").textContent = rec.on ? `${clock(rec.elapsed)} · ${rec.frames} frames` : "off";
