@@ -28,8 +28,16 @@ def test_the_page_shows_motion_and_the_frames_skipped(model_store: Path, tmp_pat
         cell = driver.find_element(By.ID, "f-motion")
         pattern = re.compile(r"^(on|off) · (\d+) detected, (\d+) skipped$")
         wait_for(lambda: (m := pattern.match(cell.text)) and int(m.group(3)) > 0, 90, "frames skipped")
-        status = Web(url).status()["motion"]
+        web = Web(url)
+        status = web.status()["motion"]
         assert status["mode"] == "on" and status["detected"] > 0 and status["skipped"] > 0
+        box = driver.find_element(By.ID, "motion")
+        assert box.is_selected()
+        box.click()  # off from the page
+        wait_for(lambda: web.status()["motion"] is None and not row.is_displayed(), 30, "motion off")
+        box.click()  # and on again, with the settings `camapp run` was given
+        wait_for(lambda: web.status()["motion"] is not None and row.is_displayed(), 30, "motion on")
+        web.post("motion", {"on": "yes"}, expect=400)  # not a boolean
     finally:
         if driver is not None:
             driver.quit()
