@@ -190,11 +190,17 @@ def hud_texts(stats: HudStats) -> list[str]:
     cam = f"cam {_num(stats.capture_fps, '.0f')}"
     ms = f"{_num(stats.infer_ms, '.1f')} ms"
     size = _size(stats.input_size)
-    return [
+    texts = [
         f"{fps} (cam {_num(stats.capture_fps, '.1f')}) | infer {ms} | input {size}",
         f"{fps} | {cam} | {ms} | {size}",
         f"{fps} | {ms} | {size}",
     ]
+    motion = getattr(stats, "motion", "")  # under a motion gate: on/off and frames skipped
+    if motion:
+        frames, skipped = int(getattr(stats, "frames", 0)), int(getattr(stats, "predicted", 0))
+        share = f"{100 * skipped / frames:.0f}%" if frames else "--"
+        texts = [f"{texts[0]} | motion {motion}, skipped {share}", f"{texts[1]} | motion {motion}"] + texts[1:]
+    return texts
 
 
 def hud_layout(shape: tuple[int, ...], stats: HudStats) -> HudLayout:

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "record": "camapp.cli.record",
     "events": "camapp.cli.events",
     "bench-track": "camapp.cli.bench_track",
+    "bench-motion": "camapp.cli.bench_motion",
 }
 GUI_MODULE = "camapp.cli.gui"
 

@@ -27,6 +27,7 @@ from camapp.cli.common import (
     positive_float,
     positive_int,
 )
+from camapp.cli.motion_args import add_motion_args, motion_spec
 from camapp.cli.track_args import add_track_args, track_spec
 from camapp.cli.web_args import add_web_options, check_port, check_web, start_web, web_measures
 from camapp.errors import CamappError
@@ -80,6 +81,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_schedule_option(g)
     add_model_options(p)
     add_track_args(p)
+    add_motion_args(p)
     g = p.add_argument_group("output")
     g.add_argument("--record", metavar="FILE", help="record annotated video (.mp4 or .mkv)")
     g.add_argument(
@@ -206,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
     if args.web:  # before the camera opens and a recording starts: a busy port leaves no file behind
         check_port(*args.web)
     tracking = track_spec(args)  # option mistakes before the camera opens and the model loads
+    motion = motion_spec(args)
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     source = SourceSpec(
         args.source,
@@ -227,6 +230,8 @@ def run(args: argparse.Namespace) -> int:
             session.set_input_size("auto", target_fps=args.target_fps)
         if tracking is not None:
             session.set_tracking(tracking).result()  # remembered: the open builds the stage
+        if motion is not None:
+            session.set_motion(motion).result()  # remembered: the open builds the gate
         # the source opens before the model loads: a wrong camera is reported at once
         session.open(
             source,
@@ -303,6 +308,12 @@ def drive(session: Any, args: argparse.Namespace, seen: Counter[str]) -> int:
     summarize(status, elapsed, why["reason"], seen)
     for line in track_lines(status):
         say(line)
+    if status.get("motion"):
+        m = status["motion"]
+        say(
+            f"motion: {m['starts']} starts | detected {m['detected']} frames, skipped {m['skipped']}"
+            f" | background learnt afresh {m['recalibrations']} times"
+        )
     if stats["state"] == "error":
         warn(f"camapp: {stats['message']}")
     return outcome(status)

@@ -372,6 +372,10 @@ def hud_text(stats: Any, track: Any = None) -> str:
         parts.append(f"{stats.input_size} px")
     if stats.infer_ms:
         parts.append(f"{stats.infer_ms:.1f} ms")
+    motion = getattr(stats, "motion", "")  # under a motion gate: on/off, share of frames skipped
+    if motion:
+        skipped = f", {100 * stats.predicted / stats.frames:.0f}% skipped" if stats.frames else ""
+        parts.append(f"motion {motion}{skipped}")
     counts = track.summary() if track is not None else ""
     if counts:
         parts.append(counts)

@@ -20,6 +20,7 @@ from PyQt6.QtWidgets import (
 )
 
 from camapp.gui.bridge import ResultBridge, SessionBridge
+from camapp.gui.motion import MotionControls
 from camapp.gui.outputs import OutputControls
 from camapp.gui.settings import Settings
 from camapp.gui.sidebar import SideBar
@@ -74,6 +75,7 @@ class MainWindow(OutputControls, TrackingControls, QMainWindow):
         self._restore()
         self._build_outputs()
         self._build_tracking()
+        self.motion = MotionControls(self)
         self._connect()
         self._shortcuts()
         self.ticker = QTimer(self)

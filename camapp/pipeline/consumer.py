@@ -13,6 +13,7 @@ from camapp.pipeline.stats import Stats
 from camapp.types import Detections, Frame
 
 if TYPE_CHECKING:
+    from camapp.pipeline.gate import Plan
     from camapp.pipeline.objects import ObjectInfo
     from camapp.track.base import TrackInfo
 
@@ -24,7 +25,8 @@ class Result:
     `track` is what the tracking stage added (events, zone occupancy, counts), when it runs;
     `objects` the objects that started, changed or ended on this frame (`camapp.pipeline.objects`),
     None for a result no pipeline made. `resumed` is set on the first frame delivered after a lost
-    source came back: the seconds without frames before it (the gap a log marks).
+    source came back: the seconds without frames before it (the gap a log marks). `gate` is what
+    the frame gates planned for this frame (detected or not, regions, motion).
     """
 
     frame: Frame
@@ -33,6 +35,7 @@ class Result:
     track: TrackInfo | None = None
     objects: ObjectInfo | None = None
     resumed: float | None = None
+    gate: Plan | None = None
 
 
 @runtime_checkable

@@ -278,7 +278,7 @@ class Pipeline:
                         continue  # a paused camera keeps draining so it is fresh on resume
                     while not self._running.wait(0.1) and not self._halt.is_set():
                         pass  # a file frame read as pause began waits for resume
-                self._queue.put((frame, self._input_tensor(frame.image)))  # drops count as frames are taken
+                self._queue.put(self._prepare(frame))  # drops count as frames are taken
         except Exception as exc:
             log.exception("capture failed")
             self._set_state("error", f"capture failed: {exc}")
@@ -330,6 +330,10 @@ class Pipeline:
             self._set_state("ended", "" if not self._stopped else "stopped")
         self._done.set()
 
+    def _prepare(self, frame: Frame) -> tuple[Any, ...]:
+        """The queue item for `frame` (capture thread, capture order): frame and network input."""
+        return frame, self._input_tensor(frame.image)
+
     def _input_tensor(self, image: np.ndarray) -> np.ndarray | None:
         """The network input, made on the capture thread so inference does not wait for it."""
         return self.detector.input_tensor(image) if self.prepare_input else None
@@ -353,10 +357,10 @@ class Pipeline:
     def _emit(self, processed: tuple[Any, ...]) -> None:
         """Decode one result and hand it to callbacks and consumers (the sequencer's thread,
         in frame order). `decode` is None for a frame to hand on without a detection."""
-        frame, decode, infer_ms, size = processed
+        frame, decode, infer_ms, size, *extra = processed
         fresh = decode() if decode is not None else None  # a failure here ends the run through _fail
         latency_ms = (time.monotonic() - frame.timestamp) * 1000.0
-        handed = self._hand_on(frame, fresh)
+        handed = self._hand_on(frame, fresh, *extra)
         if handed is None:
             self._meter.drop(1)
             return
@@ -366,9 +370,19 @@ class Pipeline:
             self._meter.processed(infer_ms, latency_ms, size)
         if self._meter.state == "starting":  # after a reconnect, the Reconnector says "running" itself
             self._set_state("running")
-        detections, info = handed
+        detections, info, *more = handed
         objects = self.objects.frame(frame, detections, info)
-        self._publish(Result(frame, detections, self._meter.snapshot(), info, objects, self._gap_before(frame)))
+        self._publish(
+            Result(
+                frame,
+                detections,
+                self._meter.snapshot(),
+                track=info,
+                objects=objects,
+                resumed=self._gap_before(frame),
+                gate=more[0] if more else None,
+            )
+        )
 
     def _gap_before(self, frame: Frame) -> float | None:
         """Seconds without frames before `frame` when it is the first delivered after a reconnect
@@ -380,8 +394,9 @@ class Pipeline:
             gaps = [self._resumed.pop(i) for i in passed]
         return max(gaps) if gaps else None
 
-    def _hand_on(self, frame: Frame, fresh: Any) -> tuple[Any, Any] | None:
-        """(boxes, tracking info) to hand on for `frame`, or None to drop it (a subclass's hook)."""
+    def _hand_on(self, frame: Frame, fresh: Any, *extra: Any) -> tuple[Any, ...] | None:
+        """(boxes, tracking info[, gate plan]) to hand on for `frame`, or None to drop it (a
+        subclass's hook; `extra` is what its `_process` added after the four fields)."""
         return fresh, None
 
     def _publish(self, result: Result) -> None:

@@ -25,6 +25,7 @@ class Stats:
     input_size: int = 0
     state: str = "starting"
     message: str = ""
+    motion: str = ""  # under a motion gate "on" or "off", else ""
 
     def line(self) -> str:
         """One human-readable line, as `camapp run` prints it."""
@@ -33,6 +34,10 @@ class Stats:
             f" | infer {self.infer_ms:5.1f} ms (p95 {self.infer_ms_p95:.1f}) | latency {self.latency_ms:5.1f} ms"
             f" | input {self.input_size} | frames {self.frames} | dropped {self.dropped}"
         )
+        if self.motion:
+            text += (
+                f" | motion {self.motion}, detected {self.frames - self.predicted}, skipped {self.predicted}"
+            )
         return f"{text} | {self.message}" if self.message else text
 
 
@@ -74,6 +79,7 @@ class StatsMeter:
         self.input_size = 0
         self.state = "starting"
         self.message = ""
+        self.motion = ""  # set by a pipeline with a motion gate
 
     def captured(self) -> None:
         with self._lock:
@@ -129,6 +135,7 @@ class StatsMeter:
                 input_size=self.input_size,
                 state=self.state,
                 message=self.message,
+                motion=self.motion,
             )
 
 

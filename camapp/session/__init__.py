@@ -5,6 +5,7 @@ commands and listen to its events; see docs/session.md.
 """
 
 from camapp.session.core import Session
+from camapp.session.motion import MotionSpec
 from camapp.session.specs import (
     DRAWN_LINE,
     DRAWN_TRAIL,
@@ -33,6 +34,7 @@ __all__ = [
     "HistorySpec",
     "LogSpec",
     "ModelSpec",
+    "MotionSpec",
     "Session",
     "SnapshotSpec",
     "SourceSpec",

@@ -24,8 +24,10 @@ from camapp.session.worker import SerialWorker
 if TYPE_CHECKING:  # the session imports its stages only when it builds them
     from camapp.detect.base import Detector
     from camapp.pipeline import Result, Stats
+    from camapp.pipeline.gate import MotionGate
     from camapp.pipeline.tracking import TrackingPipeline
     from camapp.record import Recorder, SnapshotWriter
+    from camapp.session.motion import MotionSpec
     from camapp.track import TrackStage
 
 Observer = Callable[[str, dict[str, Any]], None]
@@ -70,6 +72,10 @@ class SessionBase:
         # seconds an unseen object lasts: the event clips' post-roll (None: the watcher's default)
         self.linger: float | None = None
         self.stage: TrackStage | None = None  # the running (or last) stage: its counts feed the status
+        self.motion: MotionSpec | None = None  # the motion gate, remembered like tracking
+        self.moving = False  # motion on, as of the last frame delivered
+        self.motion_starts = 0
+        self.motion_gate: MotionGate | None = None  # the running (or last) MotionGate
         self.latest: Result | None = None
         self._limits: dict[str, Any] = {}
         self._last_stats: Stats | None = None  # the stopped pipeline's final figures (for a summary)

@@ -19,6 +19,7 @@ from camapp.pipeline.memory import memory_warning
 from camapp.session.base import Cancelled, SessionBase, kind_of
 from camapp.session.devices import list_accelerators, loads_before_source, runs_on_cpu_threads
 from camapp.session.loader import describe_source, detector_info, lanes_for, load_detector
+from camapp.session.motion import MotionSpec, check_motion, motion_event, new_gate
 from camapp.session.recorders import FOLLOW, SLOT_KIND, build_recorders, recorder_path
 from camapp.session.specs import (
     BuildContext,
@@ -216,7 +217,7 @@ class Session(SessionBase):
         gen = self._generation
         try:  # worker only; with tracking, the TrackingPipeline and its stage
             pipeline, stage = build_pipeline(
-                source, self.detector, consumers.values(), self.tracking, **self._limits
+                source, self.detector, consumers.values(), self.tracking, motion=self.motion, **self._limits
             )
         except BaseException:
             source.close()
@@ -233,6 +234,7 @@ class Session(SessionBase):
             self._warn(short)
         with self._lock:
             self.pipeline, self.outputs, self.stage = pipeline, consumers, stage
+            self.moving, self.motion_gate = False, getattr(pipeline, "motion", None)
             self.reports = dict(consumers)
             self.source_text = describe_source(source)
         self._apply(pipeline)
@@ -254,6 +256,11 @@ class Session(SessionBase):
                 self.emit("track", **event)  # cross, enter, exit: as the log writes them
             for obj in result.objects.events if result.objects is not None else ():
                 self.emit("object", **obj.to_dict())
+            moved = motion_event(result, self.moving)
+            if moved is not None:
+                self.moving = not self.moving
+                self.motion_starts += self.moving
+                self.emit("motion", **moved)  # start, end: in frame order, like track events
 
     def _on_state(self, gen: int, stats: Stats) -> None:
         if gen != self._generation:
@@ -345,6 +352,7 @@ class Session(SessionBase):
             check_zones(watched_zones([*self.armed.values(), *running]), spec)
             if spec is not None:
                 spec.check()
+            check_motion(self.motion, spec)
             old, self.tracking = self.tracking, spec
             if self.pipeline is None:
                 return "remembered"
@@ -357,6 +365,33 @@ class Session(SessionBase):
                 self._generation += 1
                 self._open(self.source, self.model, [], None, self._limits)
             return "restarted"
+
+        return self._job(apply, "setting")
+
+    def set_motion(self, spec: MotionSpec | None) -> Future:
+        """The motion gate on (`MotionSpec`) or off (None), remembered for the next source and
+        applied live between two frames (a new gate learns the background afresh; the same
+        mode with other settings keeps it). The future holds "live" or "remembered"."""
+
+        def apply() -> str:
+            check_motion(spec, self.tracking)
+            self.motion = spec
+            p = self.pipeline
+            if p is None:
+                return "remembered"
+            gate = p.motion
+            if spec is None:
+                p.set_motion(None)
+            elif gate is not None:
+                gate.set_settings(spec.settings(), regions=spec.mode == "regions")
+                gate.keepalive_s, gate.overlay = spec.keepalive, spec.overlay
+            else:
+                gate = new_gate(spec, self.detector)
+                p.set_motion(gate)
+            with self._lock:
+                self.moving = self.moving and spec is not None
+                self.motion_gate = gate if spec is not None else self.motion_gate
+            return "live"
 
         return self._job(apply, "setting")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from camapp.session.motion import motion_status
 from camapp.session.tracking import track_status
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ STATS_FIELDS = (
     "input_size",
     "state",
     "message",
+    "motion",
 )
 
 
@@ -105,4 +107,5 @@ def build_status(s: Session) -> dict[str, Any]:
         "stats": stats_dict(stats) if stats is not None else None,
         "warnings": warnings,
         "tracking": track_status(s.tracking, s.stage),
+        "motion": motion_status(s.motion, stats, s.motion_gate, s.moving, s.motion_starts),
     }

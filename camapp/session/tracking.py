@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from camapp.session.motion import MotionSpec, new_gate
 from camapp.session.specs import EventSpec, OutputSpec, TrackSpec
 
 if TYPE_CHECKING:
@@ -34,10 +35,11 @@ def build_pipeline(
     detector: Detector,
     consumers: Sequence[Consumer],
     tracking: TrackSpec | None,
+    motion: MotionSpec | None = None,
     **limits: Any,
 ) -> tuple[TrackingPipeline, TrackStage | None]:
-    """(pipeline, stage): always a `TrackingPipeline`, so tracking can be switched on later
-    without a restart; its `TrackStage` is None while tracking is off."""
+    """(pipeline, stage): always a `TrackingPipeline`, so tracking and the motion gate can be
+    switched on later without a restart; its `TrackStage` is None while tracking is off."""
     from camapp.pipeline.tracking import TrackingPipeline
     from camapp.session.devices import check_region
 
@@ -52,6 +54,7 @@ def build_pipeline(
         stage=stage,
         detect_every=tracking.detect_every if enabled else 1,  # type: ignore[union-attr]
         roi=tracking.roi if tracking is not None else None,
+        motion=new_gate(motion, detector) if motion is not None else None,
         **limits,
     )
     return pipeline, stage

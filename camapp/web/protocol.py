@@ -53,3 +53,7 @@ class WebSession(Protocol):
     def set_tracking(self, change: TrackChange) -> None:
         """Tracking on/off, the page's line, zone and trails; what the page did not change stays."""
         ...
+
+    def set_motion(self, on: bool) -> None:
+        """The motion gate on (with the settings `camapp run` was given, or the defaults) or off."""
+        ...

@@ -306,6 +306,7 @@ COMMANDS = {
     "events": lambda s, b: s.set_events(flag(b), labels(b, "classes")),
     "snapshot": lambda s, b: s.snapshot(),
     "tracking": lambda s, b: s.set_tracking(parse_change(b)),
+    "motion": lambda s, b: s.set_motion(flag(b)),
 }
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from camapp.errors import CamappError
-from camapp.session import EventSpec, Session, TrackSpec, VideoSpec
+from camapp.session import EventSpec, MotionSpec, Session, TrackSpec, VideoSpec
 from camapp.web.tracking import TrackChange, apply_change, for_session, page_status
 
 WAIT = 30.0  # seconds a command may take (stopping a recording writes its trailer)
@@ -40,6 +40,7 @@ class SessionView:
         self._change_cbs: list[Callable[[], None]] = []
         self._track_lock = threading.Lock()  # one tracking change at a time: each builds on the last
         self._track_form: TrackSpec | None = None  # the Tracking box's state, kept while tracking is off
+        self._motion_form: MotionSpec | None = None  # the motion settings the page last ran
 
     # -- events -----------------------------------------------------------------------------------
     def _event(self, name: str, payload: dict[str, Any]) -> None:
@@ -117,6 +118,7 @@ class SessionView:
             "snapshot": self.last_snapshot,
             "tracking": page_status(s.get("tracking")),
             "objects": self.objects(),
+            "motion": s.get("motion"),  # None, or on/off, frames detected and skipped
         }
         flat.update({k: stats.get(k, 0) for k in FIGURES})
         return flat
@@ -179,6 +181,13 @@ class SessionView:
             new = apply_change(form, change)
             self.session.set_tracking(for_session(new)).result(WAIT)  # a refused spec raises here
             self._track_form = new
+
+    def set_motion(self, on: bool) -> None:
+        with self._track_lock:
+            current = self.session.motion
+            self._motion_form = current or self._motion_form  # off and on again: the same settings
+            spec = (self._motion_form or MotionSpec()) if on else None
+            self.session.set_motion(spec).result(WAIT)
 
     def snapshot(self) -> None:
         self.last_snapshot = str(self.session.snapshot(self.record_dir / "snapshots").result(WAIT))

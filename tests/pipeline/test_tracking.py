@@ -84,7 +84,7 @@ def test_detect_every_3_predicts_the_frames_between_with_ids(detector):
         assert r.detections.predicted.tolist() == [r.track.predicted] * len(r.detections)
     # the capture thread makes the network input for the frames the detector will see only
     image = sink.results[0].frame.image
-    made = [p._input_tensor(image) is not None for _ in range(6)]
+    made = [p._prepare(Frame(image, time.monotonic(), 100 + i))[1] is not None for i in range(6)]
     assert sum(made) == 2 and made.index(True) + 3 == len(made) - made[::-1].index(True) - 1
 
 

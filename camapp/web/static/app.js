@@ -52,6 +52,10 @@ function render(s) {
   $("f-infer").textContent = fmt(s.infer_ms, 1, "ms");
   $("f-latency").textContent = fmt(s.latency_ms, 0, "ms");
   $("f-dropped").textContent = `${s.dropped}`;
+  const motion = s.motion;  // with the motion gate: on/off, frames detected and skipped
+  $("r-motion").hidden = !motion;
+  $("motion").checked = !!motion;
+  if (motion) $("f-motion").textContent = `${motion.moving ? "on" : "off"} · ${motion.detected} detected, ${motion.skipped} skipped`;
   $("f-size").textContent = `${s.input_size} px`;
   $("f-auto").textContent = s.auto ? `on, target ${s.target_fps || "source"} fps` : "off";
   $("f-recording").textContent = rec.on ? `${clock(rec.elapsed)} · ${rec.frames} frames` : "off";
@@ -152,6 +156,7 @@ function wire() {
     if ($("auto").checked) post("input-size", { size: "auto", target_fps: Number($("target-fps").value) || null });
   });
   $("threshold").addEventListener("change", (e) => post("threshold", { value: Number(e.target.value) }));
+  $("motion").addEventListener("change", (e) => post("motion", { on: e.target.checked }));
   const classes = () => $("classes").value.split(",").map((c) => c.trim()).filter(Boolean);
   $("classes-apply").addEventListener("click", () => post("classes", { labels: classes() }));
   $("classes").addEventListener("keydown", (e) => { if (e.key === "Enter") post("classes", { labels: classes() }); });
