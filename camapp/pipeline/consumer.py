@@ -13,6 +13,7 @@ from camapp.pipeline.stats import Stats
 from camapp.types import Detections, Frame
 
 if TYPE_CHECKING:
+    from camapp.pipeline.objects import ObjectInfo
     from camapp.track.base import TrackInfo
 
 
@@ -20,13 +21,16 @@ if TYPE_CHECKING:
 class Result:
     """Detections with the very frame they were computed from, and the stats at that moment.
 
-    `track` is what the tracking stage added (events, zone occupancy, counts), when it runs.
+    `track` is what the tracking stage added (events, zone occupancy, counts), when it runs;
+    `objects` the objects that started, changed or ended on this frame (`camapp.pipeline.objects`),
+    None for a result no pipeline made.
     """
 
     frame: Frame
     detections: Detections
     stats: Stats
     track: TrackInfo | None = None
+    objects: ObjectInfo | None = None
 
 
 @runtime_checkable

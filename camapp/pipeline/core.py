@@ -28,6 +28,7 @@ from camapp.detect.base import Detector
 from camapp.errors import SourceError
 from camapp.pipeline.consumer import Consumer, Result
 from camapp.pipeline.handoff import END, FrameQueue, Sequencer, backlog
+from camapp.pipeline.objects import ObjectWatcher
 from camapp.pipeline.priority import lower_consumer, lower_priority, takes_every_core
 from camapp.pipeline.reconnect import Reconnecting
 from camapp.pipeline.settings import LiveSettings
@@ -80,6 +81,7 @@ class Pipeline(Reconnecting):
         self.yield_cpu = yield_cpu
         self._yielding = False
         self._consumers: list[Consumer] = list(consumers)
+        self.objects = ObjectWatcher()  # objects' start/update/end, on every result
         self._result_cbs: list[Callable[[Result], None]] = []
         self._state_cbs: list[Callable[[Stats], None]] = []
         self._lock = threading.Lock()
@@ -349,7 +351,8 @@ class Pipeline(Reconnecting):
         if self._meter.state == "starting":  # after a reconnect, _reconnect says "running" itself
             self._set_state("running")
         detections, info = handed
-        self._publish(Result(frame, detections, self._meter.snapshot(), info))
+        objects = self.objects.frame(frame, detections, info)
+        self._publish(Result(frame, detections, self._meter.snapshot(), info, objects))
 
     def _hand_on(self, frame: Frame, fresh: Any) -> tuple[Any, Any] | None:
         """(boxes, tracking info) to hand on for `frame`, or None to drop it (a subclass's hook)."""
