@@ -100,6 +100,7 @@ class MqttBridge:
         self._counts: dict[str, int] = {label: 0 for label in self.labels}
         self._counts.update({f"{z}/{label}": 0 for z in self.zones for label in self.labels})
         self._sent_counts: dict[str, int] = {}
+        self._sent_states: dict[str, str] = {}
         self._open: dict[int, dict[str, Any]] = {}  # id -> its latest event, until it ends
         self._snapshotted: set[int] = set()  # ids with a snapshot
         self._ended: set[int] = set()  # ids that ended (a new pipeline numbers from 1 again)
@@ -244,12 +245,15 @@ class MqttBridge:
 
     # --- the bridge's thread: counts, snapshots, status ---------------------------------------
     def _run(self) -> None:
-        next_counts = next_status = time.monotonic()
+        next_counts = next_status = next_states = time.monotonic()
         while not self._stop.wait(0.05):
             now = time.monotonic()
             if now >= next_counts:
                 self._flush_counts()
                 next_counts = now + self.counts_every
+            if now >= next_states:  # a change made elsewhere (the app, the browser view, the CLI)
+                self._sync_states()
+                next_states = now + 1.0
             self._snapshots(now)
             if now >= next_status:
                 self._publish_status()
@@ -306,8 +310,16 @@ class MqttBridge:
         self.link.subscribe(self.topic("set", "+"))
         self.link.publish(self.topic("availability"), ONLINE, retain=True)
         self._publish_discovery()
+        self._sync_states(force=True)
+
+    def _sync_states(self, force: bool = False) -> None:
         for control, value in self._states().items():
-            self.link.publish(self.topic("state", control), value, retain=True)
+            if force or self._sent_states.get(control) != value:
+                self._state(control, value)
+
+    def _state(self, control: str, value: str) -> None:
+        self._sent_states[control] = value
+        self.link.publish(self.topic("state", control), value, retain=True)
 
     def _publish_discovery(self) -> None:
         st = self.session.status()
@@ -350,7 +362,7 @@ class MqttBridge:
             if exc is not None:
                 self._refuse(control, asked, str(exc))
             else:
-                self.link.publish(self.topic("state", control), state(), retain=True)
+                self._state(control, state())
 
         future.add_done_callback(done)
 
@@ -387,12 +399,7 @@ class MqttBridge:
                 value,
             )
             other = "auto" if control == "input_size" else "input_size"
-            f.add_done_callback(
-                lambda f: (
-                    f.exception()
-                    or self.link.publish(self.topic("state", other), self._states()[other], retain=True)
-                )
-            )
+            f.add_done_callback(lambda f: f.exception() or self._state(other, self._states()[other]))
         elif control == "classes":
             names = (
                 None if value.lower() in ("", "all") else [c.strip() for c in value.split(",") if c.strip()]
@@ -416,7 +423,7 @@ class MqttBridge:
         elif control == "detect":
             on = _switch(value)
             if on == self._detect:
-                self.link.publish(self.topic("state", control), ON if on else OFF, retain=True)
+                self._state(control, ON if on else OFF)
                 return
             if not on:  # the detector keeps running; nothing passes its class filter
                 self._classes_before = s.classes

@@ -63,7 +63,8 @@ class Mosquitto:
 per_listener_settings false
 allow_anonymous false
 password_file {passwd}
-persistence false
+persistence true
+persistence_location {directory}/
 log_dest file {directory / "mosquitto.log"}
 listener {self.port} 127.0.0.1
 listener {self.tls_port} 127.0.0.1
@@ -104,10 +105,14 @@ keyfile {directory / "server.key"}
 class Subscriber:
     """Subscribes to `topics` (default everything) and keeps (time, topic, payload, retain)."""
 
-    def __init__(self, broker: Mosquitto, topics: tuple[str, ...] = ("#",)) -> None:
+    def __init__(self, broker: Mosquitto, topics: tuple[str, ...] = ("#",), durable: bool = False) -> None:
+        """`durable`: a persistent session (QoS 1), so what is published while this subscriber is
+        reconnecting after a broker restart waits for it in the broker."""
         self.messages: list[tuple[float, str, bytes, bool]] = []
         self._cv = threading.Condition()
-        c = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"test-sub-{free_port()}")
+        c = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=f"test-sub-{free_port()}", clean_session=not durable
+        )
         c.username_pw_set(USER, PASSWORD)
         c.on_connect = lambda c, u, f, rc, p: [c.subscribe(t, 1) for t in topics]
         c.on_message = self._heard
