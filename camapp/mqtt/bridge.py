@@ -73,7 +73,7 @@ class MqttBridge:
         zones: Iterable[str] = (),
         record_dir: str | Path = "recordings",
         status_every: float = 10.0,
-        counts_every: float = 0.5,
+        counts_every: float = 1.0,
         snapshot_every: float = 1.0,
         say: Callable[[str], None] = _say,
         **link_options: Any,

@@ -146,3 +146,34 @@ class Subscriber:
     def close(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+@pytest.fixture(name="mosquitto")
+def mosquitto_fixture(tmp_path: Path):
+    """A real broker on free loopback ports, password and TLS listeners; stopped at the end."""
+    broker = Mosquitto(tmp_path / "broker")
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+def rates(messages: list[tuple[float, str, bytes, bool]], base: str) -> dict[str, float]:
+    """Messages and bytes per second (topic + payload) under `base` at steady state: from the
+    first `running` status to the `offline`, without snapshots (JPEGs) and the retained start-up."""
+    mine = [(at, t, p) for at, t, p, _ in messages if t.startswith(base + "/")]
+    running = [at for at, t, p in mine if t == f"{base}/status" and b'"running"' in p]
+    end = [at for at, t, p in mine if t == f"{base}/availability" and p == b"offline"]
+    if not running or not end or end[-1] <= running[0]:
+        return {"seconds": 0.0, "msg_s": 0.0, "bytes_s": 0.0, "snap_msg_s": 0.0, "snap_bytes_s": 0.0}
+    t0, t1 = running[0], end[-1]
+    window = [(t, p) for at, t, p in mine if t0 < at < t1]
+    plain = [(t, p) for t, p in window if "/snapshot/" not in t]
+    snaps = [(t, p) for t, p in window if "/snapshot/" in t]
+    span = t1 - t0
+    return {
+        "seconds": span,
+        "msg_s": len(plain) / span,
+        "bytes_s": sum(len(t) + len(p) for t, p in plain) / span,
+        "snap_msg_s": len(snaps) / span,
+        "snap_bytes_s": sum(len(t) + len(p) for t, p in snaps) / span,
+    }
