@@ -96,7 +96,8 @@ class MqttBridge:
             say=say,
             **link_options,
         )
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # counts and pending snapshots
+        self._objects = threading.RLock()  # the object bookkeeping below
         self._counts: dict[str, int] = {label: 0 for label in self.labels}
         self._counts.update({f"{z}/{label}": 0 for z in self.zones for label in self.labels})
         self._sent_counts: dict[str, int] = {}
@@ -155,6 +156,8 @@ class MqttBridge:
     def _observe(self, name: str, payload: dict[str, Any]) -> None:
         if name == "object":
             self._session_objects = True
+        elif name == "result":
+            self._latest = payload["result"]  # its frame is the snapshot of its objects
         for event in object_events(name, payload, self._session_objects):
             self._object(event)
         if name == "result":
@@ -165,15 +168,15 @@ class MqttBridge:
         elif name == "state" and payload.get("state") in ("ended", "failed", "closed"):
             self._end_open()  # the input ended: whatever is still in view leaves with it
         elif name == "opening":  # the old pipeline stopped; the next numbers its objects from 1 again
-            self._end_open()
-            self._ended.clear()
-            self._snapshotted.clear()
-            self._started.clear()
+            with self._objects:
+                self._end_open()
+                self._ended.clear()
+                self._snapshotted.clear()
+                self._started.clear()
         elif name == "opened" and self.link.connected:  # the model's input sizes: the select's options
             self._publish_discovery()
 
     def _result(self, result: Any) -> None:
-        self._latest = result
         dets = result.detections
         counts = Counter(dets.labels)
         track = getattr(result, "track", None)
@@ -191,6 +194,10 @@ class MqttBridge:
             self._counts.update(counts)
 
     def _object(self, e: dict[str, Any]) -> None:
+        with self._objects:
+            self._object_locked(e)
+
+    def _object_locked(self, e: dict[str, Any]) -> None:
         kind = TYPES.get(e.get("type", ""), e.get("type", ""))
         oid = int(e["id"])
         if oid in self._ended:
@@ -215,8 +222,9 @@ class MqttBridge:
         start = self._started.setdefault(oid, wall - (t - float(e.get("start", t))))
         if kind == "end":
             self._started.pop(oid, None)
-        armed = getattr(self.session, "armed", {}).get("events")
-        clip_classes = tuple(getattr(armed, "classes", ()) or ())
+        clips = getattr(self.session, "outputs", {}).get("events")  # event clips, when they run
+        wanted = getattr(clips, "classes", ())
+        zones = [c.removeprefix("zone:") for c in wanted if c.startswith("zone:")]
         out = {
             "type": kind,
             "id": e.get("event_id", e["id"]),
@@ -232,16 +240,18 @@ class MqttBridge:
             "start_time": round(start, 3),
             "end_time": round(wall - (t - float(e.get("last_seen", t))), 3) if kind == "end" else None,
             "has_snapshot": oid in self._snapshotted,
-            "has_clip": armed is not None and (not clip_classes or e["label"] in clip_classes),
+            "has_clip": clips is not None
+            and (e["label"] in wanted or any(z in e.get("zones", ()) for z in zones)),
         }
         self._published_events += 1
         self.link.publish(self.topic("events"), json.dumps(out, separators=(",", ":")))
 
     def _end_open(self) -> None:
-        for oid, e in list(self._open.items()):
-            self._open.pop(oid, None)
-            self._ended.add(oid)
-            self._publish_event("end", {**e, "type": "end"})
+        with self._objects:  # the pipeline's thread, the session's worker and close() may race here
+            for oid, e in list(self._open.items()):
+                self._open.pop(oid, None)
+                self._ended.add(oid)
+                self._publish_event("end", {**e, "type": "end"})
 
     # --- the bridge's thread: counts, snapshots, status ---------------------------------------
     def _run(self) -> None:
