@@ -68,3 +68,13 @@ def test_a_refusing_or_absent_broker_is_one_line_and_the_run_goes_on(mosquitto, 
     assert "Traceback" not in r.stderr and "not-the-password" not in r.stderr + r.stdout
     assert "summary: 40 frames" in r.stdout
     assert "not sent" in r.stdout.splitlines()[-1]  # what never reached the broker is said
+
+
+def test_a_run_without_mqtt_never_imports_paho():
+    code = (
+        "import sys, argparse; from camapp.cli import run, mqtt_args;"
+        "p = argparse.ArgumentParser(); mqtt_args.add_mqtt_options(p);"
+        "assert mqtt_args.check_mqtt(p.parse_args([])) is None;"
+        "assert 'paho' not in sys.modules and 'camapp.mqtt' not in sys.modules"
+    )
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0

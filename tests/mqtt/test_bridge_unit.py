@@ -123,3 +123,31 @@ def test_the_adapter_prefers_the_sessions_object_events():
     assert object_events("result", {"result": r}, session_objects=True) == []
     event = r.objects.events[0]
     assert object_events("object", {"event": event}, session_objects=True) == [event.to_dict()]
+
+
+def test_motion_snapshot_button_and_discovery_removal(bridge):
+    import cv2
+
+    bridge._observe("motion", {"active": True})
+    bridge._observe("motion", {"active": False})
+    assert sent(bridge, "camapp/cam/motion") == [b"ON", b"OFF"]
+
+    (r,) = results([[("person", 0.6)]])
+    bridge._observe("result", {"result": r})
+    bridge._on_message("camapp/cam/set/snapshot", b"PRESS")
+    bridge._snapshots(now=1000.0)
+    person, latest = sent(bridge, "camapp/cam/snapshot/person"), sent(bridge, "camapp/cam/snapshot/latest")
+    assert len(person) == 1 and len(latest) == 2  # the object's best sighting, then the button's frame
+    image = cv2.imdecode(np.frombuffer(latest[-1], np.uint8), cv2.IMREAD_COLOR)
+    assert image.shape == IMAGE.shape
+    bridge._snapshots(now=1000.5)  # nothing new asked for
+    assert len(sent(bridge, "camapp/cam/snapshot/latest")) == 2
+
+    bridge._publish_discovery()
+    configs = [m for m in bridge.link._queue if m.topic.startswith("homeassistant/")]
+    assert configs and all(m.retain and json.loads(m.payload)["device"]["name"] == "cam" for m in configs)
+    bridge.discovery_on = False  # --mqtt-no-discovery: empty retained configs remove the device
+    bridge._publish_discovery()
+    removed = [m for m in bridge.link._queue if m.topic.startswith("homeassistant/")][len(configs) :]
+    assert [m.topic for m in removed] == [m.topic for m in configs]
+    assert all(m.payload == b"" and m.retain for m in removed)
