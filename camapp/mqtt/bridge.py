@@ -256,7 +256,7 @@ class MqttBridge:
     # --- the bridge's thread: counts, snapshots, status ---------------------------------------
     def _run(self) -> None:
         next_counts = next_status = next_states = time.monotonic()
-        while not self._stop.wait(0.05):
+        while not self._stop.wait(0.2):
             now = time.monotonic()
             if now >= next_counts:
                 self._flush_counts()
@@ -339,14 +339,20 @@ class MqttBridge:
             self.link.publish(topic, text if self.discovery_on else b"", retain=True)
 
     def _states(self) -> dict[str, str]:
-        st = self.session.status()
+        """Each control's value, read from the session's attributes (cheap: this runs every second;
+        the same values `session.status()` reports)."""
+        s = self.session
+        pipeline, det, info = s.pipeline, s.detector, s.info
+        auto = bool(pipeline.auto) if pipeline is not None else s.input_size == "auto"
+        names = info.names if info is not None else ()
+        classes = None if s.classes is None else sorted({names[i] for i in s.classes if i < len(names)})
         return {
-            "threshold": f"{float(st['threshold']):g}",
-            "input_size": "auto" if st.get("auto") else str(st.get("input_size")),
-            "auto": ON if st.get("auto") else OFF,
-            "classes": "all" if st.get("classes") is None else ",".join(st["classes"]),
-            "record": ON if st.get("recording", {}).get("active") else OFF,
-            "pause": ON if st.get("paused") else OFF,
+            "threshold": f"{float(s.threshold):g}",
+            "input_size": "auto" if auto else str(int(det.input_size) if det is not None else None),
+            "auto": ON if auto else OFF,
+            "classes": "all" if classes is None else ",".join(classes),
+            "record": ON if "video" in s.outputs else OFF,
+            "pause": ON if s.paused else OFF,
             "detect": ON if self._detect else OFF,
         }
 
