@@ -128,13 +128,14 @@ class MqttBridge:
         self._thread.start()
 
     def close(self, timeout: float = 3.0) -> bool:
-        """End what is open, send the last counts and `offline`, disconnect (never hangs)."""
+        """End what is open, send the last snapshots, counts and `offline`, disconnect (never hangs)."""
         if self._unsubscribe is not None:
             self._unsubscribe()
         self._end_open()
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(2.0)
+        self._snapshots(time.monotonic() + 1e9)  # best sightings still waiting for their turn
         self._flush_counts(force=True)
         return self.link.close(Message(self.topic("availability"), OFFLINE, True), timeout)
 
