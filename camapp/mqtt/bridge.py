@@ -102,6 +102,7 @@ class MqttBridge:
         self._counts.update({f"{z}/{label}": 0 for z in self.zones for label in self.labels})
         self._sent_counts: dict[str, int] = {}
         self._sent_states: dict[str, str] = {}
+        self._states_lock = threading.Lock()
         self._open: dict[int, dict[str, Any]] = {}  # id -> its latest event, until it ends
         self._snapshotted: set[int] = set()  # ids with a snapshot
         self._ended: set[int] = set()  # ids that ended (a new pipeline numbers from 1 again)
@@ -329,8 +330,9 @@ class MqttBridge:
                 self._state(control, value)
 
     def _state(self, control: str, value: str) -> None:
-        self._sent_states[control] = value
-        self.link.publish(self.topic("state", control), value, retain=True)
+        with self._states_lock:  # answers (paho's thread) and changes made elsewhere (ours), in order
+            self._sent_states[control] = value
+            self.link.publish_now(self.topic("state", control), value, retain=True)
 
     def _publish_discovery(self) -> None:
         st = self.session.status()
@@ -369,7 +371,7 @@ class MqttBridge:
 
     def _refuse(self, control: str, value: str, reason: str) -> None:
         text = json.dumps({"control": control, "value": value, "reason": reason})
-        self.link.publish(self.topic("error"), text)
+        self.link.publish_now(self.topic("error"), text)
 
     def _answer(self, control: str, future: Any, state: Callable[[], str], asked: str) -> None:
         """`state/<control>` once the session applied it; `error` with its reason if it refused."""

@@ -113,6 +113,25 @@ class Link:
                 self.dropped += 1
             self._cv.notify()
 
+    def publish_now(self, topic: str, payload: bytes | str, retain: bool = False) -> None:
+        """Hand a message straight to paho while connected (the answer to a command: one thread
+        hop fewer than the queue); queued like `publish()` otherwise. For small messages only,
+        from any thread but the pipeline's."""
+        data = payload.encode() if isinstance(payload, str) else bytes(payload)
+        with self._cv:
+            direct = self.connected and not self._closing
+            if direct:  # counted in flight like the sender's, so every acknowledgement balances
+                self._inflight += 1
+                self.sent_bytes += len(data)
+        if not direct:
+            self.publish(topic, data, retain)
+            return
+        info = self.client.publish(topic, data, QOS, retain)
+        if info.rc not in (paho.MQTT_ERR_SUCCESS, paho.MQTT_ERR_NO_CONN):
+            with self._cv:
+                self._inflight -= 1
+                self.dropped += 1
+
     @property
     def queued(self) -> int:
         return len(self._queue)
