@@ -199,13 +199,15 @@ class Link:
         with self._cv:
             was, self.connected = self.connected, False
             closing = self._closing
-        if was and not closing:
-            self._problem(f"connection lost ({reason})")
+        if not closing:  # before the broker's answer: TLS refused later (no client certificate)...
+            self._problem(
+                f"connection lost ({reason})" if was else f"the broker closed the connection ({reason})"
+            )
 
     def _problem(self, text: str) -> None:
-        """One line per new problem, not one per retry."""
+        """One line per outage (the first reason), not one per retry."""
         self.problem = text
-        if text != self._said:
+        if not self._said:
             self._said = text
             self._say(f"mqtt: {self.broker.address}: {text}; retrying with backoff (up to 30 s)")
 

@@ -1,7 +1,8 @@
 """A real Mosquitto for the MQTT tests, and a paho subscriber that records what it hears.
 
 `Mosquitto` runs Debian's `mosquitto -c CONF` on free loopback ports (never the system service):
-a plain listener and a TLS one whose certificate a throw-away CA signed (made with openssl),
+a plain listener, a TLS one whose certificate a throw-away CA signed (made with openssl) and a
+TLS one that also asks for a client certificate signed by that CA,
 both with a password file made by `mosquitto_passwd`. It can be stopped and started again on the
 same ports (the broker-away test).
 """
@@ -35,7 +36,7 @@ def _openssl(*args: str, cwd: Path) -> None:
 
 
 def make_certs(d: Path) -> None:
-    """ca.crt, and server.crt/key for 127.0.0.1 and localhost signed by it."""
+    """ca.crt; server.crt/key for 127.0.0.1 and localhost and client.crt/key, signed by it."""
     _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=camapp test CA",
              "-keyout", "ca.key", "-out", "ca.crt", cwd=d)  # fmt: skip
     _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
@@ -43,6 +44,10 @@ def make_certs(d: Path) -> None:
     (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
     _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
              "-days", "2", "-extfile", "ext.cnf", "-out", "server.crt", cwd=d)  # fmt: skip
+    _openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=camera",
+             "-keyout", "client.key", "-out", "client.csr", cwd=d)  # fmt: skip
+    _openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+             "-days", "2", "-out", "client.crt", cwd=d)  # fmt: skip
 
 
 class Mosquitto:
@@ -52,7 +57,7 @@ class Mosquitto:
                 pytest.skip(f"{tool} is not installed (bash scripts/system-deps installs it)")
         self.dir = directory
         directory.mkdir(parents=True, exist_ok=True)
-        self.port, self.tls_port = free_port(), free_port()
+        self.port, self.tls_port, self.mtls_port = free_port(), free_port(), free_port()
         make_certs(directory)
         passwd = directory / "passwd"
         subprocess.run(["mosquitto_passwd", "-b", "-c", str(passwd), USER, PASSWORD], check=True)
@@ -71,6 +76,11 @@ listener {self.tls_port} 127.0.0.1
 cafile {directory / "ca.crt"}
 certfile {directory / "server.crt"}
 keyfile {directory / "server.key"}
+listener {self.mtls_port} 127.0.0.1
+cafile {directory / "ca.crt"}
+certfile {directory / "server.crt"}
+keyfile {directory / "server.key"}
+require_certificate true
 """
         )
         self.proc: subprocess.Popen | None = None

@@ -88,6 +88,28 @@ def test_tls_with_a_self_signed_ca(mosquitto):
     sub.close()
 
 
+def test_tls_with_a_client_certificate(mosquitto):
+    sub = Subscriber(mosquitto, ("t/#",))
+    time.sleep(0.3)
+    d = mosquitto.dir
+    files = {"ca": str(d / "ca.crt"), "cert": str(d / "client.crt"), "key": str(d / "client.key")}
+    ln = link(Broker("127.0.0.1", mosquitto.mtls_port, tls=True, username=USER, password=PASSWORD, **files))
+    ln.start()
+    ln.publish("t/mtls", "with a client certificate")
+    assert sub.wait_for(lambda m: any(t == "t/mtls" for _, t, _, _ in m), 15)
+    ln.close()
+    lines: list[str] = []
+    no_cert = Broker(
+        "127.0.0.1", mosquitto.mtls_port, tls=True, username=USER, password=PASSWORD, ca=files["ca"]
+    )
+    ln = link(no_cert, lines)
+    ln.start()
+    time.sleep(3)
+    assert not ln.connected and len(lines) == 1, lines
+    ln.close(timeout=1)
+    sub.close()
+
+
 def test_tls_without_the_ca_is_refused_in_one_line(mosquitto):
     lines: list[str] = []
     ln = link(Broker("127.0.0.1", mosquitto.tls_port, tls=True, username=USER, password=PASSWORD), lines)
