@@ -107,6 +107,7 @@ class MqttBridge:
         self._snapshotted: set[int] = set()  # ids with a snapshot
         self._ended: set[int] = set()  # ids that ended (a new pipeline numbers from 1 again)
         self._started: dict[int, float] = {}  # id -> its start, seconds since the epoch
+        self._last_of: dict[int, tuple[str, Any]] = {}  # id -> (type, frame) of its latest event
         self._pending: dict[str, tuple[Any, Any]] = {}  # label -> (image, box) of its best sighting
         self._snap_at: dict[str, float] = {}
         self._snap_now = False
@@ -175,6 +176,7 @@ class MqttBridge:
                 self._ended.clear()
                 self._snapshotted.clear()
                 self._started.clear()
+                self._last_of.clear()
         elif name == "opened" and self.link.connected:  # the model's input sizes: the select's options
             self._publish_discovery()
 
@@ -204,9 +206,14 @@ class MqttBridge:
         oid = int(e["id"])
         if oid in self._ended:
             return  # ended already, by the end of the input
+        key = (kind, e.get("frame"))
+        if self._last_of.get(oid) == key:
+            return  # the same event from the result and from the session (while it switches over)
+        self._last_of[oid] = key
         if kind == "end":
             self._open.pop(oid, None)
             self._ended.add(oid)
+            self._last_of.pop(oid, None)
         else:
             self._open[oid] = e
         result = self._latest

@@ -117,6 +117,13 @@ def test_controls_answer_on_state_or_error(bridge):
     assert bridge.session.paused and sent(bridge, "camapp/cam/state/pause") == [b"ON"]
 
 
+def test_the_same_event_from_the_result_and_the_session_goes_out_once(bridge):
+    (r,) = results([[("person", 0.6)]])
+    bridge._observe("result", {"result": r})  # before the session's first `object` event
+    bridge._observe("object", {"event": r.objects.events[0]})
+    assert [json.loads(p)["type"] for p in sent(bridge, "camapp/cam/events")] == ["new"]
+
+
 def test_the_adapter_prefers_the_sessions_object_events():
     (r,) = results([[("person", 0.6)]])
     assert [e["type"] for e in object_events("result", {"result": r}, session_objects=False)] == ["start"]
