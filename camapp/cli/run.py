@@ -28,6 +28,7 @@ from camapp.cli.common import (
     positive_int,
 )
 from camapp.cli.motion_args import add_motion_args, motion_spec
+from camapp.cli.mqtt_args import add_mqtt_options, check_mqtt, start_mqtt
 from camapp.cli.track_args import add_track_args, track_spec
 from camapp.cli.web_args import add_web_options, check_port, check_web, start_web, web_measures
 from camapp.errors import CamappError
@@ -140,6 +141,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="give up on a lost source (default: never)",
     )
     add_web_options(p)
+    add_mqtt_options(p)
 
 
 def outputs(args: argparse.Namespace) -> list[Any]:
@@ -204,6 +206,7 @@ def run(args: argparse.Namespace) -> int:
     if args.target_fps and args.input_size != "auto":
         raise CamappError("--target-fps goes with --input-size auto")
     check_web(args)
+    check_mqtt(args)
     video(args)
     if args.web:  # before the camera opens and a recording starts: a busy port leaves no file behind
         check_port(*args.web)
@@ -224,7 +227,9 @@ def run(args: argparse.Namespace) -> int:
     session = Session()
     seen: Counter[str] = Counter()
     session.subscribe(lambda name, e: on_event(name, e, seen))  # before the first frame
+    mqtt = None
     try:
+        mqtt = start_mqtt(args, session)  # None without --mqtt; hears the run from its first frame
         session.set_threshold(args.threshold)
         if args.input_size == "auto":
             session.set_input_size("auto", target_fps=args.target_fps)
@@ -254,7 +259,17 @@ def run(args: argparse.Namespace) -> int:
             if web is not None:
                 web.stop()
     finally:
+        if mqtt is not None:
+            mqtt.close()  # the last counts and `offline` go out while the broker is there
+            say(mqtt_line(mqtt.status()))
         session.close(timeout=30.0)
+
+
+def mqtt_line(st: dict[str, Any]) -> str:
+    line = f"mqtt: {st['broker']}: {st['events']} events, {st['sent']} messages acknowledged"
+    if st["dropped"] or st["queued"]:
+        line += f", {st['dropped']} dropped, {st['queued']} not sent"
+    return line
 
 
 def on_event(name: str, event: dict[str, Any], seen: Counter[str]) -> None:
