@@ -166,7 +166,8 @@ class MqttBridge:
         if name == "result":
             self._result(payload["result"])
         elif name == "motion":
-            active = payload.get("active", payload.get("motion"))
+            # the session's motion event: {"event": "start" | "end", "t", "frame", "boxes"}
+            active = payload.get("event") == "start"
             self.link.publish(self.topic("motion"), ON if active else OFF, retain=True)
         elif name == "state" and payload.get("state") in ("ended", "failed", "closed"):
             self._end_open()  # the input ended: whatever is still in view leaves with it

@@ -135,8 +135,9 @@ def test_the_adapter_prefers_the_sessions_object_events():
 def test_motion_snapshot_button_and_discovery_removal(bridge):
     import cv2
 
-    bridge._observe("motion", {"active": True})
-    bridge._observe("motion", {"active": False})
+    # the payloads camapp.session.motion.motion_event makes
+    bridge._observe("motion", {"event": "start", "t": 1.0, "frame": 10, "boxes": [[0, 0, 10, 10]]})
+    bridge._observe("motion", {"event": "end", "t": 2.5, "frame": 25, "boxes": []})
     assert sent(bridge, "camapp/cam/motion") == [b"ON", b"OFF"]
 
     (r,) = results([[("person", 0.6)]])
