@@ -20,7 +20,7 @@ from PyQt6.QtWidgets import (
 )
 
 from camapp.gui.bridge import ResultBridge, SessionBridge
-from camapp.gui.outputs import OutputControls
+from camapp.gui.recording_controls import RecordingControls
 from camapp.gui.settings import Settings
 from camapp.gui.sidebar import SideBar
 from camapp.gui.statusbar import StatusLine
@@ -44,7 +44,7 @@ class GuiOptions:
     threshold: float | None = None
 
 
-class MainWindow(OutputControls, TrackingControls, QMainWindow):
+class MainWindow(RecordingControls, TrackingControls, QMainWindow):
     def __init__(self, settings: Settings, options: GuiOptions | None = None) -> None:
         super().__init__()
         self.settings = settings

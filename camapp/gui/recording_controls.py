@@ -1,5 +1,6 @@
-"""The main window's recording controls beyond the Record button: event clips, the detection
-log, segments with a disk cap (`RecordingPanel`), and what the Device box says after a fallback.
+"""The main window's recording controls: the Record button and the output folder, event clips,
+the detection log, segments with a disk cap (`RecordingPanel`); and what the Device box says
+after a fallback.
 
 A mixin of `MainWindow` (kept apart so the window stays readable); it only turns the panel's
 choices into session commands and session events into labels.
@@ -20,7 +21,7 @@ from camapp.session import DetectorInfo, EventSpec, LogSpec
 MB_PER_GB = 1024
 
 
-class OutputControls:
+class RecordingControls:
     """Needs `settings`, `side`, `session`, `state_label` and `output_dir()` from the window."""
 
     settings: Any
