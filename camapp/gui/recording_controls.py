@@ -35,15 +35,13 @@ class RecordingControls:
         raise NotImplementedError
 
     def _build_outputs(self) -> None:
-        """The panel goes right under the Output box."""
+        """The panel goes last in the side bar: the least used controls are the ones a short
+        screen scrolls to."""
         choices = self.settings.outputs
         self.recording = RecordingPanel(choices)
         column = self.side.widget().layout()
         assert isinstance(column, QVBoxLayout)
-        output_box = next(
-            i for i in range(column.count()) if column.itemAt(i).widget() is self.side.record.parentWidget()
-        )
-        column.insertWidget(output_box + 1, self.recording)
+        column.addWidget(self.recording)
         self.recording.set_events_folder(str(self.events_dir()))
         rec = self.recording
         rec.events_toggled.connect(self._events_toggled)

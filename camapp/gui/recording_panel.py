@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
 )
 
 from camapp.gui.settings import OutputChoices
+from camapp.gui.sidebar import tight
 
 
 def _seconds(value: float, tip: str) -> QDoubleSpinBox:
@@ -35,6 +36,20 @@ def _seconds(value: float, tip: str) -> QDoubleSpinBox:
     return box
 
 
+class _Note(QLabel):
+    """A wrapped, selectable note that takes no room while it has nothing to say."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setVisible(False)
+
+    def setText(self, text: str | None) -> None:  # noqa: N802 - Qt API
+        super().setText(text or "")
+        self.setVisible(bool(text))
+
+
 class RecordingPanel(QGroupBox):
     """Events, log and segment controls. `events_toggled` / `log_toggled` start or stop them;
     `changed` fires when a value the next recording or clip uses was edited."""
@@ -46,8 +61,7 @@ class RecordingPanel(QGroupBox):
 
     def __init__(self, choices: OutputChoices, parent: QWidget | None = None) -> None:
         super().__init__("Events && long recordings", parent)
-        col = QVBoxLayout(self)
-        col.setSpacing(3)
+        col = tight(QVBoxLayout(self))
 
         self.events = QCheckBox("Events: record a clip when these appear")
         self.events.setToolTip("One video file per sighting, with the seconds before and after it")
@@ -70,9 +84,7 @@ class RecordingPanel(QGroupBox):
         frow = QHBoxLayout()
         frow.addWidget(self.events_folder, 1)
         frow.addWidget(self.change_events_folder)
-        self.events_info = QLabel("")
-        self.events_info.setWordWrap(True)
-        self.events_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.events_info = _Note()
         # the details show only while Events is on, so the Detection box below stays in view
         self.event_details = QWidget()
         details = QVBoxLayout(self.event_details)
@@ -87,9 +99,7 @@ class RecordingPanel(QGroupBox):
 
         self.log = QCheckBox("Log detections (JSON Lines)")
         self.log.setToolTip("One line per frame with every box, written to the output folder")
-        self.log_info = QLabel("")
-        self.log_info.setWordWrap(True)
-        self.log_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log_info = _Note()
         col.addWidget(self.log)
         col.addWidget(self.log_info)
 

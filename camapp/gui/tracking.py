@@ -17,6 +17,7 @@ from PyQt6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushButt
 
 from camapp.errors import FieldError
 from camapp.gui.settings import TrackChoices
+from camapp.gui.sidebar import tight
 from camapp.session import DRAWN_TRAIL as TRAIL
 from camapp.session import TrackSpec
 from camapp.session.forms import DrawnChange, apply_drawn, drawn_line, drawn_of, drawn_zone, for_session
@@ -36,8 +37,7 @@ class TrackPanel(QGroupBox):
 
     def __init__(self, choices: TrackChoices, parent: QWidget | None = None) -> None:
         super().__init__("Tracking", parent)
-        col = QVBoxLayout(self)
-        col.setSpacing(3)
+        col = tight(QVBoxLayout(self))
         self.track = QCheckBox("Track objects")
         self.track.setToolTip("Follow objects across frames: an id on each box, counts per line and zone")
         self.trails = QCheckBox("Trails")
@@ -191,12 +191,11 @@ class TrackingControls:
     state_label: Any
 
     def _build_tracking(self) -> None:
-        """The box goes at the end of the Events box's column position + 1."""
+        """The box goes right under the Output box, so Draw line/zone stay in view while recording."""
         self.tracking = TrackPanel(self.settings.tracking)
         column = self.side.widget().layout()
         assert isinstance(column, QVBoxLayout)
-        anchor = getattr(self, "recording", None) or self.side.record.parentWidget()
-        column.insertWidget(column.indexOf(anchor) + 1, self.tracking)
+        column.insertWidget(column.indexOf(self.side.record.parentWidget()) + 1, self.tracking)
         self.tracking.changed.connect(self._tracking_changed)
         self.tracking.draw.connect(self._draw_line)
         self.tracking.draw_zone.connect(self._draw_zone)

@@ -326,7 +326,11 @@ class MainWindow(RecordingControls, TrackingControls, QMainWindow):
         if self.recording_path:
             rec = self.session.recorder
             elapsed = float(getattr(rec, "elapsed", time.monotonic() - self._rec_started))
-            self.side.record_info.setText(f"{self.status.show_recording(elapsed)}\n{self.recording_path}")
+            # one line: the file's name (its folder is the "Saving to" line), the whole path on hover
+            self.side.record_info.setText(
+                f"{self.status.show_recording(elapsed)} · {Path(self.recording_path).name}"
+            )
+            self.side.record_info.setToolTip(self.recording_path)
         else:
             self.status.show_recording(None)
         self._tick_outputs()

@@ -17,6 +17,7 @@ from typing import Any
 from camapp.errors import CamappError
 from camapp.session import EventSpec, Session, TrackSpec, VideoSpec
 from camapp.session.forms import DrawnChange, for_session, recording_path
+from camapp.session.livems import in_order
 from camapp.web.tracking import apply_change, page_status
 
 WAIT = 30.0  # seconds a command may take (stopping a recording writes its trailer)
@@ -75,10 +76,12 @@ class SessionView:
         outputs = {o["slot"]: o for o in s.get("outputs", []) if o.get("active")}
         video, events = outputs.get("video"), outputs.get("events")
         model = s.get("model") or {}
-        ladder = [
-            {"size": r["size"], "ms": r["ms"] if r["ms"] is not None else self._seen_ms.get(r["size"])}
+        ms = {
+            r["size"]: r["ms"] if r["ms"] is not None else self._seen_ms.get(r["size"])
             for r in s.get("ladder", [])
-        ]
+        }
+        shown = in_order({size: v for size, v in ms.items() if v is not None})  # never backwards
+        ladder = [{"size": size, "ms": shown.get(size)} for size in ms]
         flat = {
             "source": (s.get("source") or {}).get("text", ""),
             "device": model.get("running_on") or model.get("device") or "",
