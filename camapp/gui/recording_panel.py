@@ -21,6 +21,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from camapp.gui.elide import NoteLabel
 from camapp.gui.settings import OutputChoices
 from camapp.gui.sidebar import tight
 
@@ -34,20 +35,6 @@ def _seconds(value: float, tip: str) -> QDoubleSpinBox:
     box.setValue(value)
     box.setToolTip(tip)
     return box
-
-
-class _Note(QLabel):
-    """A wrapped, selectable note that takes no room while it has nothing to say."""
-
-    def __init__(self) -> None:
-        super().__init__("")
-        self.setWordWrap(True)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.setVisible(False)
-
-    def setText(self, text: str | None) -> None:  # noqa: N802 - Qt API
-        super().setText(text or "")
-        self.setVisible(bool(text))
 
 
 class RecordingPanel(QGroupBox):
@@ -84,7 +71,7 @@ class RecordingPanel(QGroupBox):
         frow = QHBoxLayout()
         frow.addWidget(self.events_folder, 1)
         frow.addWidget(self.change_events_folder)
-        self.events_info = _Note()
+        self.events_info = NoteLabel()
         # the details show only while Events is on, so the Detection box below stays in view
         self.event_details = QWidget()
         details = QVBoxLayout(self.event_details)
@@ -99,7 +86,7 @@ class RecordingPanel(QGroupBox):
 
         self.log = QCheckBox("Log detections (JSON Lines)")
         self.log.setToolTip("One line per frame with every box, written to the output folder")
-        self.log_info = _Note()
+        self.log_info = NoteLabel()
         col.addWidget(self.log)
         col.addWidget(self.log_info)
 

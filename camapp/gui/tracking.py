@@ -13,9 +13,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from camapp.errors import FieldError
+from camapp.gui.elide import NoteLabel
 from camapp.gui.settings import TrackChoices
 from camapp.gui.sidebar import tight
 from camapp.session import DRAWN_TRAIL as TRAIL
@@ -60,8 +61,7 @@ class TrackPanel(QGroupBox):
         row.addWidget(self.draw_line)
         row.addWidget(self.draw_zone_button)
         row.addWidget(self.clear_line)
-        self.info = QLabel("")
-        self.info.setWordWrap(True)
+        self.info = NoteLabel()
         col.addLayout(checks)
         col.addLayout(row)
         col.addWidget(self.info)
