@@ -7,6 +7,7 @@ import ctypes
 import importlib.util
 import os
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -146,12 +147,17 @@ def x11_answers(display: str) -> bool | None:
     xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]
     xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
     xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
-    conn = xcb.xcb_connect(display.encode(), None)
-    try:
-        return conn is not None and xcb.xcb_connection_has_error(conn) == 0
-    finally:
-        if conn is not None:
-            xcb.xcb_disconnect(conn)  # also frees the error object xcb returns on failure
+    for attempt in range(3):  # an X server resetting after its last client left refuses briefly
+        if attempt:
+            time.sleep(0.2)
+        conn = xcb.xcb_connect(display.encode(), None)
+        try:
+            if conn is not None and xcb.xcb_connection_has_error(conn) == 0:
+                return True
+        finally:
+            if conn is not None:
+                xcb.xcb_disconnect(conn)  # also frees the error object xcb returns on failure
+    return False
 
 
 def _loads(library: str) -> bool:
