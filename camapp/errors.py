@@ -24,3 +24,17 @@ class SourceError(CamappError):
 
 class DeviceError(CamappError):
     """An accelerator (Edge TPU) that cannot be used."""
+
+
+class FieldError(CamappError, ValueError):
+    """A bad value in one field of what the user gave: `field` ("line", "zone", "roi"), the
+    region's `name` ("" when the field has none) and the `reason`.
+
+    Each front-end phrases it for what the user touched: the command line names its flag (str()
+    is that phrasing, `--line door: its two points are the same`), the desktop app its control,
+    the browser view its JSON field. A `ValueError` too, so argparse types may raise it.
+    """
+
+    def __init__(self, field: str, reason: str, name: str = "") -> None:
+        self.field, self.reason, self.name = field, reason, name
+        super().__init__(f"--{field} {name}: {reason}" if name else f"--{field}: {reason}")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
 import importlib.util
+import os
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from camapp.cli.common import Parser, positive_int, score
@@ -17,6 +20,17 @@ PYQT_MISSING = (
     "PyQt6 is not installed: pip install 'camapp[gui]' "
     "(on Raspberry Pi OS: sudo apt install python3-pyqt6 and a venv with --system-site-packages)"
 )
+HEADLESS_HINT = (
+    "run without a window: camapp run --headless --source SRC "
+    "(add --web 8080 to watch and control it from a browser)"
+)
+XCB_CURSOR_MISSING = (
+    "the window needs libxcb-cursor0, which is not installed: sudo apt install libxcb-cursor0 "
+    "(the full list: scripts/system-deps)"
+)
+# Qt platforms that draw on a display server; any other (offscreen, eglfs, linuxfb, vnc, minimal)
+# needs none, and the user who chose one knows what it needs
+XCB, WAYLAND = "xcb", ("wayland", "wayland-egl")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     source = absolute_source(expand_sample(args.source)) if args.source else None
     if not have_pyqt6():
         raise CamappError(PYQT_MISSING)
+    problem = display_problem()
+    if problem:  # said before Qt starts: its xcb plugin aborts the process (exit 134) instead
+        raise CamappError(problem)
     from camapp.gui.app import run
     from camapp.gui.window import GuiOptions
 
@@ -90,3 +107,65 @@ def absolute_source(spec: str) -> str:
     if "://" in spec or spec.isdigit() or not path.is_file():
         return spec
     return str(path.resolve())
+
+
+def display_problem(env: Mapping[str, str] | None = None) -> str | None:
+    """Why Qt could not open a window here, as one line (None: it can, or we cannot tell).
+
+    On Linux Qt draws through X11 (xcb) or Wayland. Without a display (over SSH, a Pi without a
+    screen) or with a `DISPLAY` nobody answers, its xcb plugin prints a screenful and aborts;
+    with a display but no libxcb-cursor0 it aborts too. Both are told apart here, before Qt loads.
+    """
+    env = os.environ if env is None else env
+    if not sys.platform.startswith("linux"):
+        return None
+    chosen = [p.split(":")[0].strip() for p in env.get("QT_QPA_PLATFORM", "").split(";") if p.strip()]
+    if any(p != XCB and p not in WAYLAND for p in chosen):
+        return None  # offscreen, eglfs, vnc...: no display server involved
+    wanted = chosen or [*WAYLAND, XCB]  # Qt's own choice: Wayland in a Wayland session, else X11
+    if env.get("WAYLAND_DISPLAY") and any(p in WAYLAND for p in wanted):
+        return None
+    display = env.get("DISPLAY", "")
+    if XCB not in wanted or not display:
+        unset = " and ".join(
+            v for v, used in (("DISPLAY", XCB in wanted), ("WAYLAND_DISPLAY", wanted != [XCB])) if used
+        )
+        return f"no display to open the window on ({unset} not set); {HEADLESS_HINT}"
+    answered = x11_answers(display)
+    if answered is False:
+        return f"cannot connect to the display {display!r} (DISPLAY); {HEADLESS_HINT}"
+    if not _loads("libxcb-cursor.so.0"):
+        return XCB_CURSOR_MISSING
+    return None
+
+
+def x11_answers(display: str) -> bool | None:
+    """Whether an X server answers at `display` (libxcb's own connect, as Qt's xcb plugin does);
+    None when libxcb itself is missing (Qt will say so)."""
+    try:
+        xcb = ctypes.CDLL("libxcb.so.1")
+    except OSError:
+        return None
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_int)]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    for attempt in range(3):  # an X server resetting after its last client left refuses briefly
+        if attempt:
+            time.sleep(0.2)
+        conn = xcb.xcb_connect(display.encode(), None)
+        try:
+            if conn is not None and xcb.xcb_connection_has_error(conn) == 0:
+                return True
+        finally:
+            if conn is not None:
+                xcb.xcb_disconnect(conn)  # also frees the error object xcb returns on failure
+    return False
+
+
+def _loads(library: str) -> bool:
+    try:
+        ctypes.CDLL(library)
+    except OSError:
+        return False
+    return True

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from camapp.cli.common import positive_int
+from camapp.errors import FieldError
 from camapp.track.regions import Line, Roi, Zone
 
 T = TypeVar("T")
@@ -21,8 +22,10 @@ def _region(parse: Callable[[str], T]) -> Callable[[str], T]:
     def convert(text: str) -> T:
         try:
             return parse(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(str(exc)) from None
+        except FieldError as exc:  # argparse names the flag: "argument --line: door: ..."
+            raise argparse.ArgumentTypeError(
+                f"{exc.name}: {exc.reason}" if exc.name else exc.reason
+            ) from None
 
     convert.__name__ = parse.__qualname__.split(".")[0].lower()
     return convert

@@ -9,7 +9,6 @@ between two deliveries are dropped (and counted).
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -196,13 +195,10 @@ class SessionBridge(QObject):
         self, folder: Path, segment_s: float | None = None, keep_mb: float | None = None
     ) -> None:
         """Record into `folder`: one time-stamped file, or segments of `segment_s` seconds."""
-        from camapp.outputs import fresh
         from camapp.session import VideoSpec
+        from camapp.session.forms import recording_path
 
-        # camapp names it, so a taken name (two recordings in one second) becomes name-2.mp4
-        path = (
-            folder / "camapp.mp4" if segment_s else fresh(folder / time.strftime("camapp-%Y%m%d-%H%M%S.mp4"))
-        )
+        path = recording_path(folder, segmented=bool(segment_s))
         keep = keep_mb if segment_s else None
         self.core.start_recording(VideoSpec(str(path), segment_s, keep_mb=keep, make_folder=True))
 

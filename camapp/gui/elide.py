@@ -79,3 +79,18 @@ class WrapLabel(QLabel):
 
     def text(self) -> str:
         return self._full
+
+
+class NoteLabel(QLabel):
+    """A wrapped, selectable note that takes no room while it has nothing to say (a side bar
+    line of blank space is a line the detection controls do not get)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("", parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setVisible(False)
+
+    def setText(self, text: str | None) -> None:  # noqa: N802 - Qt API
+        super().setText(text or "")
+        self.setVisible(bool(text))

@@ -22,6 +22,7 @@ from PyQt6.QtWidgets import (
 )
 
 from camapp.gui.elide import ElidedLabel
+from camapp.session.livems import in_order
 
 
 class RungSlider(QWidget):
@@ -49,7 +50,7 @@ class RungSlider(QWidget):
         self.value_label.setObjectName("rungValue")
         self._stops = QGridLayout()
         self._stops.setContentsMargins(0, 0, 0, 0)
-        self._stops.setHorizontalSpacing(0)
+        self._stops.setHorizontalSpacing(4)  # "139 ms" and "154 ms" never touch
         self.auto = QCheckBox("Auto: keep")
         self.auto.setToolTip("Pick the largest input size that still reaches the target frame rate")
         self.target = QDoubleSpinBox()
@@ -118,12 +119,13 @@ class RungSlider(QWidget):
             if item and item.widget():
                 item.widget().hide()  # deleteLater waits for the event loop: never show two sets
                 item.widget().deleteLater()
+        shown = in_order(self._ms)  # the stops never claim a larger input is faster
         for col, size in enumerate(self._sizes):
-            ms = self._ms.get(size)
+            ms = shown.get(size)
             lbl = QLabel(f"{size}\n{ms:.0f} ms" if ms is not None else f"{size}\n…")
             lbl.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             lbl.setStyleSheet("font-size: 8pt;")
-            lbl.setToolTip(f"{size}×{size} network input" + (f", {ms:.1f} ms per frame here" if ms else ""))
+            lbl.setToolTip(_stop_tip(size, self._ms.get(size), ms))
             self._stops.addWidget(lbl, 0, col)
         size = self.current()
         if size is None:
@@ -145,6 +147,16 @@ class RungSlider(QWidget):
             self.auto_chosen.emit(self.target.value())
         elif self._sizes:
             self.size_chosen.emit(self._sizes[self.slider.value()])
+
+
+def _stop_tip(size: int, measured: float | None, shown: float | None) -> str:
+    tip = f"{size}×{size} network input"
+    if measured is None or shown is None:
+        return tip
+    tip += f", {measured:.1f} ms per frame measured here"
+    if shown > measured:
+        tip += f"; shown as {shown:.0f} ms, what a smaller input took (the machine was busier then)"
+    return tip
 
 
 class ClassFilter(QWidget):

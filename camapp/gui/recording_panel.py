@@ -21,7 +21,9 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from camapp.gui.elide import NoteLabel
 from camapp.gui.settings import OutputChoices
+from camapp.gui.sidebar import tight
 
 
 def _seconds(value: float, tip: str) -> QDoubleSpinBox:
@@ -46,8 +48,7 @@ class RecordingPanel(QGroupBox):
 
     def __init__(self, choices: OutputChoices, parent: QWidget | None = None) -> None:
         super().__init__("Events && long recordings", parent)
-        col = QVBoxLayout(self)
-        col.setSpacing(3)
+        col = tight(QVBoxLayout(self))
 
         self.events = QCheckBox("Events: record a clip when these appear")
         self.events.setToolTip("One video file per sighting, with the seconds before and after it")
@@ -70,9 +71,7 @@ class RecordingPanel(QGroupBox):
         frow = QHBoxLayout()
         frow.addWidget(self.events_folder, 1)
         frow.addWidget(self.change_events_folder)
-        self.events_info = QLabel("")
-        self.events_info.setWordWrap(True)
-        self.events_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.events_info = NoteLabel()
         # the details show only while Events is on, so the Detection box below stays in view
         self.event_details = QWidget()
         details = QVBoxLayout(self.event_details)
@@ -87,9 +86,7 @@ class RecordingPanel(QGroupBox):
 
         self.log = QCheckBox("Log detections (JSON Lines)")
         self.log.setToolTip("One line per frame with every box, written to the output folder")
-        self.log_info = QLabel("")
-        self.log_info.setWordWrap(True)
-        self.log_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.log_info = NoteLabel()
         col.addWidget(self.log)
         col.addWidget(self.log_info)
 

@@ -7,8 +7,8 @@ import os
 from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PyQt6.QtWidgets import (
+    QBoxLayout,
     QComboBox,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -23,6 +23,14 @@ from PyQt6.QtWidgets import (
 
 from camapp.gui.elide import WrapLabel
 from camapp.gui.panel import ClassFilter, RungSlider
+
+
+def tight(layout: QBoxLayout) -> QBoxLayout:
+    """A side bar box's layout with close margins: a 1280x800 window then shows every box down
+    to the tracking buttons without scrolling, also while recording."""
+    layout.setContentsMargins(8, 4, 8, 6)
+    layout.setSpacing(3)
+    return layout
 
 
 def _button(text: str, tip: str = "") -> QPushButton:
@@ -47,7 +55,8 @@ def record_icon() -> QIcon:
 
 
 class SideBar(QScrollArea):
-    """Source, detector, resolution, detection filters and output, top to bottom."""
+    """Source, detector, resolution, detection filters and output, top to bottom (the window adds
+    tracking, then events and long recordings, below)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,7 +71,7 @@ class SideBar(QScrollArea):
 
         # Source
         src = QGroupBox("Source")
-        s = QVBoxLayout(src)
+        s = tight(QVBoxLayout(src))
         self.source = QComboBox()
         self.source.setToolTip("Cameras found on this machine, and recent files and streams")
         self.source.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -72,41 +81,59 @@ class SideBar(QScrollArea):
         row = QHBoxLayout()
         row.addWidget(self.open_file)
         row.addWidget(self.open_url)
-        hint = QLabel("or drop a video file on the window")
-        hint.setStyleSheet("color: palette(mid); font-size: 8pt;")
         s.addWidget(self.source)
         s.addLayout(row)
-        s.addWidget(hint)
         col.addWidget(src)
 
         # Detector
         dev = QGroupBox("Detector")
-        f = QFormLayout(dev)
+        f = tight(QHBoxLayout(dev))  # one row: the panel's height goes to the detection controls
         self.device = QComboBox()
         self.device.addItem("CPU", "cpu")
         self.threads = QSpinBox()
         self.threads.setRange(1, max(1, os.cpu_count() or 1))
         self.threads.setValue(max(1, os.cpu_count() or 1))
         self.threads.setToolTip("CPU threads for inference")
-        f.addRow("Device", self.device)
-        f.addRow("Threads", self.threads)
+        f.addWidget(QLabel("Device"))
+        f.addWidget(self.device, 1)
+        f.addWidget(QLabel("Threads"))
+        f.addWidget(self.threads)
         col.addWidget(dev)
 
         # Resolution multiplier
         res = QGroupBox("Resolution (network input)")
-        r = QVBoxLayout(res)
+        r = tight(QVBoxLayout(res))
         self.rungs = RungSlider()
         r.addWidget(self.rungs)
         col.addWidget(res)
 
+        # Detection filters
+        det = QGroupBox("Detection")
+        d = tight(QVBoxLayout(det))
+        self.threshold_label = QLabel()
+        self.threshold_label.setToolTip("Confidence threshold: boxes scoring less are hidden")
+        self.threshold = QSlider(Qt.Orientation.Horizontal)
+        self.threshold.setRange(5, 95)
+        self.threshold.setSingleStep(1)
+        self.threshold.setPageStep(5)
+        self.threshold.setToolTip("Hide detections scoring below this")
+        self.threshold.valueChanged.connect(self._threshold_text)
+        self.classes = ClassFilter()
+        trow = QHBoxLayout()  # label and slider on one row
+        trow.addWidget(self.threshold_label)
+        trow.addWidget(self.threshold, 1)
+        d.addLayout(trow)
+        d.addWidget(self.classes, 1)
+        col.addWidget(det, 1)
+
         # Output
         out = QGroupBox("Output")
-        o = QVBoxLayout(out)
+        o = tight(QVBoxLayout(out))
         self.record = _button("Record  (R)", "Record the annotated video to the output folder")
         self.record.setIcon(record_icon())
         self.record.setCheckable(True)
         self.record.setObjectName("record")
-        self.record_info = WrapLabel("Not recording")  # long paths wrap inside the panel
+        self.record_info = WrapLabel("Not recording")  # a long error wraps inside the panel
         self.record_info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.snapshot = _button("Snapshot  (S)", "Save the current annotated frame as a picture")
         self.snapshot.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
@@ -127,22 +154,6 @@ class SideBar(QScrollArea):
         o.addLayout(row2)
         o.addLayout(frow)
         col.addWidget(out)
-
-        # Detection filters
-        det = QGroupBox("Detection")
-        d = QVBoxLayout(det)
-        self.threshold_label = QLabel()
-        self.threshold = QSlider(Qt.Orientation.Horizontal)
-        self.threshold.setRange(5, 95)
-        self.threshold.setSingleStep(1)
-        self.threshold.setPageStep(5)
-        self.threshold.setToolTip("Hide detections scoring below this")
-        self.threshold.valueChanged.connect(self._threshold_text)
-        self.classes = ClassFilter()
-        d.addWidget(self.threshold_label)
-        d.addWidget(self.threshold)
-        d.addWidget(self.classes, 1)
-        col.addWidget(det, 1)
 
         self.setWidget(body)
         body.installEventFilter(self)
@@ -168,7 +179,7 @@ class SideBar(QScrollArea):
         return super().eventFilter(obj, event)
 
     def _threshold_text(self, value: int) -> None:
-        self.threshold_label.setText(f"Confidence threshold: {value}%")
+        self.threshold_label.setText(f"Threshold {value}%")
 
     def set_threshold(self, value: float) -> None:
         self.threshold.setValue(round(value * 100))

@@ -1,7 +1,7 @@
 """The side bar's Tracking box: "Track objects", trails, a counting line and a zone drawn with
 the mouse.
 
-A mixin of `MainWindow` like `OutputControls`: it turns the box's choices into a `TrackSpec`
+A mixin of `MainWindow` like `RecordingControls`: it turns the box's choices into a `TrackSpec`
 for the session (which builds the tracker) and keeps them in the settings. Ids on the boxes and
 the trails come from the results; the line's counts and who is in the zone show in the
 heads-up line.
@@ -9,17 +9,21 @@ heads-up line.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QCheckBox, QGroupBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from camapp.errors import CamappError
+from camapp.errors import FieldError
+from camapp.gui.elide import NoteLabel
 from camapp.gui.settings import TrackChoices
-from camapp.session import DRAWN_LINE as LINE_NAME
+from camapp.gui.sidebar import tight
 from camapp.session import DRAWN_TRAIL as TRAIL
-from camapp.session import DRAWN_ZONE as ZONE_NAME
 from camapp.session import TrackSpec
+from camapp.session.forms import DrawnChange, apply_drawn, drawn_line, drawn_of, drawn_zone, for_session
+
+CONTROLS = {"line": "Line", "zone": "Zone"}  # what the user drew, as a refusal names it
 
 
 class TrackPanel(QGroupBox):
@@ -34,8 +38,7 @@ class TrackPanel(QGroupBox):
 
     def __init__(self, choices: TrackChoices, parent: QWidget | None = None) -> None:
         super().__init__("Tracking", parent)
-        col = QVBoxLayout(self)
-        col.setSpacing(3)
+        col = tight(QVBoxLayout(self))
         self.track = QCheckBox("Track objects")
         self.track.setToolTip("Follow objects across frames: an id on each box, counts per line and zone")
         self.trails = QCheckBox("Trails")
@@ -58,8 +61,7 @@ class TrackPanel(QGroupBox):
         row.addWidget(self.draw_line)
         row.addWidget(self.draw_zone_button)
         row.addWidget(self.clear_line)
-        self.info = QLabel("")
-        self.info.setWordWrap(True)
+        self.info = NoteLabel()
         col.addLayout(checks)
         col.addLayout(row)
         col.addWidget(self.info)
@@ -134,39 +136,49 @@ class TrackPanel(QGroupBox):
 
 def track_spec(choices: TrackChoices) -> TrackSpec | None:
     """What the session gets: None with tracking off; a bad saved line or zone is dropped."""
-    if not choices.track:
-        return None
-    return TrackSpec.parse(
-        _valid(LINE_NAME, choices.line, zone=False),
-        _valid(ZONE_NAME, choices.zone, zone=True),
-        trail=TRAIL if choices.trails else 0,
+    change = DrawnChange(
+        line=_valid(drawn_line, choices.line), zone=_valid(drawn_zone, choices.zone), trail=choices.trails
     )
+    return for_session(apply_drawn(TrackSpec(enabled=choices.track), change))
 
 
 def choices_of(spec: TrackSpec | None) -> TrackChoices:
-    """What the box shows for the session's spec: its region named `line` and `zone`."""
+    """What the box shows for the session's spec: its drawn line and zone."""
     if spec is None:
         return TrackChoices()
-    line = next((ln for ln in spec.lines if ln.name == LINE_NAME), None)
-    zone = next((z for z in spec.zones if z.name == ZONE_NAME), None)
-    return TrackChoices(
-        track=spec.enabled,
-        line="" if line is None else ",".join(f"{v:.3f}" for v in (*line.a, *line.b)),
-        zone="" if zone is None else ",".join(f"{v:.3f}" for pt in zone.points for v in pt),
-        trails=spec.trail > 0,
-    )
+    line, zone = drawn_of(spec.to_dict())
+    return TrackChoices(track=spec.enabled, line=_text(line), zone=_text(zone), trails=spec.trail > 0)
 
 
-def _valid(name: str, text: str, *, zone: bool) -> list[str]:
-    """`[NAME:text]` when it parses as a line (or a zone), else []."""
-    if not text:
-        return []
-    entry = f"{name}:{text}"
+def refusal(exc: FieldError) -> str:
+    """A drawn region the session cannot use, named by the control that drew it."""
+    return f"{CONTROLS.get(exc.field, exc.field.capitalize())} not set: {exc.reason}"
+
+
+def _text(points: Sequence[Sequence[float]] | None) -> str:
+    """Points as the settings keep them: "x0,y0,x1,y1,..." ("" for none)."""
+    return ",".join(f"{v:.3f}" for pt in points or () for v in pt)
+
+
+def _points(text: str) -> list[tuple[float, float]] | None:
+    """The settings' text as points; None when it holds no pairs of numbers."""
     try:
-        TrackSpec.parse(zones=[entry]) if zone else TrackSpec.parse([entry])
-    except CamappError:
+        v = [float(x) for x in text.split(",")]
+    except ValueError:
+        return None
+    return [(v[i], v[i + 1]) for i in range(0, len(v), 2)] if len(v) % 2 == 0 else None
+
+
+def _valid(build: Callable[[Sequence[Sequence[float]]], Any], text: str) -> list[tuple[float, float]]:
+    """The saved region's points when they make a valid region, else [] (none: a bad one is dropped)."""
+    points = _points(text) if text else None
+    if points is None:
         return []
-    return [entry]
+    try:
+        build(points)
+    except FieldError:
+        return []
+    return points
 
 
 class TrackingControls:
@@ -179,12 +191,11 @@ class TrackingControls:
     state_label: Any
 
     def _build_tracking(self) -> None:
-        """The box goes at the end of the Events box's column position + 1."""
+        """The box goes right under the Output box, so Draw line/zone stay in view while recording."""
         self.tracking = TrackPanel(self.settings.tracking)
         column = self.side.widget().layout()
         assert isinstance(column, QVBoxLayout)
-        anchor = getattr(self, "recording", None) or self.side.record.parentWidget()
-        column.insertWidget(column.indexOf(anchor) + 1, self.tracking)
+        column.insertWidget(column.indexOf(self.side.record.parentWidget()) + 1, self.tracking)
         self.tracking.changed.connect(self._tracking_changed)
         self.tracking.draw.connect(self._draw_line)
         self.tracking.draw_zone.connect(self._draw_zone)
@@ -229,11 +240,11 @@ class TrackingControls:
             )
 
     def _line_drawn(self, ends: tuple[float, float, float, float]) -> None:
-        text = ",".join(f"{v:.3f}" for v in ends)
+        text = _text([ends[:2], ends[2:]])  # checked as the settings will keep it
         try:
-            TrackSpec.parse([f"{LINE_NAME}:{text}"])
-        except CamappError as exc:
-            self.state_label.setText(str(exc).replace("--line line: ", "Line not set: "))
+            drawn_line(_points(text) or [])
+        except FieldError as exc:
+            self.state_label.setText(refusal(exc))
             return
         self.view.drawing = False
         self.tracking.set_line(text)
@@ -241,11 +252,11 @@ class TrackingControls:
     def _zone_drawn(self, points: list[tuple[float, float]]) -> None:
         """A closed polygon: set as the zone, or refused with the spec's reason (drawing goes on,
         so a right-click can undo the corner that spoilt it)."""
-        text = ",".join(f"{v:.3f}" for pt in points for v in pt)
+        text = _text(points)
         try:
-            TrackSpec.parse(zones=[f"{ZONE_NAME}:{text}"])
-        except CamappError as exc:
-            self.state_label.setText(str(exc).replace(f"--zone {ZONE_NAME}: ", "Zone not set: "))
+            drawn_zone(_points(text) or [])
+        except FieldError as exc:
+            self.state_label.setText(refusal(exc))
             return
         self.view.draw_zone(False)
         self.tracking.set_zone(text)

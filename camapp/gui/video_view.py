@@ -22,6 +22,8 @@ from PyQt6.QtGui import (
     QPaintEvent,
     QPen,
     QPolygonF,
+    QTextLayout,
+    QTextOption,
 )
 from PyQt6.QtWidgets import QSizePolicy, QWidget
 
@@ -321,45 +323,61 @@ class VideoView(QWidget):
         """The state line and its detail, wrapped to the width, on a dark panel over a picture.
 
         The panel keeps white text readable on a light picture (a white wall, a sunlit scene),
-        also when the picture is not dimmed (Paused). Long words such as URLs wrap anywhere.
+        also when the picture is not dimmed (Paused). Lines break between words; only a word
+        wider than the view by itself (a URL) breaks inside.
         """
         if self._image is not None and self._dim:
             p.fillRect(self.rect(), QColor(0, 0, 0, 150))
-        wrap = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
-        centered = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
         big = QFont(self.font())
         big.setPointSizeF(16)
         big.setBold(True)
         small = QFont(self.font())
         small.setPointSizeF(11)
         width = max(40.0, self.width() - 48.0)
-        flags = int(centered.value | wrap.value)
-        head = QFontMetricsF(big).boundingRect(QRectF(0, 0, width, 10_000), flags, self._message)
-        body = (
-            QFontMetricsF(small).boundingRect(QRectF(0, 0, width, 10_000), flags, self._detail)
-            if self._detail
-            else QRectF()
-        )
+        head, head_w, head_h = wrapped(self._message, big, width)
+        body, body_w, body_h = wrapped(self._detail, small, width) if self._detail else (None, 0.0, 0.0)
         gap = QFontMetricsF(big).height() * 0.4 if self._detail else 0.0
-        total = head.height() + gap + body.height()
+        total = head_h + gap + body_h
         top = max(8.0, self.height() / 2 - total / 2)
         if self._image is not None:
             pad = 14.0
-            panel_w = min(self.width() - 16.0, max(head.width(), body.width()) + 2 * pad)
+            panel_w = min(self.width() - 16.0, max(head_w, body_w) + 2 * pad)
             panel = QRectF((self.width() - panel_w) / 2, top - pad, panel_w, total + 2 * pad)
             p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(0, 0, 0, 190))
             p.drawRoundedRect(panel, 8, 8)
-        p.setFont(big)
         p.setPen(QColor(245, 245, 245))
-        p.drawText(QRectF(24, top, width, head.height()), flags, self._message)
-        if self._detail:
-            p.setFont(small)
+        head.draw(p, QPointF(24, top))
+        if body is not None:
             p.setPen(QColor(210, 210, 210))
-            p.drawText(QRectF(24, top + head.height() + gap, width, body.height()), flags, self._detail)
+            body.draw(p, QPointF(24, top + head_h + gap))
 
     def center(self) -> QPointF:
         return QRectF(self.rect()).center()
+
+
+def wrapped(text: str, font: QFont, width: float) -> tuple[QTextLayout, float, float]:
+    """`text` laid out in lines of `width`, centred: (layout, widest line, height). Lines break
+    at spaces, not at hyphens; a word wider than a whole line (a URL, a path) breaks where it
+    must. Qt's `TextWrapAnywhere` flag would break every line mid-word ("Raspber" / "ry Pi OS")."""
+    # a newline becomes a line separator (a forced break); a word joiner after each hyphen keeps
+    # `python3-picamera2` and `--system-site-packages` whole, as a person would copy them
+    layout = QTextLayout(text.replace("\n", "\u2028").replace("-", "-\u2060"), font)
+    option = QTextOption(Qt.AlignmentFlag.AlignHCenter)
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    y = widest = 0.0
+    while True:
+        line = layout.createLine()
+        if not line.isValid():
+            break
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0.0, y))
+        y += line.height()
+        widest = max(widest, line.naturalTextWidth())
+    layout.endLayout()
+    return layout, widest, y
 
 
 def hud_text(stats: Any, track: Any = None) -> str:

@@ -21,7 +21,7 @@ from PyQt6.QtWidgets import (
 
 from camapp.gui.bridge import ResultBridge, SessionBridge
 from camapp.gui.motion import MotionControls
-from camapp.gui.outputs import OutputControls
+from camapp.gui.recording_controls import RecordingControls
 from camapp.gui.settings import Settings
 from camapp.gui.sidebar import SideBar
 from camapp.gui.statusbar import StatusLine
@@ -46,7 +46,7 @@ class GuiOptions:
     threshold: float | None = None
 
 
-class MainWindow(OutputControls, TrackingControls, QMainWindow):
+class MainWindow(RecordingControls, TrackingControls, QMainWindow):
     def __init__(self, settings: Settings, options: GuiOptions | None = None) -> None:
         super().__init__()
         self.settings = settings
@@ -329,7 +329,11 @@ class MainWindow(OutputControls, TrackingControls, QMainWindow):
         if self.recording_path:
             rec = self.session.recorder
             elapsed = float(getattr(rec, "elapsed", time.monotonic() - self._rec_started))
-            self.side.record_info.setText(f"{self.status.show_recording(elapsed)}\n{self.recording_path}")
+            # one line: the file's name (its folder is the "Saving to" line), the whole path on hover
+            self.side.record_info.setText(
+                f"{self.status.show_recording(elapsed)} · {Path(self.recording_path).name}"
+            )
+            self.side.record_info.setToolTip(self.recording_path)
         else:
             self.status.show_recording(None)
         self._tick_outputs()

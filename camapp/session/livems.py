@@ -58,3 +58,16 @@ class LiveRungs:
     def merged(self, startup: dict[int, float]) -> dict[int, float]:
         """Start-up figures, with each rung that has run replaced by its live median."""
         return {**startup, **self.ms}
+
+
+def in_order(ms: dict[int, float]) -> dict[int, float]:
+    """The figures to show per rung, never running backwards: each rung at least the slowest
+    smaller one. A larger input does a smaller one's work and more, so a larger rung shown as
+    faster is noise: a live median taken under load beside idle start-up figures, or a start-up
+    timing disturbed by other work. Load only ever adds time, so the larger figure is the safe one."""
+    shown: dict[int, float] = {}
+    worst = 0.0
+    for size in sorted(ms):
+        worst = max(worst, ms[size])
+        shown[size] = worst
+    return shown

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from camapp import outputs
-from camapp.errors import CamappError, ModelError
+from camapp.errors import CamappError, FieldError, ModelError
 
 if TYPE_CHECKING:
     from camapp.record import Recorder
@@ -241,8 +241,8 @@ class TrackSpec:
         detect_every: int = 1,
         trail: int = 0,
     ) -> TrackSpec:
-        """From `NAME:x0,y0,x1,y1`, `NAME:x,y,x,y,...` and `x0,y0,x1,y1` texts; a mistake is a
-        one-line `CamappError`."""
+        """From `NAME:x0,y0,x1,y1`, `NAME:x,y,x,y,...` and `x0,y0,x1,y1` texts; a bad region is a
+        `FieldError` (a one-line `CamappError`)."""
         from camapp.track.regions import Line, Roi, Zone
 
         try:
@@ -254,6 +254,8 @@ class TrackSpec:
                 int(detect_every),
                 int(trail),
             )
+        except FieldError:
+            raise  # names its field: each front-end phrases it for its own control
         except ValueError as exc:
             raise CamappError(str(exc)) from None
 

@@ -1,39 +1,53 @@
 """Lines, zones and the detection region, in normalized 0-1 coordinates of the source frame.
 
-Normalized so they hold at any resolution and input rung. Parsing raises `ValueError` with a
-one-line message; the CLI turns it into a usage error (exit 2).
+Normalized so they hold at any resolution and input rung. Built from points (`Line.of`,
+`Zone.of`: what a front-end drew) or from the command line's text (`parse`); a mistake is a
+`FieldError` naming the field ("line", "zone", "roi"), the region and the reason, which the CLI
+prints as a usage error (exit 2) and the other front-ends phrase for their own controls.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
+from camapp.errors import FieldError
 from camapp.types import Detections
 
 Point = tuple[float, float]
 MARGIN = 0.01  # a point this close to a line is on neither side: jitter there is not a crossing
 
 
-def _numbers(text: str, what: str) -> list[float]:
+def _numbers(text: str, what: str, name: str = "") -> list[float]:
     try:
-        values = [float(v) for v in text.split(",") if v.strip()]
+        return [float(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise ValueError(f"{what}: {text!r} is not a comma-separated list of numbers") from None
-    if any(not 0.0 <= v <= 1.0 for v in values):  # also refuses NaN
-        raise ValueError(
-            f"{what}: coordinates must be between 0 and 1 (fractions of the frame), got {text!r}"
+        raise FieldError(what, f"{text!r} is not a comma-separated list of numbers", name) from None
+
+
+def _points(values: Sequence[Sequence[float]], what: str, name: str) -> tuple[Point, ...]:
+    """(x, y) pairs inside the frame (0-1 each; NaN is refused too)."""
+    pts = tuple((float(x), float(y)) for x, y in values)
+    bad = next((v for p in pts for v in p if not 0.0 <= v <= 1.0), None)
+    if bad is not None:
+        raise FieldError(
+            what, f"coordinates must be between 0 and 1 (fractions of the frame), got {bad:g}", name
         )
-    return values
+    return pts
+
+
+def _pairs(values: list[float]) -> list[tuple[float, float]]:
+    return [(values[i], values[i + 1]) for i in range(0, len(values) - 1, 2)]
 
 
 def _named(text: str, what: str) -> tuple[str, str]:
     name, sep, rest = text.partition(":")
     if not sep or not name.strip():
-        raise ValueError(f"{what}: expected NAME:x,y,..., got {text!r}")
+        raise FieldError(what, f"expected NAME:x,y,..., got {text!r}")
     return name.strip(), rest
 
 
@@ -62,14 +76,23 @@ class Line:
         object.__setattr__(self, "length", math.hypot(self.b[0] - self.a[0], self.b[1] - self.a[1]))
 
     @classmethod
+    def of(cls, name: str, ends: Sequence[Sequence[float]]) -> Line:
+        """The line `name` between the two points `ends` ((x0, y0), (x1, y1))."""
+        if len(ends) != 2:
+            raise FieldError("line", f"needs 2 points (its two ends), got {len(ends)}", name)
+        a, b = _points(ends, "line", name)
+        if math.hypot(b[0] - a[0], b[1] - a[1]) < 0.01:
+            raise FieldError("line", "its two points are the same", name)
+        return cls(name, a, b)
+
+    @classmethod
     def parse(cls, text: str) -> Line:
-        name, rest = _named(text, "--line")
-        v = _numbers(rest, f"--line {name}")
+        """`NAME:x0,y0,x1,y1`."""
+        name, rest = _named(text, "line")
+        v = _numbers(rest, "line", name)
         if len(v) != 4:
-            raise ValueError(f"--line {name}: needs 2 points (x0,y0,x1,y1), got {len(v)} numbers")
-        if np.hypot(v[2] - v[0], v[3] - v[1]) < 0.01:
-            raise ValueError(f"--line {name}: its two points are the same")
-        return cls(name, (v[0], v[1]), (v[2], v[3]))
+            raise FieldError("line", f"needs 2 points (x0,y0,x1,y1), got {len(v)} numbers", name)
+        return cls.of(name, _pairs(v))
 
     @property
     def directions(self) -> tuple[str, str]:
@@ -118,24 +141,30 @@ class Zone:
         object.__setattr__(self, "contour", np.array(self.points, np.float32).reshape(-1, 1, 2))
 
     @classmethod
-    def parse(cls, text: str) -> Zone:
-        name, rest = _named(text, "--zone")
-        v = _numbers(rest, f"--zone {name}")
-        if len(v) % 2:
-            raise ValueError(f"--zone {name}: an odd count of numbers; give x,y pairs")
-        pts = tuple((v[i], v[i + 1]) for i in range(0, len(v), 2))
+    def of(cls, name: str, corners: Sequence[Sequence[float]]) -> Zone:
+        """The zone `name`, the polygon through `corners` ((x, y), ...)."""
+        pts = _points(corners, "zone", name)
         if len(pts) < 3:
-            raise ValueError(f"--zone {name}: a polygon needs at least 3 points, got {len(pts)}")
+            raise FieldError("zone", f"a polygon needs at least 3 points, got {len(pts)}", name)
         n = len(pts)
         for i in range(n):
             for j in range(i + 1, n):
                 if j in (i + 1, (i - 1) % n) or (i == 0 and j == n - 1):
                     continue  # neighbours share a corner
                 if segments_cross(pts[i], pts[(i + 1) % n], pts[j], pts[(j + 1) % n]):
-                    raise ValueError(f"--zone {name}: the polygon crosses itself (edges {i + 1} and {j + 1})")
+                    raise FieldError("zone", f"the polygon crosses itself (edges {i + 1} and {j + 1})", name)
         if abs(cv2.contourArea(np.array(pts, np.float32))) < 1e-6:
-            raise ValueError(f"--zone {name}: the polygon has no area")
+            raise FieldError("zone", "the polygon has no area", name)
         return cls(name, pts)
+
+    @classmethod
+    def parse(cls, text: str) -> Zone:
+        """`NAME:x,y,x,y,...`."""
+        name, rest = _named(text, "zone")
+        v = _numbers(rest, "zone", name)
+        if len(v) % 2:
+            raise FieldError("zone", "an odd count of numbers; give x,y pairs", name)
+        return cls.of(name, _pairs(v))
 
     def contains(self, p: Point) -> bool:
         return cv2.pointPolygonTest(self.contour, (float(p[0]), float(p[1])), False) >= 0
@@ -152,12 +181,13 @@ class Roi:
 
     @classmethod
     def parse(cls, text: str) -> Roi:
-        v = _numbers(text, "--roi")
+        v = _numbers(text, "roi")
         if len(v) != 4:
-            raise ValueError(f"--roi: needs x0,y0,x1,y1, got {len(v)} numbers")
-        if v[2] <= v[0] or v[3] <= v[1]:
-            raise ValueError(f"--roi: empty region {text!r}: x1 must exceed x0 and y1 exceed y0")
-        return cls(*v)
+            raise FieldError("roi", f"needs x0,y0,x1,y1, got {len(v)} numbers")
+        (x0, y0), (x1, y1) = _points(_pairs(v), "roi", "")
+        if x1 <= x0 or y1 <= y0:
+            raise FieldError("roi", f"empty region {text!r}: x1 must exceed x0 and y1 exceed y0")
+        return cls(x0, y0, x1, y1)
 
     def pixels(self, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
         """The crop in pixels of an image of `shape`, at least 1x1."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from camapp.web.tracking import TrackChange
+    from camapp.session.forms import DrawnChange
 
 
 @runtime_checkable
@@ -50,7 +50,7 @@ class WebSession(Protocol):
 
     def snapshot(self) -> None: ...
 
-    def set_tracking(self, change: TrackChange) -> None:
+    def set_tracking(self, change: DrawnChange) -> None:
         """Tracking on/off, the page's line, zone and trails; what the page did not change stays."""
         ...
 

@@ -10,14 +10,15 @@ reaches the page as the session's one-line error.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from camapp.errors import CamappError
 from camapp.session import EventSpec, MotionSpec, Session, TrackSpec, VideoSpec
-from camapp.web.tracking import TrackChange, apply_change, for_session, page_status
+from camapp.session.forms import DrawnChange, for_session, recording_path
+from camapp.session.livems import in_order
+from camapp.web.tracking import apply_change, page_status
 
 WAIT = 30.0  # seconds a command may take (stopping a recording writes its trailer)
 FIGURES = ("capture_fps", "inference_fps", "infer_ms", "infer_ms_p95", "latency_ms", "dropped", "frames")
@@ -83,10 +84,12 @@ class SessionView:
         outputs = {o["slot"]: o for o in s.get("outputs", []) if o.get("active")}
         video, events = outputs.get("video"), outputs.get("events")
         model = s.get("model") or {}
-        ladder = [
-            {"size": r["size"], "ms": r["ms"] if r["ms"] is not None else self._seen_ms.get(r["size"])}
+        ms = {
+            r["size"]: r["ms"] if r["ms"] is not None else self._seen_ms.get(r["size"])
             for r in s.get("ladder", [])
-        ]
+        }
+        shown = in_order({size: v for size, v in ms.items() if v is not None})  # never backwards
+        ladder = [{"size": size, "ms": shown.get(size)} for size in ms]
         flat = {
             "source": (s.get("source") or {}).get("text", ""),
             "device": model.get("running_on") or model.get("device") or "",
@@ -146,7 +149,7 @@ class SessionView:
         recording = self.status()["recording"]
         if on and not recording["on"]:
             self.record_dir.mkdir(parents=True, exist_ok=True)
-            path = fresh(self.record_dir / time.strftime("camapp-%Y%m%d-%H%M%S.mp4"))
+            path = recording_path(self.record_dir)
             self._recording = self.session.start_recording(VideoSpec(str(path))).result(WAIT)
         elif on and not recording["mine"]:
             raise CamappError("camapp run --record is already recording")
@@ -174,7 +177,7 @@ class SessionView:
             self.session.start_events(spec).result(WAIT)
             self._event_classes = wanted
 
-    def set_tracking(self, change: TrackChange) -> None:
+    def set_tracking(self, change: DrawnChange) -> None:
         with self._track_lock:
             # the first change starts from what `camapp run` was given (--track, --line, --roi, ...)
             form = self._track_form or self.session.tracking or TrackSpec(enabled=False)
@@ -191,15 +194,6 @@ class SessionView:
 
     def snapshot(self) -> None:
         self.last_snapshot = str(self.session.snapshot(self.record_dir / "snapshots").result(WAIT))
-
-
-def fresh(path: Path) -> Path:
-    """`path`, or `path-2`, `path-3`, ...: a recording never overwrites a file."""
-    n, candidate = 2, path
-    while candidate.exists():
-        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
-        n += 1
-    return candidate
 
 
 def _add(callbacks: list[Any], callback: Any, lock: threading.Lock) -> Callable[[], None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import socket
 import urllib.error
+from pathlib import Path
 
 import pytest
 from conftest import BOTTLE_CLIP, need
@@ -99,5 +100,60 @@ def test_custom_model_without_labels_warns_in_the_status_bar(qtbot, model_path, 
         assert "custom.tflite has no label file" in w.warning_label.toolTip()
         assert "--labels FILE" in w.warning_label.toolTip()
         settle(qtbot, w, SIZES[0])
+    finally:
+        w.close()
+
+
+def in_view(w: MainWindow, widget: QWidget) -> bool:
+    """Wholly visible in the side bar as it stands (no scrolling needed to reach it)."""
+    viewport = w.side.viewport()
+    port = QRect(QPoint(0, 0), viewport.size())
+    r = QRect(widget.mapTo(viewport, QPoint(0, 0)), widget.size())
+    return widget.isVisibleTo(w) and port.contains(r)
+
+
+def test_recording_at_1280x800_keeps_detection_and_tracking_controls_in_view(qtbot, model_store, tmp_path):
+    """A laptop screen: with a recording running (its elapsed time and long path under the
+    button) and tracking on, the threshold, the classes and Draw line/zone/Clear are all in view
+    without scrolling the side bar, and nothing is cut at its edges."""
+    size = (1280, 800)
+    w = open_window(qtbot, str(need(BOTTLE_CLIP)), tmp_path / ("deep/" * 12), size=size)
+    try:
+        qtbot.waitUntil(lambda: w.view.frames_shown >= 3, timeout=WAIT)
+        w.tracking.track.setChecked(True)
+        w.side.record.setChecked(True)
+        qtbot.waitUntil(lambda: w.recording_path is not None, timeout=WAIT)
+        name = Path(w.recording_path).name
+        qtbot.waitUntil(lambda: "REC" in w.side.record_info.text(), timeout=WAIT)
+        assert (
+            w.side.record_info.text().endswith(f" · {name}")
+            and w.side.record_info.toolTip() == w.recording_path
+        )
+        settle(qtbot, w, size)
+        assert w.side.verticalScrollBar().value() == 0
+        classes = w.side.classes
+        wanted = {
+            "threshold": w.side.threshold,
+            "threshold label": w.side.threshold_label,
+            "class search": classes.search,
+            "class list": classes.list,
+            "class summary": classes.summary,
+            "record": w.side.record,
+            "Draw line": w.tracking.draw_line,
+            "Draw zone": w.tracking.draw_zone_button,
+            "Clear": w.tracking.clear_line,
+        }
+        hidden = [name for name, widget in wanted.items() if not in_view(w, widget)]
+        bottom = w.tracking.clear_line.mapTo(w.side.viewport(), QPoint(0, w.tracking.clear_line.height())).y()
+        assert hidden == [], (
+            f"out of view at {size}: {hidden}; Clear ends at {bottom} of {w.side.viewport().height()}"
+        )
+        rows = classes.list.viewport().height() // max(1, classes.list.sizeHintForRow(0))
+        assert rows >= 4, f"only {rows} class rows show"
+        for button in (w.tracking.draw_line, w.tracking.draw_zone_button, w.tracking.clear_line):
+            text = button.fontMetrics().horizontalAdvance(button.text())
+            assert button.width() >= text + 8, (
+                f"{button.text()!r} is cut: {button.width()} px for {text} px of text"
+            )
     finally:
         w.close()

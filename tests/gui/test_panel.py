@@ -100,3 +100,29 @@ def test_relabelled_stops_never_show_twice(qtbot):
     QApplication.processEvents()  # shows the new labels; deferred deletes wait for an event loop
     stops = [lbl for lbl in r.findChildren(QLabel) if lbl.isVisible() and "\n" in lbl.text()]
     assert sorted(lbl.text() for lbl in stops) == ["112\n2 ms", "176\n4 ms", "240\n7 ms", "300\n10 ms"]
+
+
+def test_stop_labels_never_run_backwards(qtbot):
+    """Under load a smaller rung's figure (a live median) can exceed a larger one's (an idle
+    start-up timing): the stops show the larger input at least as slow, the tooltip the measured."""
+    from PyQt6.QtWidgets import QApplication, QLabel
+
+    r = RungSlider()
+    qtbot.addWidget(r)
+    r.show()
+    r.set_sizes([112, 240, 272, 300], current=300)
+    r.set_measured({112: 22.0, 240: 221.0, 272: 370.0, 300: 349.0})
+    QApplication.processEvents()
+    stops = {
+        lbl.text().split("\n")[0]: lbl
+        for lbl in r.findChildren(QLabel)
+        if lbl.isVisible() and "\n" in lbl.text()
+    }
+    ms = [float(stops[s].text().split("\n")[1].removesuffix(" ms")) for s in ("112", "240", "272", "300")]
+    assert ms == [22, 221, 370, 370] and ms == sorted(ms)
+    assert (
+        "349.0 ms per frame measured here" in stops["300"].toolTip()
+        and "shown as 370 ms" in stops["300"].toolTip()
+    )
+    assert "shown as" not in stops["272"].toolTip()  # its own figure
+    assert "349.0 ms measured" in r.value_label.text()  # the running rung's own figure

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import PERSON_CLIP, need
 from gui.windows import WAIT, open_window
 from PyQt6.QtCore import QPoint, Qt
 from PyQt6.QtTest import QTest
 
+from camapp.errors import FieldError
 from camapp.gui.settings import Settings, TrackChoices
 from camapp.gui.tracking import TRAIL, track_spec
 from camapp.gui.video_view import hud_text
@@ -204,6 +206,36 @@ def test_choices_round_trip_through_the_sessions_spec():
     )
     assert choices_of(track_spec(mine)) == mine
     assert choices_of(None) == TrackChoices()
+
+
+def test_a_refused_drawing_is_named_by_the_control_not_the_flag():
+    from camapp.gui.tracking import refusal
+    from camapp.session.forms import drawn_line, drawn_zone
+
+    with pytest.raises(FieldError) as line:
+        drawn_line([(0.5, 0.5), (0.5, 0.505)])
+    assert refusal(line.value) == "Line not set: its two points are the same"
+    with pytest.raises(FieldError) as zone:
+        drawn_zone([(0.1, 0.1), (0.9, 0.1), (1.2, 0.9)])
+    assert (
+        refusal(zone.value)
+        == "Zone not set: coordinates must be between 0 and 1 (fractions of the frame), got 1.2"
+    )
+
+
+def test_a_line_too_short_to_count_is_refused_where_it_was_drawn(qtbot, tmp_path):
+    """The view's drag hands over the ends; the window says why in the control's words and keeps
+    drawing (no session or source needed: the check is the spec's)."""
+    w = MainWindow(Settings(), GuiOptions(source=None))
+    qtbot.addWidget(w)
+    w.tracking.track.setChecked(True)
+    w.tracking.draw_line.setChecked(True)
+    w.view.line_drawn.emit((0.5, 0.5, 0.502, 0.5))
+    assert w.state_label.text() == "Line not set: its two points are the same"
+    assert w.view.drawing and w.tracking.line == "" and w.settings.tracking.line == ""
+    w.view.line_drawn.emit((0.1, 0.5, 0.9, 0.5))
+    assert not w.view.drawing and w.tracking.line == "0.100,0.500,0.900,0.500"
+    assert w.settings.tracking.line == "0.100,0.500,0.900,0.500"
 
 
 def test_a_refused_track_objects_unticks_itself_and_says_why(qtbot, model_store, tmp_path, monkeypatch):

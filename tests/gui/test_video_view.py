@@ -106,3 +106,39 @@ def test_a_trail_is_drawn_in_its_boxs_class_colour_fading_to_the_oldest_point(qt
     assert redness(900) > 150 and redness(250) < 40  # new: the class colour; old: nearly gone
     assert redness(900) > redness(700) > redness(450) > redness(250)  # fading all the way
     assert QColor(shot.pixel(50, 150)).red() < 60 and QColor(shot.pixel(100, 180)).red() < 60  # only there
+
+
+def _lines(layout) -> list[str]:
+    """The text of each laid-out line, without the invisible break controls."""
+    text = layout.text()
+    return [
+        text[line.textStart() : line.textStart() + line.textLength()]
+        .replace("\u2060", "")
+        .replace("\u2028", "")
+        for line in (layout.lineAt(i) for i in range(layout.lineCount()))
+    ]
+
+
+def test_a_message_wraps_between_words_and_breaks_only_a_word_too_long_for_a_line(qtbot):
+    """The Pi camera's install hint on a narrow window: every word stays whole (it used to read
+    "Raspber" / "ry Pi OS"); a URL wider than the view still breaks, inside the width."""
+    from PyQt6.QtGui import QFont
+
+    from camapp.gui.video_view import wrapped
+    from camapp.hw.picam import INSTALL_HINT
+
+    view = VideoView()
+    qtbot.addWidget(view)
+    font = QFont(view.font())
+    font.setPointSizeF(11)
+    for width in (180.0, 260.0, 420.0):
+        layout, widest, height = wrapped(INSTALL_HINT, font, width)
+        lines = _lines(layout)
+        assert len(lines) >= 2 and "".join(lines) == INSTALL_HINT
+        assert all(word in INSTALL_HINT.split() for line in lines for word in line.split()), lines
+        assert 0 < widest <= width and height > 0
+    url = "https://storage.googleapis.com/" + "x" * 120 + ".zip"
+    layout, widest, _ = wrapped(url, font, 260.0)
+    assert layout.lineCount() > 1 and widest <= 260.0
+    layout, _, _ = wrapped("Source error\nno such file", font, 400.0)
+    assert layout.lineCount() == 2  # a newline in the text still breaks the line

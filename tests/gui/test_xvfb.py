@@ -8,45 +8,15 @@ picture: long straight runs of the bottle class's color are box edges the app pa
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 from conftest import BOTTLE_CLIP, ROOT, need
 
 from camapp.render import class_color
-
-
-def _ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-
-@pytest.fixture()
-def display():
-    xvfb = shutil.which("Xvfb")
-    if xvfb is None:
-        msg = "Xvfb is not installed: run `make system-deps`"
-        pytest.fail(msg) if _ci() else pytest.skip(msg)
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        [xvfb, "-displayfd", str(write_fd), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-        pass_fds=(write_fd,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    with os.fdopen(read_fd) as f:
-        number = f.readline().strip()  # Xvfb writes the display number once it accepts clients
-    try:
-        assert number.isdigit(), "Xvfb did not start"
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def longest_runs(mask: np.ndarray) -> int:

@@ -13,7 +13,7 @@ from conftest import BOTTLE_CLIP, need
 
 from camapp.pipeline.stats import Stats
 from camapp.session import ModelSpec, Session, SourceSpec
-from camapp.session.livems import LiveRungs
+from camapp.session.livems import LiveRungs, in_order
 
 
 def feed(live: LiveRungs, n: int, size: int, ms: float, t: float) -> list[bool]:
@@ -97,3 +97,19 @@ def test_rungs_are_timed_with_frame_parallel_lanes_too(model_store):
         assert len(ladder) > 1 and all(r["ms"] and r["ms"] > 0 for r in ladder)
     finally:
         session.close(timeout=30)
+
+
+def test_figures_in_order_never_show_a_larger_rung_faster():
+    assert in_order({300: 349.0, 112: 22.0, 272: 370.0, 240: 221.0}) == {
+        112: 22.0,
+        240: 221.0,
+        272: 370.0,
+        300: 370.0,
+    }
+    assert in_order({112: 5.0, 176: 5.0, 240: 9.0}) == {
+        112: 5.0,
+        176: 5.0,
+        240: 9.0,
+    }  # ties and order: as given
+    assert in_order({112: 9.0, 176: 4.0}) == {112: 9.0, 176: 9.0}
+    assert in_order({}) == {}

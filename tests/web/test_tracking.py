@@ -83,11 +83,11 @@ def test_the_door_line_counts_people_through_the_page(tracked: Web) -> None:
 @pytest.mark.parametrize(
     "body, message",
     [
-        ({"zone": [[0.1, 0.1], [0.9, 0.9], [0.9, 0.1], [0.1, 0.9]]}, "the polygon crosses itself"),
-        ({"line": [[0.1, 0.5], [1.5, 0.5]]}, "coordinates must be between 0 and 1"),
-        ({"zone": [[0.1, 0.1], [0.5, 0.5]]}, "a polygon needs at least 3 points"),
-        ({"line": [[0.1, 0.5]]}, "needs 2 points"),
-        ({"line": [[0.5, 0.5], [0.5, 0.5]]}, "its two points are the same"),
+        ({"zone": [[0.1, 0.1], [0.9, 0.9], [0.9, 0.1], [0.1, 0.9]]}, "'zone': the polygon crosses itself"),
+        ({"line": [[0.1, 0.5], [1.5, 0.5]]}, "'line': coordinates must be between 0 and 1"),
+        ({"zone": [[0.1, 0.1], [0.5, 0.5]]}, "'zone': a polygon needs at least 3 points"),
+        ({"line": [[0.1, 0.5]]}, "'line': needs 2 points"),
+        ({"line": [[0.5, 0.5], [0.5, 0.5]]}, "'line': its two points are the same"),
         ({"line": [[0.1, "a"], [0.5, 0.5]]}, "'line' must be a list of [x, y] points"),
         ({"zone": [[0.1, 0.1]] * 65}, "'zone' must be a list of [x, y] points"),
         ({"on": "yes"}, "'on' must be true or false"),
@@ -100,6 +100,7 @@ def test_bad_input_is_a_400_with_one_line_and_changes_nothing(tracked: Web, body
     before = tracked.status()["tracking"]
     text = tracked.post("tracking", body, expect=400)
     assert text.startswith("bad request: ") and message in text and text.count("\n") == 1, text
+    assert "--line" not in text and "--zone" not in text  # the page's field, not the command line's flag
     assert "Traceback" not in text
     after = tracked.status()["tracking"]
     assert regions(after) == regions(before) and after["on"] == before["on"]

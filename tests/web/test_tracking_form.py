@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from camapp.errors import CamappError
+from camapp.session import DRAWN_TRAIL as TRAIL
 from camapp.session import TrackSpec
+from camapp.session.forms import DrawnChange, for_session
 from camapp.web.checks import BadRequest
-from camapp.web.tracking import TRAIL, TrackChange, apply_change, for_session, page_status, parse_change
+from camapp.web.tracking import apply_change, page_status, parse_change
 
 CLI = TrackSpec.parse(["door:0,0.65,1,0.65"], ["desk:0.6,0.1,0.9,0.1,0.9,0.4"], "0,0.05,1,1", detect_every=3)
 
@@ -17,11 +18,11 @@ def names(spec: TrackSpec) -> list[str]:
     return [r.name for r in spec.lines + spec.zones]
 
 
-def test_the_body_becomes_the_command_lines_text() -> None:
+def test_the_body_becomes_points_of_a_change() -> None:
     change = parse_change({"on": True, "line": [[0.1, 0.5], [0.9, 0.5]], "zone": None, "trail": False})
-    assert change == TrackChange(on=True, line="0.1,0.5,0.9,0.5", zone="", trail=False)
-    assert parse_change({"trail": True}) == TrackChange(trail=True)
-    assert parse_change({"line": [[0, 1], [1, 0]]}).line == "0.0,1.0,1.0,0.0"
+    assert change == DrawnChange(on=True, line=((0.1, 0.5), (0.9, 0.5)), zone=(), trail=False)
+    assert parse_change({"trail": True}) == DrawnChange(trail=True)
+    assert parse_change({"line": [[0, 1], [1, 0]]}).line == ((0.0, 1.0), (1.0, 0.0))
 
 
 @pytest.mark.parametrize(
@@ -71,16 +72,24 @@ def test_off_keeps_the_form_and_sends_the_session_only_the_region() -> None:
 @pytest.mark.parametrize(
     "body, message",
     [
-        ({"zone": [[0.1, 0.1], [0.9, 0.9], [0.9, 0.1], [0.1, 0.9]]}, "crosses itself"),
-        ({"line": [[0.1, 0.5], [1.5, 0.5]]}, "between 0 and 1"),
-        ({"zone": [[0.1, 0.1], [0.5, 0.5]]}, "at least 3 points"),
-        ({"line": [[0.5, 0.5], [0.5, 0.5]]}, "the same"),
+        (
+            {"zone": [[0.1, 0.1], [0.9, 0.9], [0.9, 0.1], [0.1, 0.9]]},
+            "'zone': the polygon crosses itself (edges 1 and 3)",
+        ),
+        (
+            {"line": [[0.1, 0.5], [1.5, 0.5]]},
+            "'line': coordinates must be between 0 and 1 (fractions of the frame), got 1.5",
+        ),
+        ({"zone": [[0.1, 0.1], [0.5, 0.5]]}, "'zone': a polygon needs at least 3 points, got 2"),
+        ({"line": [[0.5, 0.5], [0.5, 0.5]]}, "'line': its two points are the same"),
+        ({"line": [[0.5, 0.5]]}, "'line': needs 2 points (its two ends), got 1"),
     ],
 )
-def test_a_region_camapp_cannot_use_is_the_command_lines_message(body: dict, message: str) -> None:
-    with pytest.raises(CamappError, match=message) as err:
+def test_a_region_camapp_cannot_use_names_the_bodys_field(body: dict, message: str) -> None:
+    """The page's words for the field it sent, not the command line's flag (`--zone zone: ...`)."""
+    with pytest.raises(BadRequest) as err:
         apply_change(CLI, parse_change(body))
-    assert "\n" not in str(err.value)
+    assert str(err.value) == message
 
 
 def test_page_status_reads_the_sessions_tracking() -> None:

@@ -1,5 +1,6 @@
-"""The main window's recording controls beyond the Record button: event clips, the detection
-log, segments with a disk cap (`RecordingPanel`), and what the Device box says after a fallback.
+"""The main window's recording controls: the Record button and the output folder, event clips,
+the detection log, segments with a disk cap (`RecordingPanel`); and what the Device box says
+after a fallback.
 
 A mixin of `MainWindow` (kept apart so the window stays readable); it only turns the panel's
 choices into session commands and session events into labels.
@@ -20,7 +21,7 @@ from camapp.session import DetectorInfo, EventSpec, LogSpec
 MB_PER_GB = 1024
 
 
-class OutputControls:
+class RecordingControls:
     """Needs `settings`, `side`, `session`, `state_label` and `output_dir()` from the window."""
 
     settings: Any
@@ -34,15 +35,13 @@ class OutputControls:
         raise NotImplementedError
 
     def _build_outputs(self) -> None:
-        """The panel goes right under the Output box."""
+        """The panel goes last in the side bar: the least used controls are the ones a short
+        screen scrolls to."""
         choices = self.settings.outputs
         self.recording = RecordingPanel(choices)
         column = self.side.widget().layout()
         assert isinstance(column, QVBoxLayout)
-        output_box = next(
-            i for i in range(column.count()) if column.itemAt(i).widget() is self.side.record.parentWidget()
-        )
-        column.insertWidget(output_box + 1, self.recording)
+        column.addWidget(self.recording)
         self.recording.set_events_folder(str(self.events_dir()))
         rec = self.recording
         rec.events_toggled.connect(self._events_toggled)
