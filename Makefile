@@ -13,7 +13,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[gui,web,test,track]'
+	$(PY) -m pip install -q -e '.[gui,web,test,track,notify]'
 	touch $@
 
 # Import the model from ../shared when it is there (offline), else download it with its checksum.
