@@ -26,6 +26,7 @@ from camapp.cli.common import (
     positive_float,
     positive_int,
 )
+from camapp.cli.notify_args import add_notify_args, check_notify_labels, start_notify, stop_notify
 from camapp.cli.track_args import add_track_args, track_spec
 from camapp.cli.web_args import add_web_options, check_web, start_web, web_measures
 from camapp.errors import CamappError
@@ -79,6 +80,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_schedule_option(g)
     add_model_options(p)
     add_track_args(p)
+    add_notify_args(p)
     g = p.add_argument_group("output")
     g.add_argument("--record", metavar="FILE", help="record annotated video (.mp4 or .mkv)")
     g.add_argument(
@@ -189,7 +191,9 @@ def run(args: argparse.Namespace) -> int:
     session = Session()
     seen: Counter[str] = Counter()
     session.subscribe(lambda name, e: on_event(name, e, seen))  # before the first frame
+    notifier, ran = None, False
     try:
+        notifier = start_notify(args, session)  # before the first frame too
         session.set_threshold(args.threshold)
         if args.input_size == "auto":
             session.set_input_size("auto", target_fps=args.target_fps)
@@ -204,6 +208,7 @@ def run(args: argparse.Namespace) -> int:
             max_frames=args.max_frames,
             reconnect_timeout=args.reconnect_timeout,
         ).result()
+        check_notify_labels(notifier, session.info.names if session.info else ())
         status = session.status()
         say(f"source: {status['source']['text']}")
         m = status["model"]
@@ -212,11 +217,13 @@ def run(args: argparse.Namespace) -> int:
         )
         web = start_web(args, session)  # None without --web
         try:
+            ran = True
             return drive(session, args, seen)
         finally:
             if web is not None:
                 web.stop()
     finally:
+        stop_notify(notifier, say if ran else None)  # after the run: what waits is sent, a summary line
         session.close(timeout=30.0)
 
 

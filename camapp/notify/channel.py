@@ -116,7 +116,7 @@ class Channel:
     def __init__(self, url: str, size: int = QUEUE, max_age: float = MAX_AGE) -> None:
         self._apprise = _apprise()
         self.service = check_url(url)
-        self.name = self.service.url(privacy=True)
+        self.name = self.service.url(privacy=True).split("?", 1)[0]  # tokens masked, options left out
         self.max_age = max_age
         self._queue: queue.Queue[Note | None] = queue.Queue(size)
         self._stop = threading.Event()
@@ -124,6 +124,7 @@ class Channel:
         self._lock = threading.Lock()
         self.sent = self.failed = self.dropped = self.unsent = 0
         self.down_since: float | None = None
+        self._failed_before = 0  # failed count when the outage began
         self.error = ""
         self._thread = threading.Thread(target=self._run, name="camapp-notify", daemon=True)
         self._thread.start()
@@ -210,14 +211,15 @@ class Channel:
     def _up(self) -> None:
         if self.down_since is not None:
             with self._lock:
-                failed, self.down_since, self.error = self.failed, None, ""
+                failed = self.failed - self._failed_before
+                self.down_since, self.error = None, ""
             log.warning("notify: %s works again (%d message(s) failed meanwhile)", self.name, failed)
 
     def _down(self, why: str) -> None:
         with self._lock:
             first, self.error = self.down_since is None, why
             if first:
-                self.down_since = time.monotonic()
+                self.down_since, self._failed_before = time.monotonic(), self.failed
         if first:
             log.warning("notify: cannot send to %s: %s (retrying quietly)", self.name, why)
 
