@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 from conftest import PERSON_CLIP, need
-from notify.receivers import Receiver, attachment
+from notify.receivers import Receiver, attachment, closed_port
 
 from camapp.cli import main
 
@@ -85,3 +85,18 @@ def test_run_notify_posts_each_object_start_of_the_log_with_its_frame(
         assert image.shape == (432, 768, 3)
     n = len(starts)
     assert f"notify: {n} object(s) notified | json://127.0.0.1:{receiver.port}/hook: {n} sent" in out
+
+
+def test_an_unreachable_service_is_one_line_and_the_run_goes_on(model_store, capsys, caplog):
+    url = f"json://127.0.0.1:{closed_port()}/hook"
+    rc = main(
+        ["run", "--headless", "--source", str(need(PERSON_CLIP)), "--no-realtime", "--max-frames", "150"]
+        + ["--notify", url, "--notify-cooldown", "0"]
+    )
+    out = capsys.readouterr().out
+    assert rc == 0  # notifications are no output of the run: detection and recording went on
+    assert "summary: 150 frames" in out
+    outage = [r.getMessage() for r in caplog.records if r.getMessage().startswith("notify:")]  # stderr
+    assert len(outage) == 1 and outage[0].startswith(f"notify: cannot send to {url}: ")
+    line = next(line for line in out.splitlines() if line.startswith("notify:"))
+    assert f"{url}: 0 sent, " in line and " failed" in line  # retried until the end, then given up
