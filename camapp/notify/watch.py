@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from camapp.notify.channel import Channel, Note
 from camapp.notify.rules import Gate, Rules
@@ -35,7 +36,7 @@ class Notifier:
         if name == "result":
             self._latest = payload["result"]
         elif name == "opened" and not self._named:
-            self.camera = str(payload.get("text", ""))
+            self.camera = camera_name(str(payload.get("text", "")))
         elif name == "object":
             self._object(payload)
 
@@ -77,6 +78,16 @@ class Notifier:
             "cooldown": counts.get("cooldown", 0),
             "channels": [c.status() for c in self.channels],
         }
+
+
+def camera_name(text: str) -> str:
+    """The source's description without its size and rate ("camera 0 (640x480, 30 fps)"), and a
+    stream's URL reduced to its host: a password in an RTSP URL must not go to a messaging service."""
+    name = text.rsplit(" (", 1)[0] if text.endswith(")") else text
+    if "://" in name:
+        url = urlsplit(name)
+        return f"{url.scheme}://{url.hostname or '?'}" + (f":{url.port}" if url.port else "")
+    return name
 
 
 def summary(status: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ import numpy as np
 from notify.receivers import attachment
 
 from camapp.notify import Notifier, Rules
+from camapp.notify.watch import camera_name
 from camapp.types import Detections, Frame
 
 
@@ -53,7 +54,7 @@ def obj(kind: str, frame: int, score: float, entered: tuple[str, ...] = ()) -> d
 def test_the_message_carries_the_best_frame_so_far_and_the_sources_name(receiver):
     session = Emitter()
     notifier = Notifier(session, [receiver.url], Rules.make(zones=["door"], cooldown=0))
-    session.emit("opened", source="0", text="USB camera 0")
+    session.emit("opened", source="0", text="camera 0 (640x480, 30 fps)")
     steps = [  # (frame, its grey, the object's event): its best score is on frame 1
         (0, 40, obj("start", 0, 0.6)),
         (1, 200, obj("update", 1, 0.9)),
@@ -65,7 +66,7 @@ def test_the_message_carries_the_best_frame_so_far_and_the_sources_name(receiver
         session.emit("object", **event)
     (body,) = receiver.wait(1)
     notifier.close()
-    assert body["title"] == "person 70% in door · USB camera 0"
+    assert body["title"] == "person 70% in door · camera 0"
     image = cv2.imdecode(np.frombuffer(attachment(body)[2], np.uint8), cv2.IMREAD_COLOR)
     assert abs(float(image[5, 5].mean()) - 200) < 8  # frame 1's grey, not the frame it entered on
     assert len(receiver.bodies()) == 1 and session.observers == []  # close() unsubscribed
@@ -82,3 +83,13 @@ def test_a_given_camera_name_wins_and_an_event_without_its_frame_goes_without_a_
     (body,) = receiver.wait(1)
     notifier.close()
     assert body["title"] == "person 80% · hall" and body["attachments"] == []
+
+
+def test_the_camera_name_leaves_out_size_rate_and_a_streams_credentials():
+    assert camera_name("camera 0 (640x480, 30 fps)") == "camera 0"
+    assert camera_name("front.mp4 (768x432, 10 fps)") == "front.mp4"
+    assert camera_name("rtsp://admin:secret@192.168.1.20:554/stream1 (1920x1080, 25 fps)") == (
+        "rtsp://192.168.1.20:554"
+    )
+    assert camera_name("http://cam.local/video.mjpg (size unknown, fps unknown)") == "http://cam.local"
+    assert camera_name("Pi camera 0") == "Pi camera 0"
