@@ -13,8 +13,7 @@ import argparse
 from typing import Any
 
 from camapp.errors import CamappError
-
-MAX_COOLDOWN = 86400.0
+from camapp.notify.rules import MAX_COOLDOWN
 
 
 def cooldown(text: str) -> float:
