@@ -1,5 +1,5 @@
 # Two commands set up everything on a fresh machine:
-#   make run    -> venv with the app (desktop, browser view, tracking, MQTT), model, sample clips, then the
+#   make run    -> venv with the app (desktop, browser view, tracking, MQTT, notifications), model, sample clips, then the
 #                  desktop app on the last source it showed, else camera 0 (ARGS="--source FILE" to pass options)
 #   make test   -> the same venv plus the test tools, system packages for the Xvfb test, then the whole test suite
 VENV ?= .venv
@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 SHARED ?= ../shared
 SHARED_MODEL := $(SHARED)/models/ssd_mobilenet_v1_coco_quant
 SHARED_VIDEO := $(SHARED)/media/video
-APP_EXTRAS := gui,web,track,mqtt
+APP_EXTRAS := gui,web,track,mqtt,notify
 # pip's own progress (no -q): the first install downloads a few hundred MB and takes minutes
 PIP_INSTALL := $(PY) -m pip install --progress-bar on
 

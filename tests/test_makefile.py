@@ -29,7 +29,7 @@ def installs(lines: list[str]) -> list[str]:
 def test_make_run_installs_the_app_without_test_tools_and_shows_progress(tmp_path):
     lines = dry_run("run", tmp_path / "venv")
     (install,) = installs(lines)
-    assert install.endswith("-e '.[gui,web,track,mqtt]'")  # no test extra
+    assert install.endswith("-e '.[gui,web,track,mqtt,notify]'")  # no test extra
     assert not [line for line in lines if "pip install" in line and " -q" in line]  # no silent minutes
     assert any(line.startswith("echo") and "installing camapp" in line for line in lines)
     assert lines[-1].endswith("/bin/camapp ")  # then the app itself
@@ -37,7 +37,7 @@ def test_make_run_installs_the_app_without_test_tools_and_shows_progress(tmp_pat
 
 def test_make_test_installs_the_test_tools(tmp_path):
     (install,) = installs(dry_run("test", tmp_path / "venv"))
-    assert "'.[gui,web,track,mqtt,test]'" in install and " -q" not in install
+    assert "'.[gui,web,track,mqtt,notify,test]'" in install and " -q" not in install
 
 
 def test_ci_runs_install_satisfies_make_test(tmp_path):

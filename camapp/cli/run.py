@@ -29,6 +29,7 @@ from camapp.cli.common import (
 )
 from camapp.cli.motion_args import add_motion_args, motion_spec
 from camapp.cli.mqtt_args import add_mqtt_options, check_mqtt, start_mqtt
+from camapp.cli.notify_args import add_notify_args, check_notify_labels, start_notify, stop_notify
 from camapp.cli.track_args import add_track_args, track_spec
 from camapp.cli.web_args import add_web_options, check_port, check_web, start_web, web_measures
 from camapp.errors import CamappError
@@ -83,6 +84,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_model_options(p)
     add_track_args(p)
     add_motion_args(p)
+    add_notify_args(p)
     g = p.add_argument_group("output")
     g.add_argument("--record", metavar="FILE", help="record annotated video (.mp4 or .mkv)")
     g.add_argument(
@@ -227,9 +229,11 @@ def run(args: argparse.Namespace) -> int:
     session = Session()
     seen: Counter[str] = Counter()
     session.subscribe(lambda name, e: on_event(name, e, seen))  # before the first frame
-    mqtt = None
+    mqtt = notifier = None
+    ran = False
     try:
         mqtt = start_mqtt(args, session)  # None without --mqtt; hears the run from its first frame
+        notifier = start_notify(args, session)  # before the first frame too
         session.set_threshold(args.threshold)
         if args.input_size == "auto":
             session.set_input_size("auto", target_fps=args.target_fps)
@@ -246,6 +250,7 @@ def run(args: argparse.Namespace) -> int:
             max_frames=args.max_frames,
             reconnect_timeout=args.reconnect_timeout,
         ).result()
+        check_notify_labels(notifier, session.info.names if session.info else ())
         status = session.status()
         say(f"source: {status['source']['text']}")
         m = status["model"]
@@ -254,6 +259,7 @@ def run(args: argparse.Namespace) -> int:
         )
         web = start_web(args, session)  # None without --web
         try:
+            ran = True
             return drive(session, args, seen)
         finally:
             if web is not None:
@@ -262,6 +268,7 @@ def run(args: argparse.Namespace) -> int:
         if mqtt is not None:
             mqtt.close()  # the last counts and `offline` go out while the broker is there
             say(mqtt_line(mqtt.status()))
+        stop_notify(notifier, say if ran else None)  # after the run: what waits is sent, a summary line
         session.close(timeout=30.0)
 
 
