@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from camapp.errors import CamappError
+from camapp.record.eventstore import DB_NAME
 from camapp.session import EventSpec, Session, TrackSpec, VideoSpec
 from camapp.web.tracking import TrackChange, apply_change, for_session, page_status
 
@@ -116,10 +117,21 @@ class SessionView:
             },
             "snapshot": self.last_snapshot,
             "tracking": page_status(s.get("tracking")),
+            # the Events panel reloads when this changes (an event stored, or one ending)
+            "history": {"on": "history" in outputs, "saved": (outputs.get("history") or {}).get("frames", 0)},
             "objects": self.objects(),
         }
         flat.update({k: stats.get(k, 0) for k in FIGURES})
         return flat
+
+    def events_db(self) -> Path | None:
+        """The event history the Events panel reads: the running one (`--history`), else one a
+        past run left in the record folder, else None."""
+        report = self.session.report("history", last=True)
+        if report is not None:
+            return Path(report.path)
+        past = self.record_dir / DB_NAME
+        return past if past.is_file() else None
 
     def objects(self) -> list[dict[str, Any]]:
         """The objects in view (started, not ended), oldest first: id, label, score, zones."""
