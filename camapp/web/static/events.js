@@ -10,6 +10,7 @@
   let nextBefore = null;  // the next older page
   let seen = null;        // the status signature the shown page was loaded for
   let loading = false;
+  let again = null;       // a timer that reloads a first page showing events still in view
 
   function when(t) { return new Date(t * 1000).toLocaleString(); }
   function secs(d) { return d === null || d === undefined ? "in view" : `${d.toFixed(1)} s`; }
@@ -86,6 +87,10 @@
       el("ev-newest").disabled = before === null;
       el("ev-message").textContent = data.events.length ? "" : "no events";
       el("event-list").replaceChildren(...data.events.map(item));
+      // the history stores an end (and its snapshot) a moment after the status says it: a page
+      // with events still in view looks again until they have ended
+      clearTimeout(again);
+      if (before === null && data.events.some((e) => e.ended === null)) again = setTimeout(() => load(), 2000);
     } catch (err) {
       el("ev-message").textContent = "the camera is not reachable";
     } finally {
