@@ -47,7 +47,9 @@ def test_the_panel_lists_events_with_thumbnails_and_plays_a_clip_from_its_offset
     item = wait_for(shown, 30, "the ended event with its thumbnail")
     assert "person" in item.text and f"{e['duration']:.1f} s" in item.text
     thumb = item.find_element(By.TAG_NAME, "img")
-    wait_for(lambda: driver.execute_script("return arguments[0].naturalWidth", thumb) > 10, 15, "the thumbnail")
+    wait_for(
+        lambda: driver.execute_script("return arguments[0].naturalWidth", thumb) > 10, 15, "the thumbnail"
+    )
     # every listed event that has ended has a thumbnail that loaded
     for li in driver.find_elements(By.CSS_SELECTOR, "#event-list li"):
         for img in li.find_elements(By.TAG_NAME, "img"):
@@ -58,7 +60,9 @@ def test_the_panel_lists_events_with_thumbnails_and_plays_a_clip_from_its_offset
     item.click()
     player = driver.find_element(By.ID, "event-player")
     started = wait_for(
-        lambda: driver.execute_script("return arguments[0].dataset.startedAt", player), 30, "playback to start"
+        lambda: driver.execute_script("return arguments[0].dataset.startedAt", player),
+        30,
+        "playback to start",
     )
     assert abs(float(started) - e["clip_offset"]) <= 0.5, (started, e["clip_offset"])
     assert driver.execute_script("return arguments[0].dataset.event", player) == str(e["id"])
