@@ -152,8 +152,8 @@ def outputs(args: argparse.Namespace) -> list[Any]:
     elif args.record_dir:
         raise CamappError("--record-dir goes with --record-on CLASSES")
     if args.history:
-        folder = args.record_dir or "recordings" if args.record_on else None
-        specs.append(HistorySpec(folder, keep_days=args.history_days))
+        history_dir = args.record_dir or "recordings" if args.record_on else None
+        specs.append(HistorySpec(history_dir, keep_days=args.history_days))
     elif args.history_days:
         raise CamappError("--history-days goes with --history")
     if args.log:
