@@ -6,6 +6,7 @@ error while the video goes on. The history is a real SQLite file with real JPEGs
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import time
@@ -96,6 +97,19 @@ def test_the_query_checks_its_values_at_the_boundaries() -> None:
     q = Query.parse({"day": "2026-12-05", "label": " person ", "zone": "", "before": "7"})
     assert (q.label, q.zone, q.before) == ("person", None, 7)
     assert q.since == T0 and q.until == day_start("2026-12-06")
+
+
+def test_an_open_event_has_no_duration_and_only_the_files_it_has() -> None:
+    from camapp.record.eventstore import StoredEvent
+    from camapp.web.events import entry
+
+    e = StoredEvent(
+        7, "cam", "person", None, T0, None, 0.5, (1, 2, 3, 4), ("door",), (), None, None, "c.mp4", 0.0
+    )
+    d = entry(e)
+    assert (d["duration"], d["snapshot"], d["crop"], d["clip"]) == (None, None, None, "/api/events/7/clip")
+    ended = entry(dataclasses.replace(e, ended=T0 - 1))  # a clock step back: never a negative duration
+    assert ended["duration"] == 0.0 and ended["zones"] == ["door"]
 
 
 # -- the routes --------------------------------------------------------------------------------------
