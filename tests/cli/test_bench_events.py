@@ -9,7 +9,13 @@ from camapp.record.eventstore import DB_NAME, EventStore
 def test_the_benchmark_fills_a_history_and_prints_a_row_per_page(tmp_path, capsys) -> None:
     assert bench_events.main(["--events", "300", "--runs", "2", "--dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    for page in ("first page", "label + zone (cat, yard)", "label (person)", "day (", "deep page (before=150)"):
+    for page in (
+        "first page",
+        "label + zone (cat, yard)",
+        "label (person)",
+        "day (",
+        "deep page (before=150)",
+    ):
         assert page in out
     assert "within the 200 ms target" in out
     first = next(line for line in out.splitlines() if line.startswith("first page"))
