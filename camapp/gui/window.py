@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import QTimer, QUrl
+from PyQt6.QtCore import Qt, QTimer, QUrl
 from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QFileDialog,
@@ -78,6 +78,7 @@ class MainWindow(RecordingControls, TrackingControls, QMainWindow):
         self.motion = MotionControls(self)
         self._connect()
         self._shortcuts()
+        self._build_events()
         self.ticker = QTimer(self)
         self.ticker.setInterval(250)
         self.ticker.timeout.connect(self._tick)
@@ -161,6 +162,21 @@ class MainWindow(RecordingControls, TrackingControls, QMainWindow):
             "Ctrl+Q": self.close,
         }
         self._shortcut_objs = [QShortcut(QKeySequence(k), self, activated=fn) for k, fn in keys.items()]
+
+    def _build_events(self) -> None:
+        """The Events dock (E shows or hides it): the history's events, each opens its clip."""
+        from camapp.gui.events_dock import EventsDock
+
+        self.events_dock = EventsDock(self.output_dir, self)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.events_dock)
+        self.events_dock.hide()
+        self._shortcut_objs.append(
+            QShortcut(
+                QKeySequence("E"),
+                self,
+                activated=lambda: self.events_dock.setVisible(not self.events_dock.isVisible()),
+            )
+        )
 
     # --- starting -----------------------------------------------------------------------------
     def start(self) -> None:

@@ -234,6 +234,37 @@ class EventStore:
                 return
             offset += 500
 
+    def page(
+        self,
+        *,
+        before: int | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        label: str | None = None,
+        zone: str | None = None,
+        limit: int = 24,
+    ) -> list[StoredEvent]:
+        """One page of events, newest first by id, older than event `before` (paging by id: a
+        page stays the same while new events arrive, unlike an offset). Filters as `list`."""
+        where, args = self._where(since, until, label, zone)
+        if before is not None:
+            where += (" AND " if where else " WHERE ") + "id < ?"
+            args.append(before)
+        sql = f"SELECT {', '.join(COLUMNS)} FROM events{where} ORDER BY id DESC LIMIT ?"
+        return [StoredEvent.of(r) for r in self._db.execute(sql, [*args, limit])]
+
+    def facets(self) -> tuple[list[str], list[str]]:
+        """The labels and the zones that occur in the history, sorted: the panel's filter choices."""
+        labels = [r[0] for r in self._db.execute("SELECT DISTINCT label FROM events ORDER BY label")]
+        zones = [
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT j.value FROM events, json_each(events.zones) AS j"
+                " WHERE events.zones != '[]' ORDER BY 1"
+            )
+        ]
+        return labels, zones
+
     def get(self, event_id: int) -> StoredEvent | None:
         row = self._db.execute(
             f"SELECT {', '.join(COLUMNS)} FROM events WHERE id = ?", (event_id,)

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from camapp.errors import CamappError
+from camapp.web import events
 from camapp.web.checks import BadRequest, flag, labels, number
 from camapp.web.files import Refused, list_files, resolve_download
 from camapp.web.frames import MjpegBroadcaster, Pulse
@@ -29,7 +30,13 @@ from camapp.web.tracking import parse_change
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
-PAGES = {"/": "index.html", "/app.js": "app.js", "/tracking.js": "tracking.js", "/style.css": "style.css"}
+PAGES = {
+    "/": "index.html",
+    "/app.js": "app.js",
+    "/tracking.js": "tracking.js",
+    "/events.js": "events.js",
+    "/style.css": "style.css",
+}
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
 MAX_BODY = 16 * 1024
 FIGURES_EVERY = 0.5  # seconds between figure pushes when nothing changed
@@ -81,6 +88,8 @@ class WebApp:
         app.router.add_get("/api/status", self.status)
         app.router.add_get("/api/figures", self.figures)
         app.router.add_get("/api/files", self.files)
+        app.router.add_get("/api/events", self.events)
+        app.router.add_get("/api/events/{id:[0-9]{1,18}}/{kind:snapshot|crop|clip}", self.event_file)
         app.router.add_get("/video.mjpg", self.mjpeg)
         app.router.add_get("/files/{name:.+}", self.download)
         app.router.add_post("/api/signin", self.signin)  # before /api/{command}: routes match in order
@@ -188,6 +197,35 @@ class WebApp:
             return refused
         listing = await asyncio.to_thread(list_files, self.session.record_dir)
         return web.json_response({"folder": str(self.session.record_dir), "files": listing})
+
+    def _events_db(self) -> Path | None:
+        """The running session's event history (a session without one: None)."""
+        locate = getattr(self.session, "events_db", None)
+        return locate() if locate is not None else None
+
+    async def events(self, request: web.Request) -> web.StreamResponse:
+        """The Events panel's page (`camapp.web.events`); an unreadable history is one JSON error."""
+        refused = self._read_refused(request)
+        if refused:
+            return refused
+        query = events.Query.parse(request.query)
+        try:
+            found = await asyncio.to_thread(events.page, self._events_db(), query)
+        except events.NoHistory as exc:
+            return web.json_response({"error": str(exc)}, status=exc.status)
+        return web.json_response(found, dumps=_dumps)
+
+    async def event_file(self, request: web.Request) -> web.StreamResponse:
+        """An event's snapshot, crop (JPEG) or clip (with ranges: the player seeks into it)."""
+        refused = self._read_refused(request)
+        if refused:
+            return refused
+        event_id, kind = int(request.match_info["id"]), request.match_info["kind"]
+        try:
+            path = await asyncio.to_thread(events.event_file, self._events_db(), event_id, kind)
+        except events.NoHistory as exc:
+            return web.json_response({"error": str(exc)}, status=exc.status)
+        return web.FileResponse(path, headers={"Content-Type": events.MEDIA[path.suffix.lower()]})
 
     async def download(self, request: web.Request) -> web.StreamResponse:
         refused = self._read_refused(request)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from camapp.errors import CamappError
+from camapp.record.eventstore import DB_NAME
 from camapp.session import EventSpec, MotionSpec, Session, TrackSpec, VideoSpec
 from camapp.session.forms import DrawnChange, for_session, recording_path
 from camapp.session.livems import in_order
@@ -120,11 +121,22 @@ class SessionView:
             },
             "snapshot": self.last_snapshot,
             "tracking": page_status(s.get("tracking")),
+            # the Events panel reloads when this changes (an event stored, or one ending)
+            "history": {"on": "history" in outputs, "saved": (outputs.get("history") or {}).get("frames", 0)},
             "objects": self.objects(),
             "motion": s.get("motion"),  # None, or on/off, frames detected and skipped
         }
         flat.update({k: stats.get(k, 0) for k in FIGURES})
         return flat
+
+    def events_db(self) -> Path | None:
+        """The event history the Events panel reads: the running one (`--history`), else one a
+        past run left in the record folder, else None."""
+        report = self.session.report("history", last=True)
+        if report is not None:
+            return Path(report.path)
+        past = self.record_dir / DB_NAME
+        return past if past.is_file() else None
 
     def objects(self) -> list[dict[str, Any]]:
         """The objects in view (started, not ended), oldest first: id, label, score, zones."""

@@ -218,3 +218,14 @@ def test_history_prunes_events_past_their_age_when_it_opens(tmp_path):
     assert history.error is None and history.pruned == 1 and not snap.exists()
     left = EventStore(tmp_path / DB_NAME, readonly=True).list()
     assert sorted(e.label for e in left) == ["cat", "dog"] and old not in [e.id for e in left]
+
+
+def test_pages_go_by_id_newest_first_and_facets_list_labels_and_zones(tmp_path):
+    store = filled(tmp_path)
+    assert [x.id for x in store.page(limit=4)] == [6, 5, 4, 3]
+    assert [x.id for x in store.page(before=3, limit=4)] == [2, 1]
+    assert [x.id for x in store.page(before=1)] == []
+    assert [x.id for x in store.page(label="dog", before=6)] == [4, 2]
+    assert [x.id for x in store.page(zone="door", since=T0 + 10, until=T0 + 20)] == [2]  # until excludes
+    assert store.facets() == (["dog", "person"], ["door"])
+    store.close()

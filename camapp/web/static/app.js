@@ -97,6 +97,7 @@ function render(s) {
   lastRecording = !!rec.on;
   lastSnapshot = s.snapshot;
   renderTracking(s.tracking || {});
+  window.dispatchEvent(new CustomEvent("camapp-status", { detail: s }));  // the Events panel listens
 }
 
 async function loadFiles() {
@@ -190,12 +191,14 @@ async function start() {
     $("login").hidden = false;
     $("main").hidden = true;
     $("recordings").hidden = true;
+    $("events-panel").hidden = true;
     $("login-error").textContent = resp.status === 429 ? (await resp.text()).trim() : wrongKey ? "wrong key or password" : "";
     return;
   }
   $("login").hidden = true;
   $("main").hidden = false;
   $("recordings").hidden = false;
+  $("events-panel").hidden = false;
   if (resp && resp.ok) render(await resp.json());
   connect();
 }
