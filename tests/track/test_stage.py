@@ -6,7 +6,7 @@ import pytest
 from camapp.track import Line, TrackStage, Zone, open_tracker
 from camapp.types import Detections, Frame
 
-pytest.importorskip("supervision", reason="the track extra is not installed")
+pytest.importorskip("scipy.optimize", reason="the track extra is not installed")
 NAMES = ("person", "bicycle", "car")
 IMAGE = np.zeros((100, 200, 3), np.uint8)
 
