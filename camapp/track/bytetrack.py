@@ -52,10 +52,16 @@ class ByteTrackTracker:
     0.8 split each entry into two ids)."""
 
     def __init__(
-        self, fps: float = 30.0, keep_s: float = 1.5, match: float = 0.9, threshold: float = 0.5
+        self,
+        fps: float = 30.0,
+        keep_s: float = 1.5,
+        match: float = 0.9,
+        threshold: float = 0.5,
+        overlap: float = 0.5,
     ) -> None:
         self.threshold = float(threshold)
         self.match = float(match)
+        self.overlap = float(overlap)
         # frames a lost track waits to be found again: the published check (`frame - last >
         # buffer` drops it) takes effect one frame late, so a track is found up to buffer + 1
         # frames after its last detection
@@ -146,7 +152,10 @@ class ByteTrackTracker:
         # lost too long: the published check runs before this frame's losses, on the
         # previous frame's verdict, hence buffer + 1
         group[(group == 3) & (f - self._last > self.buffer + 1)] = 5
-        # 4. each high box still left starts a track (confirmed at once on the very first frame)
+        # 4. each high box still left starts a track (confirmed at once on the very first frame),
+        # unless it is a second box on an object already placed on this frame
+        if len(hi) and self.overlap < 1.0:
+            hi = self._not_placed(hi, boxes, cids, scores, row)
         if len(hi):
             self._add(hi, boxes, scores, cids, TRACKED if f == 1 else PENDING)
             row = np.concatenate([row, hi])
@@ -251,6 +260,22 @@ class ByteTrackTracker:
         self._anchor = np.concatenate([self._anchor, boxes[dets]])
         self._anchor_xyah = np.concatenate([self._anchor_xyah, xyah])
 
+    def _not_placed(
+        self, new: np.ndarray, boxes: np.ndarray, cids: np.ndarray, scores: np.ndarray, row: np.ndarray
+    ) -> np.ndarray:
+        """The boxes of `new` that overlap no box of their class placed on this frame (by a track,
+        or by a new box of a higher score) at IoU `overlap` or more."""
+        new = new[np.argsort(-scores[new], kind="stable")]
+        placed = list(row[row >= 0])
+        keep = []
+        for i in new.tolist():
+            same = [j for j in placed if cids[j] == cids[i]]
+            if same and _box_iou(boxes[i], boxes[same]).max() >= self.overlap:
+                continue
+            keep.append(i)
+            placed.append(i)
+        return np.sort(np.array(keep, np.int64))
+
     def _take(self, rows: np.ndarray) -> None:
         """Keep these rows, in this order."""
         for name in _ARRAYS:
@@ -311,6 +336,15 @@ def _without(a: np.ndarray, positions: np.ndarray) -> np.ndarray:
     keep = np.ones(len(a), bool)
     keep[positions] = False
     return a[keep]
+
+
+def _box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """IoU of one xyxy box with each of `boxes`."""
+    wh = np.maximum(np.minimum(box[2:], boxes[:, 2:]) - np.maximum(box[:2], boxes[:, :2]), 0.0)
+    inter = wh[:, 0] * wh[:, 1]
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    union = area + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) - inter
+    return inter / np.maximum(union, 1e-9)
 
 
 def _iou(xyah: np.ndarray, boxes: np.ndarray) -> np.ndarray:

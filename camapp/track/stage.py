@@ -19,9 +19,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from camapp.track.base import Tracker, TrackInfo
 from camapp.track.regions import Line, Point, Zone
 from camapp.types import Detections, Frame
+
+# a new object's way back through the faint boxes before its first detection at the threshold
+FAINT_IOU = 0.5  # a faint box this close to the next one found was the same object
+FAINT_S = 3.0  # back at most this long
+FAINT_GAP = 2  # frames in a row without such a box before the way is lost
+FAINT_FRAMES = 300  # fresh frames remembered (3 s at 100 fps)
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """IoU of one xyxy box with each of `boxes`."""
+    wh = np.maximum(np.minimum(box[2:], boxes[:, 2:]) - np.maximum(box[:2], boxes[:, :2]), 0.0)
+    inter = wh[:, 0] * wh[:, 1]
+    union = np.prod(box[2:] - box[:2]) + np.prod(boxes[:, 2:] - boxes[:, :2], axis=1) - inter
+    return inter / np.maximum(union, 1e-9)
 
 
 @dataclass
@@ -29,6 +45,7 @@ class _Track:
     label: str
     last_t: float
     id: int = -1  # the object's id, from its second detection on
+    born: tuple[float, int, np.ndarray] | None = None  # time, class id and box of its first detection
     hits: int = 0  # frames it was detected on (not predicted): counted as an object from 2 on
     sides: dict[str, tuple[int, Point]] = field(default_factory=dict)  # line -> (firm side, point)
     entered: dict[str, float] = field(default_factory=dict)  # zone -> time of entry
@@ -61,6 +78,9 @@ class TrackStage:
         self.dwells: dict[str, list[float]] = {zone.name: [] for zone in self.zones}  # finished visits
         self._tracks: dict[int, _Track] = {}  # the tracker's id -> the object
         self._next_id = 1
+        # the boxes below the threshold of recent fresh frames (time, class ids, xyxy): where an
+        # object first detected at the threshold may have been before (with lines only)
+        self._faint: deque[tuple[float, np.ndarray, np.ndarray]] = deque(maxlen=FAINT_FRAMES)
         self._t0: float | None = None
         self._lock = threading.Lock()  # process() on the delivery thread, snapshot() anywhere
 
@@ -130,6 +150,7 @@ class TrackStage:
         keys = dets.track_ids.tolist() if dets.track_ids is not None else [None] * len(dets)
         ids = [-1] * len(keys)
         labels = dets.labels
+        firm = (dets.scores >= np.float32(self.tracker.threshold)).tolist()
         for i, (key, (x0, y0, x1, y1)) in enumerate(zip(keys, dets.boxes.tolist())):
             if key is None or key < 0:
                 continue
@@ -138,6 +159,8 @@ class TrackStage:
             track = self._tracks.get(key)
             if track is None:
                 track = self._tracks[key] = _Track(label, t, trail=deque(maxlen=max(1, self.trail)))
+                if fresh is not None:
+                    track.born = (t, int(dets.class_ids[i]), dets.boxes[i])
             present.append(track)
             here.add(key)
             if fresh is not None:
@@ -146,16 +169,22 @@ class TrackStage:
                     track.id, self._next_id = self._next_id, self._next_id + 1
                     self.seen.setdefault(label, set()).add(track.id)
                     events += [self._enter(zone, track, since) for zone, since in track.entered.items()]
+                    if self.lines and track.born is not None:
+                        self._came_from(track, w, h)
             ids[i] = track.id
             track.last_t = t
             track.trail.append((p[0] * w, p[1] * h))
-            events += self._lines(track, p, t)
+            if firm[i]:
+                events += self._lines(track, p, t)
             events += self._zones(track, p, t)
         for key, track in list(self._tracks.items()):
             if key not in here and t - track.last_t >= self.forget_s:
                 for zone in list(track.entered):
                     events += self._exit(zone, track, track.last_t)
                 del self._tracks[key]
+        if fresh is not None and self.lines:
+            faint = fresh.scores < np.float32(self.tracker.threshold)
+            self._faint.append((t, fresh.class_ids[faint], fresh.boxes[faint]))
         if keys != ids:
             dets = Detections(dets.boxes, dets.scores, dets.class_ids, dets.names, ids, dets.predicted)
         objects = [track for track in present if track.id > 0]
@@ -174,9 +203,42 @@ class TrackStage:
         )
         return dets, info, events
 
+    def _came_from(self, track: _Track, w: int, h: int) -> None:
+        """A new object's side of each line before its first detection at the threshold, from
+        where the detector saw it below the threshold: back from its first box, frame by frame,
+        the faint box of its class that overlaps the last one found most (IoU FAINT_IOU or more;
+        up to FAINT_GAP frames in a row without one), for at most FAINT_S seconds; the oldest
+        firm side found is where it came from. An object walking into view is often detected
+        faintly first; without this, one first detected at the threshold on the far side of a
+        line, or on it, would never be counted crossing it."""
+        assert track.born is not None
+        t0, cid, box = track.born
+        oldest: Point | None = None
+        missed = 0
+        for t, cids, boxes in reversed(self._faint):
+            if t >= t0:
+                continue
+            if t0 - t > FAINT_S or missed > FAINT_GAP:
+                break
+            boxes = boxes[cids == cid]
+            iou = _iou(box, boxes) if len(boxes) else None
+            if iou is None or iou.max() < FAINT_IOU:
+                missed += 1
+                continue
+            missed = 0
+            box = boxes[int(np.argmax(iou))]
+            x0, y0, x1, y1 = box.tolist()
+            oldest = ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h)
+            for line in self.lines:
+                side = line.side(oldest)
+                if side != 0:
+                    track.sides[line.name] = (side, oldest)
+
     def _lines(self, track: _Track, p: Point, t: float) -> list[dict[str, Any]]:
-        """Crossings since the object's last firm side of each line; before its id (its first
-        detection) only that side is noted."""
+        """Crossings since the object's last firm side of each line, from boxes at the threshold
+        (a box below it continues the object but says too little about where it is: a person
+        leaving at the frame's edge is often only a faint box of legs); before the object's id
+        (its first detection) only that side is noted."""
         events = []
         for line in self.lines:
             side = line.side(p)
