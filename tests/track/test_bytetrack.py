@@ -171,3 +171,18 @@ def test_many_classes_stay_apart():
     ahead = tracker.predict()
     assert sorted(ahead.class_ids.tolist()) == [3, 67]
     np.testing.assert_allclose(ahead.boxes, [box(4), box(4)], atol=2.5)
+
+
+@pytest.mark.parametrize("bottom,tracks", [(20, 1), (20.01, 2)])
+def test_a_second_box_on_a_placed_object_starts_nothing(bottom, tracks):
+    """Two boxes at once on one object (the detector's wide and narrow box): the one that
+    overlaps a box placed on this frame at IoU 0.5 or more starts no track (100/200: exactly
+    0.5); a box of another class on the same spot is another object."""
+    tracker = open_tracker(fps=10, threshold=0.5)
+    boxes = [[0, 0, 10, 10], [0, 0, 10, bottom], [50, 0, 60, 10], [0, 0, 10, 10]]
+    out = tracker.update(Detections(boxes, [0.9, 0.8, 0.7, 0.6], [0, 0, 0, 2], NAMES))
+    assert len(tracker) == tracks + 2
+    assert (out.track_ids[[0, 2, 3]] > 0).all() and (out.track_ids[1] > 0) == (tracks == 2)
+    # the same against a followed object's box
+    out = tracker.update(Detections(boxes[:2], [0.9, 0.95], [0, 0], NAMES))
+    assert (out.track_ids > 0).sum() == tracks
