@@ -19,6 +19,9 @@ Per fresh frame:
 5. a lost track is dropped once it has missed more than `keep_s` seconds of frames; a lost track
    on the same spot as a followed one (IoU > 0.85) is a duplicate, and the younger goes.
 
+One step is camapp's own: in 4, a box that overlaps a box placed on this frame at IoU `overlap`
+(0.5) or more starts no track (see the class).
+
 One tracker follows every class: a cost between a box and a track of another class is never
 accepted, so a person never becomes a chair.
 """
@@ -49,7 +52,10 @@ class ByteTrackTracker:
     once it was detected twice, so a one-frame flicker is never counted. `match` is the first
     association's cost threshold (1 - IoU x score): 0.9, not the published 0.8, so a person
     walking into view at 10 fps, whose box grows fast, keeps one id (on the shared person clip
-    0.8 split each entry into two ids)."""
+    0.8 split each entry into two ids). `overlap`: a high box left over that overlaps a box
+    placed on this frame (of its class) at this IoU or more is the detector's second box on
+    one object and starts no track (1.0: off, as the published algorithm); at smaller input
+    sizes such pairs became two objects that both crossed a counting line."""
 
     def __init__(
         self,
