@@ -1,7 +1,8 @@
 """`DetectionLog`: one JSON line per processed frame (`--log FILE`), plus tracking events.
 
-With tracking, boxes carry `track_id` (and `predicted: true` when the tracker, not the detector,
-placed them), and crossings and zone entries/exits follow their frame's line as event lines:
+With tracking, boxes carry `track_id` (-1 for a box not yet confirmed as an object, so the ids
+in the log are the objects the summary counts; `predicted: true` when the tracker, not the
+detector, placed them), and crossings and zone entries/exits follow their frame's line as event lines:
 `{"event": "cross", "line", "direction", "track_id", "label", "t"}`,
 `{"event": "enter"|"exit", "zone", "track_id", "label", "t"}` (exit adds `dwell`, seconds).
 After a lost source comes back, its first frame's line is followed by

@@ -4,6 +4,11 @@ It runs once per frame, in frame order, on the pipeline's delivery thread, betwe
 every consumer. A frame with fresh detections updates the tracker; a frame without (the detector
 skipped it or was busy) gets the tracker's predicted boxes. An object's position is its box
 centre in 0-1 coordinates of the frame.
+
+An object is counted once it was detected on two frames, and only then gets its id (1, 2, 3...
+per run, in that order): until then its box carries -1 everywhere it goes (log, video, app), so
+every id anyone sees belongs to an object the summary counts. Its first position still counts,
+so a line it crossed between its first two detections is counted.
 """
 
 from __future__ import annotations
@@ -14,15 +19,33 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from camapp.track.base import Tracker, TrackInfo
 from camapp.track.regions import Line, Point, Zone
 from camapp.types import Detections, Frame
+
+# a new object's way back through the faint boxes before its first detection at the threshold
+FAINT_IOU = 0.5  # a faint box this close to the next one found was the same object
+FAINT_S = 3.0  # back at most this long
+FAINT_GAP = 2  # frames in a row without such a box before the way is lost
+FAINT_FRAMES = 300  # fresh frames remembered (3 s at 100 fps)
+
+
+def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """IoU of one xyxy box with each of `boxes`."""
+    wh = np.maximum(np.minimum(box[2:], boxes[:, 2:]) - np.maximum(box[:2], boxes[:, :2]), 0.0)
+    inter = wh[:, 0] * wh[:, 1]
+    union = np.prod(box[2:] - box[:2]) + np.prod(boxes[:, 2:] - boxes[:, :2], axis=1) - inter
+    return inter / np.maximum(union, 1e-9)
 
 
 @dataclass
 class _Track:
     label: str
     last_t: float
+    id: int = -1  # the object's id, from its second detection on
+    born: tuple[float, int, np.ndarray] | None = None  # time, class id and box of its first detection
     hits: int = 0  # frames it was detected on (not predicted): counted as an object from 2 on
     sides: dict[str, tuple[int, Point]] = field(default_factory=dict)  # line -> (firm side, point)
     entered: dict[str, float] = field(default_factory=dict)  # zone -> time of entry
@@ -53,7 +76,11 @@ class TrackStage:
         self.counts: dict[str, Counter[str]] = {line.name: Counter() for line in self.lines}
         self.seen: dict[str, set[int]] = {}  # label -> distinct track ids
         self.dwells: dict[str, list[float]] = {zone.name: [] for zone in self.zones}  # finished visits
-        self._tracks: dict[int, _Track] = {}
+        self._tracks: dict[int, _Track] = {}  # the tracker's id -> the object
+        self._next_id = 1
+        # the boxes below the threshold of recent fresh frames (time, class ids, xyxy): where an
+        # object first detected at the threshold may have been before (with lines only)
+        self._faint: deque[tuple[float, np.ndarray, np.ndarray]] = deque(maxlen=FAINT_FRAMES)
         self._t0: float | None = None
         self._lock = threading.Lock()  # process() on the delivery thread, snapshot() anywhere
 
@@ -80,7 +107,9 @@ class TrackStage:
                 "lines": {name: dict(c) for name, c in self.counts.items()},
                 "zones": {
                     z.name: {
-                        "inside": sorted(t for t, tr in self._tracks.items() if z.name in tr.entered),
+                        "inside": sorted(
+                            tr.id for tr in self._tracks.values() if tr.id > 0 and z.name in tr.entered
+                        ),
                         "visits": len(self.dwells[z.name]),
                         "mean_dwell": round(sum(self.dwells[z.name]) / len(self.dwells[z.name]), 2)
                         if self.dwells[z.name]
@@ -115,52 +144,106 @@ class TrackStage:
         dets = self.tracker.predict() if fresh is None else self.tracker.update(fresh)
         h, w = frame.height, frame.width
         events: list[dict[str, Any]] = []
-        present = set()
+        present: list[_Track] = []
+        here = set()
         # plain Python values once per frame: per-element numpy access costs more than the work
-        tids = dets.track_ids.tolist() if dets.track_ids is not None else [None] * len(dets)
+        keys = dets.track_ids.tolist() if dets.track_ids is not None else [None] * len(dets)
+        ids = [-1] * len(keys)
         labels = dets.labels
-        for i, (tid, (x0, y0, x1, y1)) in enumerate(zip(tids, dets.boxes.tolist())):
-            if tid is None or tid < 0:
+        firm = (dets.scores >= np.float32(self.tracker.threshold)).tolist()
+        for i, (key, (x0, y0, x1, y1)) in enumerate(zip(keys, dets.boxes.tolist())):
+            if key is None or key < 0:
                 continue
-            present.add(tid)
             p = ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h)
             label = labels[i]
-            track = self._tracks.get(tid)
+            track = self._tracks.get(key)
             if track is None:
-                track = self._tracks[tid] = _Track(label, t, trail=deque(maxlen=max(1, self.trail)))
+                track = self._tracks[key] = _Track(label, t, trail=deque(maxlen=max(1, self.trail)))
+                if fresh is not None:
+                    track.born = (t, int(dets.class_ids[i]), dets.boxes[i])
+            present.append(track)
+            here.add(key)
             if fresh is not None:
                 track.hits += 1
                 if track.hits == 2:
-                    self.seen.setdefault(label, set()).add(tid)
+                    track.id, self._next_id = self._next_id, self._next_id + 1
+                    self.seen.setdefault(label, set()).add(track.id)
+                    events += [self._enter(zone, track, since) for zone, since in track.entered.items()]
+                    if self.lines and track.born is not None:
+                        self._came_from(track, w, h)
+            ids[i] = track.id
             track.last_t = t
             track.trail.append((p[0] * w, p[1] * h))
-            events += self._lines(tid, track, p, t)
-            events += self._zones(tid, track, p, t)
-        for tid, track in list(self._tracks.items()):
-            if tid not in present and t - track.last_t >= self.forget_s:
-                events += [self._exit(zone, tid, track, track.last_t) for zone in list(track.entered)]
-                del self._tracks[tid]
+            if firm[i]:
+                events += self._lines(track, p, t)
+            events += self._zones(track, p, t)
+        for key, track in list(self._tracks.items()):
+            if key not in here and t - track.last_t >= self.forget_s:
+                for zone in list(track.entered):
+                    events += self._exit(zone, track, track.last_t)
+                del self._tracks[key]
+        if fresh is not None and self.lines:
+            faint = fresh.scores < np.float32(self.tracker.threshold)
+            self._faint.append((t, fresh.class_ids[faint], fresh.boxes[faint]))
+        if keys != ids:
+            dets = Detections(dets.boxes, dets.scores, dets.class_ids, dets.names, ids, dets.predicted)
+        objects = [track for track in present if track.id > 0]
         info = TrackInfo(
             events=tuple(events),
             inside={
                 # objects in this frame only: one not seen for a moment is not shown as inside
-                z.name: tuple(sorted(k for k in present if z.name in self._tracks[k].entered))
+                z.name: tuple(sorted(tr.id for tr in objects if z.name in tr.entered))
                 for z in self.zones
             },
             counts={name: dict(c) for name, c in self.counts.items()},
-            trails={tid: tuple(self._tracks[tid].trail) for tid in present} if self.trail else {},
+            trails={tr.id: tuple(tr.trail) for tr in objects} if self.trail else {},
             lines=self.lines,
             zones=self.zones,
             predicted=fresh is None,
         )
         return dets, info, events
 
-    def _lines(self, tid: int, track: _Track, p: Point, t: float) -> list[dict[str, Any]]:
+    def _came_from(self, track: _Track, w: int, h: int) -> None:
+        """A new object's side of each line before its first detection at the threshold, from
+        where the detector saw it below the threshold: back from its first box, frame by frame,
+        the faint box of its class that overlaps the last one found most (IoU FAINT_IOU or more;
+        up to FAINT_GAP frames in a row without one), for at most FAINT_S seconds; the oldest
+        firm side found is where it came from. An object walking into view is often detected
+        faintly first; without this, one first detected at the threshold on the far side of a
+        line, or on it, would never be counted crossing it."""
+        assert track.born is not None
+        t0, cid, box = track.born
+        oldest: Point | None = None
+        missed = 0
+        for t, cids, boxes in reversed(self._faint):
+            if t >= t0:
+                continue
+            if t0 - t > FAINT_S or missed > FAINT_GAP:
+                break
+            boxes = boxes[cids == cid]
+            iou = _iou(box, boxes) if len(boxes) else None
+            if iou is None or iou.max() < FAINT_IOU:
+                missed += 1
+                continue
+            missed = 0
+            box = boxes[int(np.argmax(iou))]
+            x0, y0, x1, y1 = box.tolist()
+            oldest = ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h)
+            for line in self.lines:
+                side = line.side(oldest)
+                if side != 0:
+                    track.sides[line.name] = (side, oldest)
+
+    def _lines(self, track: _Track, p: Point, t: float) -> list[dict[str, Any]]:
+        """Crossings since the object's last firm side of each line, from boxes at the threshold
+        (a box below it continues the object but says too little about where it is: a person
+        leaving at the frame's edge is often only a faint box of legs); before the object's id
+        (its first detection) only that side is noted."""
         events = []
         for line in self.lines:
             side = line.side(p)
             before = track.sides.get(line.name)
-            if before is not None:
+            if before is not None and track.id > 0:
                 direction = line.crossing(before[0], before[1], p)
                 if direction is not None:
                     self.counts[line.name][f"{direction} {track.label}"] += 1
@@ -169,7 +252,7 @@ class TrackStage:
                             "event": "cross",
                             "line": line.name,
                             "direction": direction,
-                            "track_id": tid,
+                            "track_id": track.id,
                             "label": track.label,
                             "t": round(t, 3),
                         }
@@ -178,44 +261,46 @@ class TrackStage:
                 track.sides[line.name] = (side, p)  # only a firm side: jitter on the line is ignored
         return events
 
-    def _zones(self, tid: int, track: _Track, p: Point, t: float) -> list[dict[str, Any]]:
+    def _zones(self, track: _Track, p: Point, t: float) -> list[dict[str, Any]]:
+        """Entries and exits; before the object's id, an entry is only noted, and told with its
+        own time once the object is confirmed."""
         events = []
         for zone in self.zones:
             inside = zone.contains(p)
             if inside and zone.name not in track.entered:
                 track.entered[zone.name] = t
-                events.append(
-                    {
-                        "event": "enter",
-                        "zone": zone.name,
-                        "track_id": tid,
-                        "label": track.label,
-                        "t": round(t, 3),
-                    }
-                )
+                if track.id > 0:
+                    events.append(self._enter(zone.name, track, t))
             elif not inside and zone.name in track.entered:
-                events.append(self._exit(zone.name, tid, track, t))
+                events += self._exit(zone.name, track, t)
         return events
 
-    def _exit(self, zone: str, tid: int, track: _Track, t: float) -> dict[str, Any]:
+    def _enter(self, zone: str, track: _Track, t: float) -> dict[str, Any]:
+        return {"event": "enter", "zone": zone, "track_id": track.id, "label": track.label, "t": round(t, 3)}
+
+    def _exit(self, zone: str, track: _Track, t: float) -> list[dict[str, Any]]:
+        """The exit event (none for a box never confirmed as an object: it was never in)."""
         since = track.entered.pop(zone)
+        if track.id < 0:
+            return []
         self.dwells[zone].append(t - since)
-        return {
-            "event": "exit",
-            "zone": zone,
-            "track_id": tid,
-            "label": track.label,
-            "t": round(t, 3),
-            "dwell": round(t - since, 3),
-        }
+        return [
+            {
+                "event": "exit",
+                "zone": zone,
+                "track_id": track.id,
+                "label": track.label,
+                "t": round(t, 3),
+                "dwell": round(t - since, 3),
+            }
+        ]
 
     def close(self, t: float | None = None) -> list[dict[str, Any]]:
         """The end of the run: every object still in a zone leaves it now (exit events)."""
         events = []
-        for tid, track in self._tracks.items():
-            events += [
-                self._exit(zone, tid, track, track.last_t if t is None else t) for zone in list(track.entered)
-            ]
+        for track in self._tracks.values():
+            for zone in list(track.entered):
+                events += self._exit(zone, track, track.last_t if t is None else t)
         if self.on_event is not None:
             for e in events:
                 self.on_event(e)

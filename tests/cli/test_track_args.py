@@ -52,6 +52,22 @@ def test_track_counts_the_people_and_each_crossing_once(person_run, capsys):
     assert len(set(door_ids)) == PEOPLE  # six different people, each once
     exits = [x for x in lines if x.get("event") == "exit"]
     assert exits and all(x["dwell"] >= 0 for x in exits) and max(x["dwell"] for x in exits) > 5
+    # the log tells the summary's story: its ids are the objects counted (1..n), and a box not
+    # yet confirmed as an object carries -1
+    ids = {d["track_id"] for f in frames for d in f["detections"]}
+    assert ids - {-1} == set(range(1, n + 1)) and -1 in ids
+    assert {e["track_id"] for e in lines if "event" in e} <= ids - {-1}
+
+
+@pytest.mark.parametrize("size", [300, 272, 240, 208, 176])
+def test_the_door_counts_each_person_once_at_the_input_sizes_auto_uses(model_store, capsys, size):
+    """The smaller the input, the lower the scores and the more double boxes; the count holds."""
+    args = ["run", "--headless", "--source", str(need(PERSON_CLIP)), "--no-realtime", "--track"]
+    assert main([*args, "--line", DOOR, "--input-size", str(size), "--stats-every", "60"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert f"line door: {PEOPLE} up person" in out, out[-4:]
+    distinct = next(line for line in out if "person: " in line and "distinct" in line)
+    assert int(distinct.split("person: ")[1].split(" distinct")[0]) <= PEOPLE + 1, distinct
 
 
 @pytest.mark.parametrize(

@@ -239,13 +239,13 @@ def test_a_line_too_short_to_count_is_refused_where_it_was_drawn(qtbot, tmp_path
 
 
 def test_a_refused_track_objects_unticks_itself_and_says_why(qtbot, model_store, tmp_path, monkeypatch):
-    """The track extra missing (faked at its one boundary, the tracker's import: supervision is
+    """The track extra missing (faked at its one boundary, the tracker's import: scipy is
     installed here): the session refuses, so the box and the settings go back to "off"."""
     import camapp.track
     from camapp.errors import CamappError
 
     def missing(*_a, **_k):
-        raise CamappError("tracking needs the 'track' extra (supervision): pip install 'camapp[track]'")
+        raise CamappError("tracking needs the 'track' extra (scipy): pip install 'camapp[track]'")
 
     monkeypatch.setattr(camapp.track, "open_tracker", missing)
     w = open_window(qtbot, str(need(PERSON_CLIP)), tmp_path)

@@ -15,7 +15,7 @@ def test_unknown_kind_names_the_known_ones():
 
 
 def test_missing_library_says_how_to_install_it(monkeypatch):
-    monkeypatch.setitem(sys.modules, "supervision", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # as if the extra were not installed
     monkeypatch.delitem(sys.modules, "camapp.track.bytetrack", raising=False)
     with pytest.raises(CamappError, match=r"pip install 'camapp\[track\]'") as exc:
         open_tracker("bytetrack")

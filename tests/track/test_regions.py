@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from camapp.track.regions import Line, Roi, Zone
+from camapp.track.regions import Line, Roi, Zone, segments_cross
 from camapp.types import Detections
 
 
@@ -64,3 +64,26 @@ def test_roi_crops_and_maps_boxes_back():
     assert roi.crop(image).shape == (50, 100, 3)
     d = roi.to_source(Detections([[0, 0, 10, 20]], [0.9], [0]), image.shape)
     assert d.boxes.tolist() == [[50, 50, 60, 70]]
+
+
+def test_a_u_shaped_zone_with_collinear_edges_is_not_self_crossing():
+    """The two feet of a U lie on one line: collinear edges that do not touch cross nothing (a
+    test that touching counted as crossing would refuse this valid zone)."""
+    u = Zone.parse("u:0.1,0.1,0.3,0.1,0.3,0.7,0.7,0.7,0.7,0.1,0.9,0.1,0.9,0.9,0.1,0.9")
+    assert u.contains((0.5, 0.8)) and u.contains((0.2, 0.3)) and u.contains((0.8, 0.3))
+    assert not u.contains((0.5, 0.3))  # the notch between the feet
+
+
+@pytest.mark.parametrize(
+    "p,q,r,s,crossing",
+    [
+        ((0, 0), (1, 1), (0, 1), (1, 0), True),  # an X
+        ((0.1, 0.1), (0.3, 0.1), (0.7, 0.1), (0.9, 0.1), False),  # collinear, apart
+        ((0, 0), (1, 0), (1, 0), (1, 1), False),  # touching at an end
+        ((0, 0), (1, 0), (0.5, 0), (0.5, 1), False),  # an end on the other segment (a T)
+        ((0.5, 0), (0.5, 1), (0, 0), (1, 0), False),  # the same T, the other way round
+        ((0, 0), (1, 0), (0.5, 0.1), (0.5, 1), False),  # short of it
+    ],
+)
+def test_segments_cross_only_properly(p, q, r, s, crossing):
+    assert segments_cross(p, q, r, s) is crossing

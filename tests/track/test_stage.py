@@ -6,7 +6,7 @@ import pytest
 from camapp.track import Line, TrackStage, Zone, open_tracker
 from camapp.types import Detections, Frame
 
-pytest.importorskip("supervision", reason="the track extra is not installed")
+pytest.importorskip("scipy.optimize", reason="the track extra is not installed")
 NAMES = ("person", "bicycle", "car")
 IMAGE = np.zeros((100, 200, 3), np.uint8)
 
@@ -73,3 +73,42 @@ def test_an_object_that_leaves_exits_its_zone_with_its_dwell():
     assert stage.close() == []  # nothing is left inside at the end
     assert stage.summary()[-1] == "zone all: 1 visits, 0.9 s on average"
     assert len(exits) == 1 and exits[0]["zone"] == "all" and exits[0]["dwell"] == pytest.approx(0.9, abs=0.11)
+
+
+def climber(i: int, y0: float = 80, step: float = 6) -> list[float]:
+    """A box walking up the 200x100 frame: its centre's y is y0 - step * i + 10."""
+    y = y0 - step * i
+    return [90, y, 110, y + 20]
+
+
+def door_stage() -> tuple[TrackStage, list]:
+    events: list = []
+    return TrackStage(open_tracker(fps=10), [Line.parse("door:0,0.5,1,0.5")], on_event=events.append), events
+
+
+def test_a_crossing_counts_from_boxes_at_the_threshold_only():
+    """A faint box continuing an object moves its centre across the line: not counted (the legs
+    of a person leaving); the same at the threshold is."""
+    for score, counted in [(0.49, False), (0.5, True)]:
+        stage, events = door_stage()
+        for i in range(4):  # walking down: centre y 0.30, 0.36, 0.42, 0.48 (above the door)
+            stage.process(frame(i), Detections([climber(-i, 20)], [0.9], [0], NAMES))
+        out, _ = stage.process(frame(4), Detections([climber(-4, 20)], [score], [0], NAMES))  # 0.54
+        assert out.track_ids.tolist() == [1]  # followed either way
+        assert (stage.counts["door"] == {"down person": 1}) is counted, score
+
+
+def test_an_object_first_seen_faintly_is_counted_from_where_it_came():
+    """Detected below the threshold while it walks through the door, at the threshold only
+    beyond it: its faint boxes tell where it came from, and the crossing counts once it is an
+    object. Without the faint boxes (or with a gap of 3 frames in them) it does not."""
+    for faint, counted in [(range(8), True), ((0, 1, 2), False)]:
+        stage, events = door_stage()
+        for i in range(8):  # centre y: 0.90, 0.84, ... 0.48: faint through the door
+            dets = [climber(i)] if i in faint else []
+            stage.process(frame(i), Detections(dets, [0.3] * len(dets), [0] * len(dets), NAMES))
+        for i in range(8, 11):  # 0.42, 0.36, 0.30: at the threshold only beyond it
+            out, _ = stage.process(frame(i), Detections([climber(i)], [0.8], [0], NAMES))
+        assert out.track_ids.tolist() == [1]
+        assert stage.counts["door"] == ({"up person": 1} if counted else {}), faint
+        assert [e["track_id"] for e in events if e["event"] == "cross"] == ([1] if counted else [])
