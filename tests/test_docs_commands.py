@@ -36,6 +36,30 @@ SKIP = {
     "camapp run --headless --source picam --web 0.0.0.0:8080": "a Raspberry Pi camera module",
     "camapp run --headless --source 0 --record-on person --record-dir clips": "a camera (none here)",
     "camapp run --headless --source 0 --record cam.mp4 --record-segment 600 --record-keep-mb 20000": "a camera",
+    "camapp run --headless --source 0 --motion --notify ntfy://YOUR-TOPIC --notify-label person": "a camera "
+    "and the reader's ntfy topic (tests/notify sends to a local receiver)",
+    "camapp run --headless --source picam --mqtt mqtt://camapp@broker.local --name frontdoor --track": "a Pi "
+    "camera and the reader's broker (tests/mqtt runs a real local Mosquitto)",
+    "camapp events list --label person": "reads the history the run before it made",
+    "camapp events list": "reads the history the run before it made (tests/cli/test_events.py runs both)",
+    "camapp events show 3": "the same history, its event 3",
+    "camapp events export --format csv --since 7d > events.csv": "the same history, and a shell redirection",
+    "camapp events prune --older-than 30": "the same history",
+    "camapp run --headless --source 0 --notify ntfy://camapp-frontdoor-7f3k --notify-label person": "a camera "
+    "and the reader's ntfy topic",
+    "camapp run --headless --source 0 --name door --mqtt mqtt://camapp@broker.lan": "a camera and a broker "
+    "(tests/mqtt runs a real local Mosquitto)",
+    "camapp run --headless --source picam --name door --mqtt mqtt://door@broker.lan --mqtt-password-file "
+    "~/.camapp-mqtt --record-on person --track --zone porch:0.1,0.5,0.6,0.5,0.6,1,0.1,1": "a Pi camera and a broker",
+    "camapp run --headless --source picam --name garden --mqtt mqtt://garden@broker.lan --mqtt-password-file "
+    "~/.camapp-mqtt --classes person,cat,dog": "a Pi camera and a broker",
+    "camapp run --headless --source rtsp://garage-cam/stream --name garage --mqtt mqtt://garage@broker.lan "
+    "--mqtt-password-file ~/.camapp-mqtt --classes person,car": "a camera on the reader's network and a broker",
+    ".venv/bin/camapp run --headless --source picam --device hailo --model /usr/share/hailo-models/yolov8s_h8l.hef "
+    "--labels coco.txt": "an AI HAT+ (tests/detect/test_hailo.py fakes the vendor class)",
+    ".venv/bin/camapp run --headless --source picam --device imx500 --record ~/ai-camera.mp4": "an AI Camera "
+    "(tests/detect/test_imx500.py fakes the vendor class)",
+    ".venv/bin/camapp --source picam --device imx500:zoom=2": "the desktop app on an AI Camera",
     "camapp models fetch NAME --from DIR|ZIP": "a pattern: NAME and DIR|ZIP are the reader's",
     "camapp samples fetch --from DIR": "a pattern: DIR is the reader's folder of clips",
     "camapp run --headless --source cam.mp4 --record out.mp4": "needs another run writing out.mp4 at the "

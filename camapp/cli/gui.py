@@ -17,7 +17,7 @@ from camapp.errors import CamappError
 from camapp.store.samples import expand_sample
 
 PYQT_MISSING = (
-    "PyQt6 is not installed: pip install 'camapp[gui]' "
+    "PyQt6 is not installed: in your camapp clone, .venv/bin/pip install -e '.[gui]' "
     "(on Raspberry Pi OS: sudo apt install python3-pyqt6 and a venv with --system-site-packages)"
 )
 HEADLESS_HINT = (

@@ -15,7 +15,7 @@ from camapp.errors import CamappError
 
 
 def add_mqtt_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("MQTT and Home Assistant (needs camapp[mqtt]; see docs/mqtt.md)")
+    g = p.add_argument_group("MQTT and Home Assistant (needs the mqtt extra: .venv/bin/pip install -e '.[mqtt]' in your clone; see docs/mqtt.md)")
     g.add_argument(
         "--mqtt",
         metavar="URL",
@@ -57,7 +57,7 @@ def check_mqtt(args: argparse.Namespace) -> Any:
         from camapp.mqtt import parse_url
         from camapp.mqtt.link import Link  # noqa: F401  (paho-mqtt is there)
     except ImportError as exc:
-        raise CamappError(f"--mqtt needs the mqtt extra: pip install 'camapp[mqtt]' ({exc})") from None
+        raise CamappError(f"--mqtt needs the mqtt extra: in your camapp clone, .venv/bin/pip install -e '.[mqtt]' ({exc})") from None
     prefix = args.mqtt_prefix or "camapp"
     if not re.fullmatch(r"[^+#\s]+", prefix) or prefix.strip("/") != prefix:
         raise CamappError(f"--mqtt-prefix {prefix!r}: a topic with no '+', '#', spaces or outer '/'")

@@ -27,7 +27,7 @@ def cooldown(text: str) -> float:
 
 
 def add_notify_args(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("notifications (needs the notify extra: pip install 'camapp[notify]')")
+    g = p.add_argument_group("notifications (needs the notify extra: .venv/bin/pip install -e '.[notify]' in your clone)")
     g.add_argument(
         "--notify",
         action="append",

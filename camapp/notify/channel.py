@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 QUEUE = 4  # messages waiting per URL; more arrive only when a service is down or slow
 BACKOFF_MAX = 60.0
 MAX_AGE = 300.0  # seconds a message is retried before it is given up
-NEED_EXTRA = "notifications need Apprise: pip install 'camapp[notify]'"
+NEED_EXTRA = "notifications need Apprise: in your camapp clone, .venv/bin/pip install -e '.[notify]'"
 
 
 def _apprise() -> Any:

@@ -81,7 +81,7 @@ def open_tracker(kind: str = "bytetrack", **options: Any) -> Tracker:
         cls = getattr(importlib.import_module(module), name)
     except ImportError as exc:
         raise CamappError(
-            f"tracking needs the 'track' extra ({exc.name or exc}): pip install 'camapp[track]'"
+            f"tracking needs the 'track' extra ({exc.name or exc}): in your camapp clone, .venv/bin/pip install -e '.[track]'"
         ) from None
     tracker: Tracker = cls(**options)
     return tracker

@@ -19,7 +19,7 @@ def test_without_pyqt6_the_user_is_told_what_to_install(monkeypatch, capsys):
     assert main(["--source", "0"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == f"camapp: error: {PYQT_MISSING}"
-    assert "pip install 'camapp[gui]'" in err and "python3-pyqt6" in err and "--system-site-packages" in err
+    assert "pip install -e '.[gui]'" in err and "python3-pyqt6" in err and "--system-site-packages" in err
 
 
 def test_reset_settings_deletes_the_file_before_starting(monkeypatch, capsys):

@@ -17,6 +17,6 @@ def test_unknown_kind_names_the_known_ones():
 def test_missing_library_says_how_to_install_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "scipy.optimize", None)  # as if the extra were not installed
     monkeypatch.delitem(sys.modules, "camapp.track.bytetrack", raising=False)
-    with pytest.raises(CamappError, match=r"pip install 'camapp\[track\]'") as exc:
+    with pytest.raises(CamappError, match=r"pip install -e '\.\[track\]'") as exc:
         open_tracker("bytetrack")
     assert exc.value.exit_code == 2 and "\n" not in str(exc.value)
