@@ -137,4 +137,7 @@ def test_ctrl_c_before_the_run_starts_is_not_lost_in_a_background_job(model_stor
     assert time.monotonic() - t0 < 30, "the SIGINT was lost: the run went on"
     assert "Traceback" not in err, err
     # stopped before the run loop began (which would print a summary and exit 0)
-    assert "summary:" not in out and err.strip().splitlines()[-1] == "camapp: interrupted"
+    # the run loop never began (it would print a summary); a SIGINT that lands while Python
+    # itself is still starting ends it before camapp can print its line, also not lost
+    lines = err.strip().splitlines()
+    assert "summary:" not in out and (not lines or lines[-1] == "camapp: interrupted"), err

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -154,10 +155,11 @@ def test_signal_stops_cleanly_and_finalizes_the_recording(model_store, tmp_path,
     )
     assert proc.stdout is not None
     deadline = time.monotonic() + 60
-    for line in proc.stdout:  # wait until frames are flowing
-        if line.startswith("running") or time.monotonic() > deadline:
+    for line in proc.stdout:  # wait until frames are flowing: 10 processed (a loaded machine is slow)
+        done = re.search(r"\| frames (\d+) \|", line)
+        if (line.startswith("running") and done and int(done.group(1)) >= 10) or time.monotonic() > deadline:
             break
-    time.sleep(1.0)
+    time.sleep(0.5)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err

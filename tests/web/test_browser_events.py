@@ -40,24 +40,46 @@ def test_the_panel_lists_events_with_thumbnails_and_plays_a_clip_from_its_offset
     assert (folder / "events.db").is_file()
     # the panel shows it ended, without a reload (the page follows the status stream)
 
-    def shown() -> object:
-        found = driver.find_elements(By.CSS_SELECTOR, f'#event-list li[data-id="{e["id"]}"]')
-        return found[0] if found and found[0].find_elements(By.TAG_NAME, "img") else None
+    # the panel re-renders as the status stream moves on: every read finds its element afresh
+    from selenium.common.exceptions import StaleElementReferenceException
 
-    item = wait_for(shown, 30, "the ended event with its thumbnail")
-    assert "person" in item.text and f"{e['duration']:.1f} s" in item.text
-    thumb = item.find_element(By.TAG_NAME, "img")
+    here = f'#event-list li[data-id="{e["id"]}"]'
+
+    def shown() -> str | None:
+        try:
+            found = driver.find_elements(By.CSS_SELECTOR, here)
+            return found[0].text if found and found[0].find_elements(By.TAG_NAME, "img") else None
+        except StaleElementReferenceException:
+            return None
+
+    text = wait_for(shown, 30, "the ended event with its thumbnail")
+    assert "person" in text and f"{e['duration']:.1f} s" in text
     wait_for(
-        lambda: driver.execute_script("return arguments[0].naturalWidth", thumb) > 10, 15, "the thumbnail"
+        lambda: driver.execute_script(
+            "const i = document.querySelector(arguments[0] + ' img'); return !!i && i.naturalWidth > 10", here
+        ),
+        15,
+        "the thumbnail",
     )
     # every listed event that has ended has a thumbnail that loaded
-    for li in driver.find_elements(By.CSS_SELECTOR, "#event-list li"):
-        for img in li.find_elements(By.TAG_NAME, "img"):
-            wait_for(lambda img=img: driver.execute_script("return arguments[0].complete", img), 15, "images")
-            assert driver.execute_script("return arguments[0].naturalWidth", img) > 10
+    wait_for(
+        lambda: driver.execute_script(
+            "return [...document.querySelectorAll('#event-list li img')]"
+            ".every(i => i.complete && i.naturalWidth > 10)"
+        ),
+        15,
+        "images",
+    )
     assert driver.find_element(By.ID, "ev-label").get_attribute("textContent").count("person") == 1
 
-    item.click()
+    def click() -> bool:
+        try:
+            driver.find_element(By.CSS_SELECTOR, here).click()
+            return True
+        except StaleElementReferenceException:
+            return False
+
+    wait_for(click, 15, "a click on the event")
     player = driver.find_element(By.ID, "event-player")
     started = wait_for(
         lambda: driver.execute_script("return arguments[0].dataset.startedAt", player),
