@@ -1,4 +1,4 @@
-"""The rung that runs replaces its start-up estimate with the stream's own median (issue 14).
+"""The rung that runs replaces its start-up estimate with the stream's own median.
 
 Unit tests drive `LiveRungs` with real `Stats` snapshots; the session test runs the real model on
 the shared bottle clip and checks that the ladder's figure for the running rung becomes the live
