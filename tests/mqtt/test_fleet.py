@@ -17,6 +17,9 @@ from conftest import BOTTLE_CLIP, PERSON_CLIP, need
 from mqtt.broker import PASSWORD, Subscriber, rates
 
 CAMERAS = 5
+# about 12 s of each clip (person 10 fps, bottle 30 fps): a steady state between the first
+# `running` status and `offline` for every camera
+FRAMES = (120, 360)
 
 
 def test_five_cameras_one_broker(mosquitto, model_store):
@@ -35,7 +38,7 @@ def test_five_cameras_one_broker(mosquitto, model_store):
                 "--source",
                 str(clips[i % 2]),
                 "--max-frames",
-                "120",
+                str(FRAMES[i % 2]),
                 "--threads",
                 "1",
                 "--mqtt",
