@@ -8,19 +8,8 @@ import json
 import os
 from pathlib import Path
 
-import pytest
+from mqtt.optional import broker_fixture  # noqa: F401  (the `broker` fixture)
 from web.page import served_page, wait_for
-
-
-@pytest.fixture
-def broker(tmp_path):
-    pytest.importorskip("paho.mqtt", reason="the mqtt extra: pip install 'camapp[mqtt]'")
-    from mqtt.broker import Mosquitto
-
-    b = Mosquitto(tmp_path / "broker")
-    b.start()
-    yield b
-    b.stop()
 
 
 def test_the_mqtt_form_connects_and_a_refusal_shows_under_it(model_store, tmp_path, broker):

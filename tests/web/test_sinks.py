@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from mqtt.optional import broker_fixture  # noqa: F401  (the `broker` fixture)
 from notify.receivers import Receiver
 from web.conftest import running
 
@@ -71,17 +72,6 @@ def test_notify_given_on_the_command_line_is_shown_redacted_and_changed_from_the
         bodies = receiver.wait(2, timeout=60)
         assert len(bodies) >= 2 and bodies[1]["title"].startswith("person")
         web.wait_status(lambda st: st["notify"]["sent"] >= 1)
-
-
-@pytest.fixture
-def broker(tmp_path):
-    pytest.importorskip("paho.mqtt", reason="the mqtt extra: pip install 'camapp[mqtt]'")
-    from mqtt.broker import Mosquitto
-
-    b = Mosquitto(tmp_path / "broker")
-    b.start()
-    yield b
-    b.stop()
 
 
 def test_mqtt_started_changed_and_stopped_from_the_page_never_echoes_the_password(
