@@ -11,6 +11,7 @@ The password is never in a status, an option line, a repr or a log line.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import sys
@@ -196,7 +197,7 @@ class MqttControl:
             "on": bridge is not None,
             "url": s.url,  # never holds a password: parse_url refuses one
             "user": s.user,
-            "password_set": bool(s.password or s.password_file),
+            "password_set": bool(s.password or s.password_file or os.environ.get(PASSWORD_ENV)),
             "ca": s.ca or "",
             "broker": "",
             "name": s.name,

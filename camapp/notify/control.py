@@ -55,9 +55,13 @@ class NotifySettings:
     ) -> NotifySettings:
         """Settings with their shape checked (a `FieldError` naming the option: no URL while on,
         a cooldown out of range); whether Apprise knows each URL is `check()`'s."""
-        if not 0 <= cooldown <= MAX_COOLDOWN:
-            raise FieldError("notify-cooldown", f"{cooldown:g} is out of range (0 to {MAX_COOLDOWN:g} seconds)")
-        s = cls(bool(on), words(urls), words(labels), words(zones), float(cooldown), name.strip())
+        try:
+            rules = Rules.make(words(labels), words(zones), cooldown)  # the rules' own bounds
+        except ValueError:
+            raise FieldError(
+                "notify-cooldown", f"{cooldown:g} is out of range (0 to {MAX_COOLDOWN:g} seconds)"
+            ) from None
+        s = cls(bool(on), words(urls), words(labels), words(zones), rules.cooldown, name.strip())
         if s.on and not s.urls:
             raise FieldError("notify", "give one notification URL or more (ntfy://TOPIC, json://HOST/PATH...)")
         return s

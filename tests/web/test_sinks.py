@@ -74,30 +74,35 @@ def test_notify_given_on_the_command_line_is_shown_redacted_and_changed_from_the
         web.wait_status(lambda st: st["notify"]["sent"] >= 1)
 
 
-def test_mqtt_started_changed_and_stopped_from_the_page_never_echoes_the_password(
-    model_store, tmp_path, broker
+def test_mqtt_of_the_command_line_shown_changed_and_stopped_from_the_page_never_echoing_the_password(
+    model_store, tmp_path, broker, monkeypatch
 ):
     from mqtt.broker import PASSWORD, USER, Subscriber
 
     sub = Subscriber(broker)
+    url = f"mqtt://127.0.0.1:{broker.port}"
+    monkeypatch.setenv("CAMAPP_MQTT_PASSWORD", PASSWORD)  # the run's password, as a user gives it
     try:
-        with running(model_store, tmp_path / "rec") as web:
-            s = web.status()
-            assert s["mqtt"]["state"] == "off" and s["command"] == ""
-            url = f"mqtt://127.0.0.1:{broker.port}"
+        with running(model_store, tmp_path / "rec", "--mqtt", f"mqtt://{USER}@127.0.0.1:{broker.port}", "--name", "cli") as web:
+            # what the command line started: shown, and changed below
+            s = web.wait_status(lambda st: st["mqtt"]["state"] == "connected", timeout=20)
+            m = s["mqtt"]
+            assert (m["url"], m["name"], m["password_set"]) == (f"mqtt://{USER}@127.0.0.1:{broker.port}", "cli", True)
+            assert s["command"] == f"--mqtt mqtt://{USER}@127.0.0.1:{broker.port} --name cli"
             for body, reason in [
                 ({"on": True, "url": "http://x"}, "expected mqtt://[user@]host[:port]"),
                 ({"on": True, "url": ""}, "'url': give the broker"),
                 ({"on": True, "url": url, "prefix": "a/+"}, "a topic with no '+'"),
                 ({"on": True, "url": url, "name": "two words"}, "a camera name has no"),
                 ({"on": True, "url": url, "ca": "/no/such.pem"}, "go with an mqtts:// URL"),
-                ({"on": True, "url": url, "password": PASSWORD}, "a password needs a user name"),
+                ({"on": True, "url": f"mqtt://{USER}@127.0.0.1:1", "user": "other"}, "and the user field 'other'"),
             ]:
                 text = web.post("mqtt", body, expect=400)
                 assert text.count("\n") == 1 and reason in text and PASSWORD not in text, (body, text)
-            assert web.status()["mqtt"]["state"] == "off"
+            assert web.status()["mqtt"]["name"] == "cli"  # refused: what ran goes on
 
             body = {"on": True, "url": url, "user": USER, "password": PASSWORD, "name": "web", "discovery": True}
+            monkeypatch.delenv("CAMAPP_MQTT_PASSWORD")  # (the run keeps its own environment)
             s = web.post("mqtt", body)
             s = web.wait_status(lambda st: st["mqtt"]["state"] == "connected", timeout=20)
             m = s["mqtt"]
