@@ -1,6 +1,6 @@
 """The Settings panel in a real browser (Debian's Chromium, headless, Selenium): fill the MQTT
-form, apply, and see the state turn connected against a real Mosquitto; a wrong broker address is
-the server's one line under the form. Set CAMAPP_SCREENSHOT_DIR to keep the page's screenshot."""
+form, apply, and see the state turn connected against a real Mosquitto; a wrong broker address, or
+a notification URL Apprise cannot parse, is the server's one line under its form. Set CAMAPP_SCREENSHOT_DIR to keep the page's screenshot."""
 
 from __future__ import annotations
 
@@ -42,6 +42,14 @@ def test_the_mqtt_form_connects_and_a_refusal_shows_under_it(model_store, tmp_pa
         command = find(By.ID, "s-command").text
         assert f"--mqtt mqtt://camera@127.0.0.1:{broker.port} --name page" in command
         assert PASSWORD not in driver.page_source + json.dumps(web.status())
+
+        # the notifications form: a URL Apprise cannot parse is the server's line under it
+        find(By.ID, "n-urls").send_keys("nope://x")
+        find(By.ID, "n-on").click()
+        find(By.CSS_SELECTOR, "#notify-form button[type=submit]").click()
+        error = wait_for(lambda: find(By.ID, "n-error").text, what="the notify refusal")
+        assert "not a notification URL Apprise understands" in error
+        assert find(By.ID, "n-state").text == "notifications off"
         shots = os.environ.get("CAMAPP_SCREENSHOT_DIR")
         if shots:
             driver.execute_script("document.getElementById('settings-panel').scrollIntoView()")
