@@ -17,12 +17,13 @@ import socket
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from camapp.errors import CamappError
+from camapp.jobs import SerialJobs
 from camapp.mqtt.url import PASSWORD_ENV, Broker, parse_url
 
 PREFIX = "camapp"
@@ -126,26 +127,17 @@ class MqttControl:
         self._bridge: Any = None
         self._final: dict[str, Any] | None = None  # the last bridge's status once it stopped
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-
-    def _submit(self, fn: Any, *args: Any) -> Future:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="camapp-mqtt-control")
-            return self._pool.submit(fn, *args)
+        self._jobs = SerialJobs("camapp-mqtt-control")
 
     def apply(self, settings: MqttSettings) -> Future:
         """Run `settings` (the bridge running now says `offline` and goes first); the Future
         fails with the one-line reason, and then what ran goes on."""
-        return self._submit(self._apply, settings)
+        return self._jobs.submit(self._apply, settings)
 
     def close(self, timeout: float = 3.0) -> dict[str, Any] | None:
         """Disconnect (`offline`, what is queued sent for up to `timeout` s); the last bridge's
         status, or None if none ever ran. Blocks: for the end of a run or of the app."""
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        self._jobs.close()
         self._replace(None, timeout)
         return self._final
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from camapp.errors import FieldError
+from camapp.jobs import SerialJobs
 from camapp.notify.rules import COOLDOWN, MAX_COOLDOWN, Rules
 
 TEST_TITLE = "camapp test"
@@ -93,32 +94,23 @@ class NotifyControl:
         self._final: dict[str, Any] | None = None  # the last notifier's counts once it stopped
         self._redacted: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-
-    def _submit(self, fn: Any, *args: Any) -> Future:
-        with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="camapp-notify-control")
-            return self._pool.submit(fn, *args)
+        self._jobs = SerialJobs("camapp-notify-control")
 
     # -- commands: each returns at once, its Future tells how it went ----------------------------
     def apply(self, settings: NotifySettings) -> Future:
         """Run `settings` (replacing what runs); the Future fails with the one-line reason and
         then nothing changed."""
-        return self._submit(self._apply, settings)
+        return self._jobs.submit(self._apply, settings)
 
     def test(self, settings: NotifySettings | None = None) -> Future:
         """Send a test message to each URL of `settings` (default: the running ones) now; the
         Future's result is one line: where it went, or why not."""
-        return self._submit(self._test, settings or self.settings)
+        return self._jobs.submit(self._test, settings or self.settings)
 
     def close(self, timeout: float = 5.0) -> dict[str, Any] | None:
         """Stop (what waits is sent for up to `timeout` s); the counts of the notifier that ran
         last, or None if none ever ran. Blocks: for the end of a run or of the app."""
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        self._jobs.close()
         self._replace(None, timeout)
         return self._final
 

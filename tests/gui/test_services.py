@@ -6,21 +6,13 @@ from __future__ import annotations
 
 import stat
 
-import pytest
 from conftest import PERSON_CLIP, need
 from gui.windows import WAIT, open_window
 from mqtt.optional import broker_fixture  # noqa: F401  (the `broker` fixture)
-from notify.receivers import Receiver
+from notify.receivers import receiver_fixture  # noqa: F401  (the `receiver` fixture)
 
 from camapp.gui.services import ServiceChoices, load_choices, save_choices
 from camapp.gui.settings import Settings
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
 
 
 def test_notifications_set_in_the_dialog_post_on_a_person_and_the_test_button_says_so(

@@ -9,7 +9,7 @@ import json
 
 import pytest
 from mqtt.optional import broker_fixture  # noqa: F401  (the `broker` fixture)
-from notify.receivers import Receiver
+from notify.receivers import Receiver, receiver_fixture  # noqa: F401  (the `receiver` fixture)
 from web.conftest import running
 
 from camapp.mqtt.control import MqttSettings
@@ -18,13 +18,6 @@ from camapp.web.checks import BadRequest
 from camapp.web.sinks import parse_mqtt, parse_notify
 
 SECRET = "hunter2-token"
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
 
 
 def secret_url(receiver: Receiver) -> str:
