@@ -291,12 +291,13 @@ class ServicesControls:
     # --- applying -------------------------------------------------------------------------------
     def _start(self, c: ServiceChoices) -> None:
         """The remembered choices, at start (a refusal is said in the status line)."""
-        with contextlib.suppress(CamappError):
+        try:
             if c.notify_on:
                 self._watch("notify", self.notify.apply(notify_settings(c)))
-        with contextlib.suppress(CamappError):
-            if c.mqtt_on:
-                self._watch("mqtt", self.mqtt.apply(self._mqtt_settings(c, self._password)))
+        except CamappError as exc:  # a settings file edited by hand
+            self._refused("notify", str(exc))
+        if c.mqtt_on:
+            self._watch("mqtt", self.mqtt.apply(self._mqtt_settings(c, self._password)))
 
     def _mqtt_settings(self, c: ServiceChoices, password: str | None) -> MqttSettings:
         w = self.window
