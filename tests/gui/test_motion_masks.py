@@ -26,9 +26,59 @@ def test_saved_masks_that_no_longer_parse_are_dropped():
     assert spec is not None and len(spec.masks) == 2
 
 
-def point(w: MainWindow, x: float, y: float) -> QPoint:
-    r = w.view.image_rect()
+def test_one_polygon_at_a_time_each_with_its_own_callbacks(qtbot):
+    """The view alone: a mask started while a zone is drawn cancels the zone (its box unticks),
+    and the other way round; each closed polygon goes to the callbacks of its purpose."""
+    import numpy as np
+
+    from camapp.gui.video_view import VideoView
+    from camapp.pipeline import Result, Stats
+    from camapp.types import Detections, Frame
+
+    v = VideoView()
+    qtbot.addWidget(v)
+    v.resize(800, 450)
+    v.show()
+    v.show_result(Result(Frame(np.zeros((432, 768, 3), np.uint8), 0.0, 0), Detections.empty(), Stats()))
+    zones, masks, cancelled = [], [], []
+    v.zone_drawn.connect(zones.append)
+    v.zone_cancelled.connect(lambda: cancelled.append("zone"))
+
+    def draw_mask(on: bool) -> None:
+        v.draw_zone(on, "mask", masks.append, lambda: cancelled.append("mask"))
+
+    def triangle() -> None:
+        for x, y in [(0.1, 0.1), (0.5, 0.1), (0.5, 0.5)]:
+            QTest.mouseClick(v, Qt.MouseButton.LeftButton, pos=at(v, x, y))
+        QTest.mouseDClick(v, Qt.MouseButton.LeftButton, pos=at(v, 0.5, 0.5))
+
+    v.draw_zone(True)
+    QTest.mouseClick(v, Qt.MouseButton.LeftButton, pos=at(v, 0.2, 0.2))
+    draw_mask(True)
+    assert cancelled == ["zone"] and v.zone.purpose == "mask" and v.zone.points == [] and v.hasMouseTracking()
+    v.draw_zone(False)  # the zone's box unticking leaves the mask under way alone
+    assert v.zone.active and v.zone.purpose == "mask"
+    triangle()
+    assert len(masks) == 1 and zones == [] and len(masks[0]) == 3
+    v.draw_zone(True)
+    assert cancelled == ["zone", "mask"] and v.zone.purpose == "zone"
+    triangle()
+    assert len(zones) == 1 and len(masks) == 1
+    v.draw_zone(False)
+    draw_mask(True)
+    QTest.keyClick(v, Qt.Key.Key_Escape)
+    assert cancelled == ["zone", "mask", "mask"]
+    draw_mask(False)
+    assert not v.zone.active and not v.hasMouseTracking()
+
+
+def at(v, x: float, y: float) -> QPoint:
+    r = v.image_rect()
     return QPoint(round(r.x() + x * r.width()), round(r.y() + y * r.height()))
+
+
+def point(w: MainWindow, x: float, y: float) -> QPoint:
+    return at(w.view, x, y)
 
 
 def click(w: MainWindow, x: float, y: float, button=Qt.MouseButton.LeftButton) -> None:
