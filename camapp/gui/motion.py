@@ -25,6 +25,7 @@ from camapp.session.forms import drawn_mask
 
 MASK_LINE = QColor(200, 200, 200)  # the masks' outline: grey like the motion overlay's masks
 MASK_SHADE = QColor(128, 128, 128, 115)
+MASK_UNDER = QColor(0, 0, 0, 150)
 
 
 @dataclass(frozen=True)
@@ -226,14 +227,18 @@ class MotionControls:
         if not self.shown:
             return
         on, overlay = self.panel.on.isChecked(), self.panel.overlay.isChecked()
-        pen = QPen(MASK_LINE, max(1.5, target.height() / 360))
-        pen.setStyle(Qt.PenStyle.SolidLine if on else Qt.PenStyle.DashLine)
-        p.setPen(pen)
-        p.setBrush(MASK_SHADE if on and not overlay else Qt.BrushStyle.NoBrush)
+        width = max(1.5, target.height() / 360)
+        under = QPen(MASK_UNDER, width + 2)  # a dark edge under the grey: it reads on a white wall
+        pen = QPen(MASK_LINE, width, Qt.PenStyle.SolidLine if on else Qt.PenStyle.DashLine)
         x0, y0, w, h = target.x(), target.y(), target.width(), target.height()
         for points in self.shown:
-            p.drawPolygon(QPolygonF([QPointF(x0 + x * w, y0 + y * h) for x, y in points]))
-        p.setBrush(Qt.BrushStyle.NoBrush)
+            polygon = QPolygonF([QPointF(x0 + x * w, y0 + y * h) for x, y in points])
+            p.setPen(under)
+            p.setBrush(MASK_SHADE if on and not overlay else Qt.BrushStyle.NoBrush)
+            p.drawPolygon(polygon)
+            p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawPolygon(polygon)
 
     def _settled(self, future: Any) -> None:
         """On the session's worker: a refusal goes back to the GUI thread as a signal."""

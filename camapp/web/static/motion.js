@@ -14,15 +14,20 @@ let motionOn = false;
 // the masks on the overlay: shaded grey while the gate uses them, outlined only while it is off
 painters.push((ctx, at) => {
   ctx.save();
-  ctx.lineWidth = 2;
-  ctx.setLineDash(motionOn ? [] : [6, 4]);
-  ctx.strokeStyle = "rgba(200, 200, 200, 0.9)";
   ctx.fillStyle = "rgba(128, 128, 128, 0.45)";
   for (const polygon of masks.points) {
     ctx.beginPath();
     polygon.map(at).forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
     ctx.closePath();
     if (motionOn) ctx.fill();
+    // grey over a dark edge: it reads on a white wall and on a dark floor
+    ctx.setLineDash([]);
+    ctx.lineWidth = 4;
+    ctx.strokeStyle = "rgba(0, 0, 0, 0.55)";
+    ctx.stroke();
+    ctx.setLineDash(motionOn ? [] : [6, 4]);
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = "rgba(200, 200, 200, 0.95)";
     ctx.stroke();
   }
   ctx.restore();
