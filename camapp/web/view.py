@@ -17,8 +17,9 @@ from typing import Any
 from camapp.errors import CamappError
 from camapp.record.eventstore import DB_NAME
 from camapp.session import EventSpec, MotionSpec, Session, TrackSpec, VideoSpec
-from camapp.session.forms import DrawnChange, for_session, recording_path
+from camapp.session.forms import DrawnChange, MaskChange, for_session, recording_path
 from camapp.session.livems import in_order
+from camapp.web.motion import apply_motion, page_masks
 from camapp.web.tracking import apply_change, page_status
 
 WAIT = 30.0  # seconds a command may take (stopping a recording writes its trailer)
@@ -125,6 +126,7 @@ class SessionView:
             "history": {"on": "history" in outputs, "saved": (outputs.get("history") or {}).get("frames", 0)},
             "objects": self.objects(),
             "motion": s.get("motion"),  # None, or on/off, frames detected and skipped
+            "motion_masks": page_masks(self.motion_form()),  # shown, and applied once motion is on
         }
         flat.update({k: stats.get(k, 0) for k in FIGURES})
         return flat
@@ -197,12 +199,18 @@ class SessionView:
             self.session.set_tracking(for_session(new)).result(WAIT)  # a refused spec raises here
             self._track_form = new
 
-    def set_motion(self, on: bool) -> None:
+    def set_motion(self, change: MaskChange) -> None:
         with self._track_lock:
             current = self.session.motion
-            self._motion_form = current or self._motion_form  # off and on again: the same settings
-            spec = (self._motion_form or MotionSpec()) if on else None
-            self.session.set_motion(spec).result(WAIT)
+            # off and on again: the same settings; masks drawn while off apply once it is on
+            form = apply_motion(current or self._motion_form or MotionSpec(), change)
+            on = current is not None if change.on is None else change.on
+            self.session.set_motion(form if on else None).result(WAIT)  # a refused spec raises here
+            self._motion_form = form
+
+    def motion_form(self) -> MotionSpec | None:
+        """The motion settings the page shows: the running gate's, else those kept while it is off."""
+        return self.session.motion or self._motion_form
 
     def snapshot(self) -> None:
         self.last_snapshot = str(self.session.snapshot(self.record_dir / "snapshots").result(WAIT))
