@@ -7,6 +7,7 @@ Only the latest result is kept; repaints coalesce, so a slow paint never builds 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,8 @@ class VideoView(QWidget):
     With `drawing` on, a press-drag-release on the picture draws a counting line: `line_drawn`
     gets its ends in 0-1 coordinates of the frame (x0, y0, x1, y1). With `draw_zone(True)`,
     clicks place a polygon's vertices (`camapp.gui.zone_draw`): `zone_drawn` gets its points in
-    0-1 coordinates when it is closed, `zone_cancelled` fires on Esc.
+    0-1 coordinates when it is closed, `zone_cancelled` fires on Esc; another purpose (a motion
+    mask) passes its own callbacks. `painters` draw more over the picture (the motion masks).
     """
 
     line_drawn = pyqtSignal(object)
@@ -77,6 +79,7 @@ class VideoView(QWidget):
         self.zone = ZoneDrawer(
             self.normalized, self.image_rect, self.zone_drawn.emit, self.zone_cancelled.emit
         )
+        self.painters: list[Callable[[QPainter, QRectF], None]] = []  # (painter, picture rect)
         self.frames_shown = 0
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt API
@@ -135,6 +138,8 @@ class VideoView(QWidget):
             p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
             p.drawImage(target, self._image)
             p.setRenderHint(QPainter.RenderHint.Antialiasing)
+            for paint in self.painters:
+                paint(p, target)
             if self._track is not None or self._drag is not None or self.zone.points:
                 self._paint_regions(p, target)
             if self._track is not None and self._track.trails:
@@ -238,14 +243,21 @@ class VideoView(QWidget):
         x, y = (pos.x() - r.x()) / r.width(), (pos.y() - r.y()) / r.height()
         return min(max(x, 0.0), 1.0), min(max(y, 0.0), 1.0)
 
-    def draw_zone(self, on: bool) -> None:
-        """Start (or cancel) placing a zone's vertices; the mouse is followed without a button."""
-        if on and not self.zone.active:
-            self.zone.start()
+    def draw_zone(
+        self,
+        on: bool,
+        purpose: str = "zone",
+        on_closed: Callable[[list[tuple[float, float]]], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> None:
+        """Start (or cancel) placing a polygon's vertices for `purpose`; the mouse is followed
+        without a button. Cancelling leaves a polygon drawn for another purpose alone."""
+        if on and not (self.zone.active and self.zone.purpose == purpose):
+            self.zone.start(purpose, on_closed, on_cancel)
             self.setFocus(Qt.FocusReason.OtherFocusReason)  # for Esc
-        elif not on:
+        elif not on and self.zone.purpose == purpose:
             self.zone.stop()
-        self.setMouseTracking(on)
+        self.setMouseTracking(self.zone.active)
         self.update()
 
     def event(self, event: QEvent | None) -> bool:

@@ -1,9 +1,10 @@
-"""Drawing a zone (a polygon) with the mouse on the video view, vertex by vertex.
+"""Drawing a polygon (a zone, a motion mask) with the mouse on the video view, vertex by vertex.
 
 Kept out of `VideoView` so the view stays about showing results. Points are held in 0-1
 coordinates of the frame, so a resize while drawing keeps them on the same spot of the picture.
 The view forwards its mouse and key events here while `active`; whether the polygon is a valid
-zone is the `TrackSpec`'s call (the window parses what `closed` hands it).
+zone or mask is the session's forms' call (the box that asked parses what `closed` hands it).
+One polygon is drawn at a time: starting one for another `purpose` cancels the one under way.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class ZoneDrawer:
     """Left click adds a vertex; a double click, or a click near the first point, closes the
     polygon (`on_closed(points)`); right click removes the last vertex; Esc cancels
     (`on_cancel()`). `normalized` maps a widget point into the frame (None off the picture) and
-    `rect` gives where the frame is drawn."""
+    `rect` gives where the frame is drawn. The callbacks given here serve the "zone" purpose;
+    `start` may give others for one polygon."""
 
     def __init__(
         self,
@@ -34,13 +36,27 @@ class ZoneDrawer:
     ) -> None:
         self._normalized = normalized
         self._rect = rect
-        self._on_closed = on_closed
-        self._on_cancel = on_cancel
+        self._zone = (on_closed, on_cancel)
+        self._on_closed, self._on_cancel = on_closed, on_cancel
+        self.purpose = "zone"  # what the polygon under way (or the last one) is for
         self.active = False
         self.points: list[Point] = []
         self.hover: Point | None = None  # where the mouse is: the next edge follows it
 
-    def start(self) -> None:
+    def start(
+        self,
+        purpose: str = "zone",
+        on_closed: Callable[[list[Point]], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+    ) -> None:
+        """Begin a polygon for `purpose` (other callbacks than the zone's for another purpose). A
+        polygon under way for another purpose is cancelled first: its box unticks its button."""
+        if self.active and purpose != self.purpose:
+            self._on_cancel()
+        if purpose == "zone":
+            on_closed, on_cancel = self._zone
+        assert on_closed is not None and on_cancel is not None, "a polygon's callbacks"
+        self._on_closed, self._on_cancel, self.purpose = on_closed, on_cancel, purpose
         self.active, self.points, self.hover = True, [], None
 
     def stop(self) -> None:

@@ -1,9 +1,10 @@
 """What the front-ends that draw and record by hand share: the drawn line and zone from points,
-the Tracking box's state as a `TrackSpec`, and the names of the recordings camapp picks.
+the Tracking box's state as a `TrackSpec`, the motion masks drawn as a `MotionSpec`, and the
+names of the recordings camapp picks.
 
-The desktop app and the browser view both let the user draw one counting line and one zone (in
-0-1 coordinates of the frame), switch tracking and trails, and start a recording camapp names.
-That logic is here once, free of Qt and aiohttp. A bad region is a `FieldError` (field, region,
+The desktop app and the browser view both let the user draw one counting line, one zone and any
+number of motion masks (in 0-1 coordinates of the frame), switch tracking and trails, and start
+a recording camapp names. That logic is here once, free of Qt and aiohttp. A bad region is a `FieldError` (field, region,
 reason); each front-end phrases it for what the user touched: the command line names its flag,
 the app its control ("Line not set: ..."), the page its JSON field.
 """
@@ -15,10 +16,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from camapp.errors import FieldError
+from camapp.session.motion import MotionSpec
 from camapp.session.specs import DRAWN_LINE, DRAWN_TRAIL, DRAWN_ZONE, TrackSpec, stamped
 
 Point = tuple[float, float]
 Points = Sequence[Sequence[float]]
+MASK = "motion-mask"  # the field a bad drawn mask names (the command line's flag)
+MASK_DIGITS = 4  # drawn masks keep 1e-4 of the frame (a tenth of a pixel at 1000 px): short texts
 RECORDING = "camapp.mp4"  # stamped (camapp-YYYYmmdd-HHMMSS.mp4) or, for segments, numbered
 
 
@@ -84,6 +89,45 @@ def drawn_of(tracking: Mapping[str, Any] | None) -> tuple[list[list[float]] | No
     line = next((x["points"] for x in tracking.get("lines", []) if x["name"] == DRAWN_LINE), None)
     zone = next((z["points"] for z in tracking.get("zones", []) if z["name"] == DRAWN_ZONE), None)
     return line, zone
+
+
+@dataclasses.dataclass(frozen=True)
+class MaskChange:
+    """One change of the motion masks (and the gate) from a front-end; None leaves that part as it
+    is. `add` is one drawn polygon (0-1 points) added to the masks; `masks` replaces them all (an
+    empty sequence removes every mask, the command line's too)."""
+
+    on: bool | None = None
+    add: Points | None = None
+    masks: Sequence[Points] | None = None
+
+
+def drawn_mask(points: Points) -> Any:
+    """A drawn motion mask (a `camapp.motion` `MotionMask`, its points rounded to `MASK_DIGITS`);
+    `FieldError` naming `MASK` when it is not one (under 3 points, off the frame, no area)."""
+    from camapp.motion import MotionMask
+
+    try:
+        return MotionMask.of([round(float(v), MASK_DIGITS) for pt in points for v in pt])
+    except ValueError as exc:
+        raise FieldError(MASK, str(exc).partition(": ")[2] or str(exc)) from None
+
+
+def apply_masks(form: MotionSpec, change: MaskChange) -> MotionSpec:
+    """`form` with its masks replaced (`change.masks`) and then one added (`change.add`); the
+    mode, sensitivity, minimum area, keep-alive and overlay stay. A bad mask raises `FieldError`,
+    `form` unchanged. Whether the gate runs (`change.on`) is the caller's: the form is kept while
+    it is off, so masks drawn then apply when it is turned on."""
+    masks = form.masks if change.masks is None else tuple(drawn_mask(m) for m in change.masks)
+    if change.add is not None:
+        masks += (drawn_mask(change.add),)
+    return dataclasses.replace(form, masks=masks)
+
+
+def mask_args(masks: Sequence[Any]) -> str:
+    """The command-line options for `masks` (`--motion-mask x,y,... --motion-mask ...`), to make
+    masks drawn in a front-end permanent in a service file ("" for none)."""
+    return " ".join(f"--motion-mask {m.text()}" for m in masks)
 
 
 def recording_path(folder: Path, *, segmented: bool = False) -> Path:

@@ -14,6 +14,15 @@ class BadRequest(Exception):
     """A malformed control body: answered 400 with this one line."""
 
 
+def known(body: dict[str, Any], fields: tuple[str, ...], what: str) -> None:
+    """A body of some of `fields` (`what` names the control in the refusal), and not empty."""
+    unknown = sorted(set(body) - set(fields))
+    if unknown:
+        raise BadRequest(f"unknown {what} field {unknown[0][:40]!r}")
+    if not body:
+        raise BadRequest("give one or more of " + ", ".join(map(repr, fields)))
+
+
 def flag(body: dict[str, Any], key: str = "on") -> bool:
     value = body.get(key)
     if not isinstance(value, bool):

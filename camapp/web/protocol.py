@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from camapp.session.forms import DrawnChange
+    from camapp.session.forms import DrawnChange, MaskChange
 
 
 @runtime_checkable
@@ -54,8 +54,9 @@ class WebSession(Protocol):
         """Tracking on/off, the page's line, zone and trails; what the page did not change stays."""
         ...
 
-    def set_motion(self, on: bool) -> None:
-        """The motion gate on (with the settings `camapp run` was given, or the defaults) or off."""
+    def set_motion(self, change: MaskChange) -> None:
+        """The motion gate on (with the settings `camapp run` was given, or the defaults) or off,
+        and the page's masks added or replaced; what the page did not change stays."""
         ...
 
     def set_notify(self, body: dict[str, Any]) -> None:

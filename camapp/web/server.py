@@ -23,6 +23,7 @@ from camapp.web import events
 from camapp.web.checks import BadRequest, flag, labels, number
 from camapp.web.files import Refused, list_files, resolve_download
 from camapp.web.frames import MjpegBroadcaster, Pulse
+from camapp.web.motion import parse_motion
 from camapp.web.protocol import WebSession
 from camapp.web.security import COOKIE, COOKIE_MAX_AGE, KEY_HEADER, Guard, Refusal
 from camapp.web.tracking import parse_change
@@ -34,6 +35,7 @@ PAGES = {
     "/": "index.html",
     "/app.js": "app.js",
     "/tracking.js": "tracking.js",
+    "/motion.js": "motion.js",
     "/events.js": "events.js",
     "/settings.js": "settings.js",
     "/style.css": "style.css",
@@ -345,7 +347,7 @@ COMMANDS = {
     "events": lambda s, b: s.set_events(flag(b), labels(b, "classes")),
     "snapshot": lambda s, b: s.snapshot(),
     "tracking": lambda s, b: s.set_tracking(parse_change(b)),
-    "motion": lambda s, b: s.set_motion(flag(b)),
+    "motion": lambda s, b: s.set_motion(parse_motion(b)),
     "notify": lambda s, b: s.set_notify(b),  # checked by camapp.web.sinks, as the others by checks
     "notify-test": lambda s, b: s.test_notify(b),
     "mqtt": lambda s, b: s.set_mqtt(b),

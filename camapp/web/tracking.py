@@ -14,7 +14,7 @@ from typing import Any
 from camapp.errors import FieldError
 from camapp.session import DRAWN_LINE, DRAWN_ZONE, TrackSpec
 from camapp.session.forms import DrawnChange, apply_drawn, drawn_of
-from camapp.web.checks import BadRequest, flag, is_real
+from camapp.web.checks import BadRequest, flag, is_real, known
 
 MAX_POINTS = 64  # a zone drawn by hand has a handful; more is not a drawing
 FIELDS = ("on", "line", "zone", "trail")
@@ -23,11 +23,7 @@ FIELDS = ("on", "line", "zone", "trail")
 def parse_change(body: dict[str, Any]) -> DrawnChange:
     """`{"on": bool, "line": [[x, y], [x, y]] | null, "zone": [[x, y], ...] | null, "trail": bool}`,
     every key optional; a shape mistake is a `BadRequest` (ranges are the regions' own)."""
-    unknown = sorted(set(body) - set(FIELDS))
-    if unknown:
-        raise BadRequest(f"unknown tracking field {unknown[0][:40]!r}")
-    if not body:
-        raise BadRequest("give one or more of " + ", ".join(map(repr, FIELDS)))
+    known(body, FIELDS, "tracking")
     return DrawnChange(
         on=flag(body, "on") if "on" in body else None,
         line=_points(body, "line") if "line" in body else None,
@@ -38,14 +34,18 @@ def parse_change(body: dict[str, Any]) -> DrawnChange:
 
 def _points(body: dict[str, Any], key: str) -> tuple[tuple[float, float], ...]:
     value = body[key]
-    if value is None:
-        return ()
+    return () if value is None else points(value, key, " (null removes it)")
+
+
+def points(value: Any, key: str, more: str = "") -> tuple[tuple[float, float], ...]:
+    """A drawn region's points from the body's `key`: up to `MAX_POINTS` [x, y] pairs of finite
+    numbers, else a `BadRequest` (`more` adds to its reason)."""
     if (
         not isinstance(value, list)
         or not 0 < len(value) <= MAX_POINTS
         or not all(isinstance(p, list) and len(p) == 2 and all(is_real(v) for v in p) for p in value)
     ):
-        raise BadRequest(f"{key!r} must be a list of [x, y] points (null removes it)")
+        raise BadRequest(f"{key!r} must be a list of [x, y] points{more}")
     return tuple((float(x), float(y)) for x, y in value)
 
 

@@ -19,8 +19,9 @@ from camapp.mqtt.control import MqttControl
 from camapp.notify.control import NotifyControl
 from camapp.record.eventstore import DB_NAME
 from camapp.session import EventSpec, MotionSpec, Session, TrackSpec, VideoSpec
-from camapp.session.forms import DrawnChange, for_session, recording_path
+from camapp.session.forms import DrawnChange, MaskChange, for_session, recording_path
 from camapp.session.livems import in_order
+from camapp.web.motion import apply_motion, page_masks
 from camapp.web.sinks import parse_mqtt, parse_notify, parse_test, sinks_status
 from camapp.web.tracking import apply_change, page_status
 
@@ -142,6 +143,7 @@ class SessionView:
             "history": {"on": "history" in outputs, "saved": (outputs.get("history") or {}).get("frames", 0)},
             "objects": self.objects(),
             "motion": s.get("motion"),  # None, or on/off, frames detected and skipped
+            "motion_masks": page_masks(self.motion_form()),  # shown, and applied once motion is on
             **sinks_status(self.mqtt, self.notify),  # "mqtt", "notify", "command": secrets left out
         }
         flat.update({k: stats.get(k, 0) for k in FIGURES})
@@ -215,12 +217,18 @@ class SessionView:
             self.session.set_tracking(for_session(new)).result(WAIT)  # a refused spec raises here
             self._track_form = new
 
-    def set_motion(self, on: bool) -> None:
+    def set_motion(self, change: MaskChange) -> None:
         with self._track_lock:
             current = self.session.motion
-            self._motion_form = current or self._motion_form  # off and on again: the same settings
-            spec = (self._motion_form or MotionSpec()) if on else None
-            self.session.set_motion(spec).result(WAIT)
+            # off and on again: the same settings; masks drawn while off apply once it is on
+            form = apply_motion(current or self._motion_form or MotionSpec(), change)
+            on = current is not None if change.on is None else change.on
+            self.session.set_motion(form if on else None).result(WAIT)  # a refused spec raises here
+            self._motion_form = form
+
+    def motion_form(self) -> MotionSpec | None:
+        """The motion settings the page shows: the running gate's, else those kept while it is off."""
+        return self.session.motion or self._motion_form
 
     def set_notify(self, body: dict[str, Any]) -> None:
         self.notify.apply(parse_notify(body, self.notify.settings)).result(WAIT)

@@ -1,11 +1,26 @@
 // camapp browser view, the Tracking box (loaded before app.js, whose $, post, say and status it uses).
 "use strict";
 
-// -- tracking: the Tracking box, and a line or a zone drawn with the mouse on the video ----------
+// -- drawing on the video: a line or a polygon (a zone here, a motion mask in motion.js) ---------
 // Points are fractions (0-1) of the picture's natural size, whatever size CSS gives the <img>.
-let drawing = null; // null, or { kind: "line" | "zone", points: [[x, y], ...], hover: [x, y] | null }
-const CLOSE_PX = 12; // a zone closes on a click this near its first corner
+let drawing = null; // null, or { kind: a key of KINDS, points: [[x, y], ...], hover: [x, y] | null }
+const CLOSE_PX = 12; // a polygon closes on a click this near its first corner
 const SAME_PX = 4; // a click this near the last corner adds none (the clicks of a double-click)
+// what each drawing is: its button, where its hints go, the control its points are posted to
+// (as the body's `field`), and what to say; motion.js adds "mask"
+const KINDS = {
+  line: {
+    button: "draw-line", hint: "track-hint", command: "tracking", field: "line", polygon: false,
+    start: "Drag across the video to place the counting line (Esc cancels)",
+    placed: "Line placed: its counts show below",
+  },
+  zone: {
+    button: "draw-zone", hint: "track-hint", command: "tracking", field: "zone", polygon: true,
+    start: "Click the zone's corners; double-click or click the first corner to close (Esc cancels)",
+    placed: "Zone placed: who is inside shows below",
+  },
+};
+const painters = []; // more to draw on the overlay: (ctx, at) => ..., with `at` mapping 0-1 points
 
 function imageBox() {
   // the picture on screen: the <img> scaled by CSS, letterboxed inside its box (object-fit: contain)
@@ -40,8 +55,10 @@ function paint() {
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   ctx.clearRect(0, 0, r.width, r.height);
   const b = imageBox();
-  if (!drawing || !b) return;
+  if (!b) return;
   const at = ([x, y]) => [b.left - r.left + x * b.width, b.top - r.top + y * b.height];
+  for (const draw of painters) draw(ctx, at);
+  if (!drawing) return;
   const pts = [...drawing.points, ...(drawing.hover ? [drawing.hover] : [])].map(at);
   if (!pts.length) return;
   ctx.lineWidth = 2; // white and dashed while drawing; the video then draws it in its own colours
@@ -50,41 +67,48 @@ function paint() {
   ctx.fillStyle = "rgba(255, 255, 255, 0.15)";
   ctx.beginPath();
   pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
-  if (drawing.kind === "zone" && pts.length > 2) { ctx.closePath(); ctx.fill(); }
+  if (KINDS[drawing.kind].polygon && pts.length > 2) { ctx.closePath(); ctx.fill(); }
   ctx.stroke();
   ctx.fillStyle = "#fff";
   drawing.points.map(at).forEach(([x, y], i) => {
     ctx.beginPath();
-    ctx.arc(x, y, i === 0 && drawing.kind === "zone" ? 6 : 4, 0, 2 * Math.PI);
+    ctx.arc(x, y, i === 0 && KINDS[drawing.kind].polygon ? 6 : 4, 0, 2 * Math.PI);
     ctx.fill();
   });
 }
 
-function hint(text) { $("track-hint").textContent = text || ""; }
+function hint(text, kind) { $(KINDS[kind || "line"].hint).textContent = text || ""; }
+
+function marked() { // the button of the drawing under way shows pressed
+  for (const [kind, k] of Object.entries(KINDS)) $(k.button).classList.toggle("active", !!drawing && drawing.kind === kind);
+}
 
 function startDrawing(kind) {
   if (!imageBox()) { say("no video yet to draw on"); return; }
+  if (drawing) hint("", drawing.kind);
   drawing = { kind, points: [], hover: null };
   $("stage").classList.add("drawing");
-  hint(kind === "line"
-    ? "Drag across the video to place the counting line (Esc cancels)"
-    : "Click the zone's corners; double-click or click the first corner to close (Esc cancels)");
-  renderTracking((status && status.tracking) || {});
+  hint(KINDS[kind].start, kind);
+  marked();
   paint();
 }
 
 function stopDrawing(text) {
+  const kind = drawing ? drawing.kind : "line";
   drawing = null;
   $("stage").classList.remove("drawing");
-  hint(text);
-  renderTracking((status && status.tracking) || {});
+  hint(text, kind);
+  marked();
   paint();
 }
 
+function toggleDrawing(kind) { return drawing && drawing.kind === kind ? stopDrawing("") : startDrawing(kind); }
+
 async function place(kind, points) {
   const keep = drawing;
-  if (await post("tracking", { [kind]: points })) {
-    stopDrawing(kind === "line" ? "Line placed: its counts show below" : "Zone placed: who is inside shows below");
+  const k = KINDS[kind];
+  if (await post(k.command, { [k.field]: points })) {
+    stopDrawing(k.placed);
   } else if (drawing === keep) { // refused (the message shows under the video): draw it again
     drawing.points = [];
     drawing.hover = null;
@@ -92,9 +116,9 @@ async function place(kind, points) {
   }
 }
 
-function closeZone() {
-  if (drawing.points.length < 3) { hint("A zone needs at least 3 corners"); return; }
-  place("zone", drawing.points);
+function closePolygon() {
+  if (drawing.points.length < 3) { hint(`A ${drawing.kind} needs at least 3 corners`, drawing.kind); return; }
+  place(drawing.kind, drawing.points);
 }
 
 function wireDrawing() {
@@ -109,7 +133,7 @@ function wireDrawing() {
       drawing.hover = p;
       stage.setPointerCapture(e.pointerId);
     } else if (drawing.points.length >= 3 && apart(p, drawing.points[0]) < CLOSE_PX) {
-      closeZone();
+      closePolygon();
     } else if (!drawing.points.length || apart(p, drawing.points[drawing.points.length - 1]) >= SAME_PX) {
       drawing.points.push(p);
     }
@@ -135,12 +159,12 @@ function wireDrawing() {
     place("line", drawing.points);
   });
   stage.addEventListener("dblclick", (e) => {
-    if (drawing && drawing.kind === "zone") { e.preventDefault(); closeZone(); }
+    if (drawing && KINDS[drawing.kind].polygon) { e.preventDefault(); closePolygon(); }
   });
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && drawing) stopDrawing(""); });
   window.addEventListener("resize", paint);
-  $("draw-line").addEventListener("click", () => (drawing && drawing.kind === "line" ? stopDrawing("") : startDrawing("line")));
-  $("draw-zone").addEventListener("click", () => (drawing && drawing.kind === "zone" ? stopDrawing("") : startDrawing("zone")));
+  $("draw-line").addEventListener("click", () => toggleDrawing("line"));
+  $("draw-zone").addEventListener("click", () => toggleDrawing("zone"));
   $("track-clear").addEventListener("click", () => post("tracking", { line: null, zone: null }).then((ok) => ok && hint("")));
   $("track").addEventListener("change", (e) => post("tracking", { on: e.target.checked }));
   $("trails").addEventListener("change", (e) => post("tracking", { trail: e.target.checked }));
@@ -151,9 +175,7 @@ function renderTracking(t) {
   $("trails").checked = (t.trail || 0) > 0;
   for (const id of ["trails", "draw-line", "draw-zone"]) $(id).disabled = !t.on;
   $("track-clear").disabled = !t.on || (!t.line && !t.zone);
-  if (!t.on && drawing) stopDrawing("");
-  $("draw-line").classList.toggle("active", !!drawing && drawing.kind === "line");
-  $("draw-zone").classList.toggle("active", !!drawing && drawing.kind === "zone");
+  if (!t.on && drawing && KINDS[drawing.kind].command === "tracking") stopDrawing("");
   const rows = [];
   const row = (name, text, region) => {
     const tr = document.createElement("tr");
