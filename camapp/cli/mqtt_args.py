@@ -1,14 +1,13 @@
 """`camapp run --mqtt URL`: the MQTT options, and starting the bridge beside the run.
 
-Only this module (of the command line) names camapp.mqtt, and only when --mqtt is given, so a
-run without it never imports paho-mqtt.
+Only this module (of the command line) names camapp.mqtt, and only when --mqtt (or --web, whose
+page can start MQTT) is given; paho-mqtt only once a bridge starts. The options become the same
+`MqttSettings` the desktop app and the page use, run by the same `MqttControl`.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
-import socket
 from typing import Any
 
 from camapp.errors import CamappError
@@ -35,12 +34,25 @@ def add_mqtt_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def camera_name(args: argparse.Namespace) -> str:
-    """--name, else the host name; a topic level allows no '/', '+' or '#'."""
-    name = args.name or socket.gethostname().split(".")[0] or "camapp"
-    if not re.fullmatch(r"[^/+#\s]+", name):
-        raise CamappError(f"--name {name!r}: a camera name has no '/', '+', '#' or spaces")
-    return name
+def settings(args: argparse.Namespace) -> Any:
+    """The options as `MqttSettings` (on only with --mqtt)."""
+    from camapp.mqtt.control import MqttSettings
+
+    labels, zones = watched(args)
+    return MqttSettings(
+        on=bool(getattr(args, "mqtt", None)),
+        url=getattr(args, "mqtt", None) or "",
+        password_file=getattr(args, "mqtt_password_file", None),
+        name=getattr(args, "name", None) or "",
+        prefix=getattr(args, "mqtt_prefix", None) or "camapp",
+        discovery=not getattr(args, "mqtt_no_discovery", False),
+        ca=getattr(args, "mqtt_ca", None),
+        cert=getattr(args, "mqtt_cert", None),
+        key=getattr(args, "mqtt_key", None),
+        labels=tuple(labels),
+        zones=tuple(zones),
+        record_dir=getattr(args, "record_dir", None) or "recordings",
+    )
 
 
 def check_mqtt(args: argparse.Namespace) -> Any:
@@ -54,21 +66,11 @@ def check_mqtt(args: argparse.Namespace) -> Any:
             raise CamappError("--mqtt-no-discovery goes with --mqtt URL")
         return None
     try:
-        from camapp.mqtt import parse_url
+        import camapp.mqtt.control  # noqa: F401
         from camapp.mqtt.link import Link  # noqa: F401  (paho-mqtt is there)
     except ImportError as exc:
         raise CamappError(f"--mqtt needs the mqtt extra: in your camapp clone, .venv/bin/pip install -e '.[mqtt]' ({exc})") from None
-    prefix = args.mqtt_prefix or "camapp"
-    if not re.fullmatch(r"[^+#\s]+", prefix) or prefix.strip("/") != prefix:
-        raise CamappError(f"--mqtt-prefix {prefix!r}: a topic with no '+', '#', spaces or outer '/'")
-    camera_name(args)
-    return parse_url(
-        args.mqtt,
-        ca=args.mqtt_ca,
-        cert=args.mqtt_cert,
-        key=args.mqtt_key,
-        password_file=args.mqtt_password_file,
-    )
+    return settings(args).check()
 
 
 def watched(args: argparse.Namespace) -> tuple[list[str], list[str]]:
@@ -81,22 +83,31 @@ def watched(args: argparse.Namespace) -> tuple[list[str], list[str]]:
 
 
 def start_mqtt(args: argparse.Namespace, session: Any) -> Any:
-    """The running bridge over `session`, or None without --mqtt; `close()` it when the run ends."""
-    broker = check_mqtt(args)
-    if broker is None:
+    """The `MqttControl` over `session`, its bridge running with --mqtt; None when there is
+    neither --mqtt nor --web (the page can start one). `stop_mqtt()` it when the run ends."""
+    if not getattr(args, "mqtt", None) and not getattr(args, "web", None):
         return None
-    from camapp.mqtt.bridge import MqttBridge
+    from camapp.mqtt.control import MqttControl
 
-    labels, zones = watched(args)
-    bridge = MqttBridge(
-        session,
-        broker,
-        camera_name(args),
-        args.mqtt_prefix or "camapp",
-        discovery_on=not args.mqtt_no_discovery,
-        labels=labels,
-        zones=zones,
-        record_dir=getattr(args, "record_dir", None) or "recordings",
-    )
-    bridge.start()
-    return bridge
+    control = MqttControl(session)
+    control.settings = settings(args)  # off without --mqtt; the page keeps its labels and zones
+    if args.mqtt:
+        control.apply(control.settings).result()
+    return control
+
+
+def stop_mqtt(control: Any, say: Any) -> None:
+    """Disconnect (the last counts and `offline` go out while the broker is there); with a
+    bridge that ran, `say` its summary line."""
+    if control is None:
+        return
+    st = control.close()
+    if st is not None:
+        say(mqtt_line(st))
+
+
+def mqtt_line(st: dict[str, Any]) -> str:
+    line = f"mqtt: {st['broker']}: {st['events']} events, {st['sent']} messages acknowledged"
+    if st["dropped"] or st["queued"]:
+        line += f", {st['dropped']} dropped, {st['queued']} not sent"
+    return line

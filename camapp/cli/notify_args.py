@@ -4,7 +4,9 @@
 Kept apart from `camapp run` so another command can offer them: `add_notify_args(parser)`, then
 `start_notify(args, session)` before the source opens (a URL Apprise cannot parse, a cooldown out
 of range or a zone no `--zone` defines is a one-line error, exit 2), `check_notify_labels` once
-the model's labels are known, and `stop_notify` at the end (it prints the summary line).
+the model's labels are known, and `stop_notify` at the end (it prints the summary line). The
+options become the same `NotifySettings` the desktop app and the page use, run by the same
+`NotifyControl` (so the page of `camapp run --web` shows and changes them).
 """
 
 from __future__ import annotations
@@ -56,46 +58,51 @@ def add_notify_args(p: argparse.ArgumentParser) -> None:
 
 
 def start_notify(args: argparse.Namespace, session: Any) -> Any:
-    """The running `Notifier` the options ask for, observing `session` (None without --notify)."""
+    """The `NotifyControl` over `session`, its notifier running with --notify; None when there
+    is neither --notify nor --web (the page can start one)."""
     urls = args.notify or []
     options = ("notify_label", "notify_zone", "notify_cooldown", "notify_name")
     given = [o for o in options if getattr(args, o, None) is not None]
-    if not urls:
-        if given:
-            raise CamappError(f"--{given[0].replace('_', '-')} goes with --notify URL")
-        return None
+    if not urls and given:
+        raise CamappError(f"--{given[0].replace('_', '-')} goes with --notify URL")
     zones = {z.name for z in (getattr(args, "zone", None) or ())}
     for name in args.notify_zone or ():
         if name not in zones:
             known = f" (zones: {', '.join(sorted(zones))})" if zones else " (define it with --track --zone)"
             raise CamappError(f"--notify-zone {name}: no --zone has that name{known}")
-    from camapp.notify import COOLDOWN, Notifier, Rules, check_url
+    if not urls and not getattr(args, "web", None):
+        return None
+    from camapp.notify.control import NotifyControl, NotifySettings
+    from camapp.notify.rules import COOLDOWN
 
-    for url in urls:
-        check_url(url)
-    rules = Rules.make(
-        args.notify_label or (),
-        args.notify_zone or (),
-        COOLDOWN if args.notify_cooldown is None else args.notify_cooldown,
-    )
-    return Notifier(session, urls, rules, camera=args.notify_name or "")
+    control = NotifyControl(session)
+    if urls:
+        wanted = NotifySettings.make(
+            True,
+            urls,
+            args.notify_label or (),
+            args.notify_zone or (),
+            COOLDOWN if args.notify_cooldown is None else args.notify_cooldown,
+            args.notify_name or "",
+        )
+        control.apply(wanted).result()
+    return control
 
 
-def check_notify_labels(notifier: Any, names: Any) -> None:
+def check_notify_labels(control: Any, names: Any) -> None:
     """Once the model is loaded: a --notify-label it cannot detect is a mistake, not silence."""
-    if notifier is None:
+    if control is None:
         return
-    known = {n for n in names if n}
-    for label in sorted(notifier.gate.rules.labels - known):
-        raise CamappError(f"--notify-label {label}: the model has no such class")
+    control.settings.check(names)
 
 
-def stop_notify(notifier: Any, say: Any = None, timeout: float = 5.0) -> None:
-    """Send what waits (for up to `timeout` s); with `say`, print the summary line."""
-    if notifier is None:
+def stop_notify(control: Any, say: Any = None, timeout: float = 5.0) -> None:
+    """Send what waits (for up to `timeout` s); with `say` and a notifier that ran, print the
+    summary line."""
+    if control is None:
         return
     from camapp.notify import summary
 
-    notifier.close(timeout)
-    if say is not None:
-        say(summary(notifier.status()))
+    st = control.close(timeout)
+    if say is not None and st is not None:
+        say(summary(st))

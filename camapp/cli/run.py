@@ -28,7 +28,7 @@ from camapp.cli.common import (
     positive_int,
 )
 from camapp.cli.motion_args import add_motion_args, motion_spec
-from camapp.cli.mqtt_args import add_mqtt_options, check_mqtt, start_mqtt
+from camapp.cli.mqtt_args import add_mqtt_options, check_mqtt, start_mqtt, stop_mqtt
 from camapp.cli.notify_args import add_notify_args, check_notify_labels, start_notify, stop_notify
 from camapp.cli.track_args import add_track_args, track_spec
 from camapp.cli.web_args import add_web_options, check_port, check_web, start_web, web_measures
@@ -232,7 +232,7 @@ def run(args: argparse.Namespace) -> int:
     mqtt = notifier = None
     ran = False
     try:
-        mqtt = start_mqtt(args, session)  # None without --mqtt; hears the run from its first frame
+        mqtt = start_mqtt(args, session)  # None without --mqtt or --web; hears the run from its first frame
         notifier = start_notify(args, session)  # before the first frame too
         session.set_threshold(args.threshold)
         if args.input_size == "auto":
@@ -257,7 +257,7 @@ def run(args: argparse.Namespace) -> int:
         say(
             f"model: {m['running_on']}{m['plan']}, input {status['input_size']}, ladder {[r['size'] for r in status['ladder']]}"
         )
-        web = start_web(args, session)  # None without --web
+        web = start_web(args, session, mqtt=mqtt, notify=notifier)  # None without --web; its page changes both
         try:
             ran = True
             return drive(session, args, seen)
@@ -265,18 +265,9 @@ def run(args: argparse.Namespace) -> int:
             if web is not None:
                 web.stop()
     finally:
-        if mqtt is not None:
-            mqtt.close()  # the last counts and `offline` go out while the broker is there
-            say(mqtt_line(mqtt.status()))
+        stop_mqtt(mqtt, say)  # the last counts and `offline` go out while the broker is there
         stop_notify(notifier, say if ran else None)  # after the run: what waits is sent, a summary line
         session.close(timeout=30.0)
-
-
-def mqtt_line(st: dict[str, Any]) -> str:
-    line = f"mqtt: {st['broker']}: {st['events']} events, {st['sent']} messages acknowledged"
-    if st["dropped"] or st["queued"]:
-        line += f", {st['dropped']} dropped, {st['queued']} not sent"
-    return line
 
 
 def on_event(name: str, event: dict[str, Any], seen: Counter[str]) -> None:

@@ -90,8 +90,10 @@ def check_port(host: str, port: int) -> None:
         raise CamappError(f"--web {host}:{port}: {why}") from None
 
 
-def start_web(args: argparse.Namespace, session: Any) -> Any:
-    """The running web server over `session`, or None without --web; `stop()` it when the run ends."""
+def start_web(args: argparse.Namespace, session: Any, *, mqtt: Any = None, notify: Any = None) -> Any:
+    """The running web server over `session`, or None without --web; `stop()` it when the run ends.
+    `mqtt` and `notify` are the run's controls (`start_mqtt`, `start_notify`): the page's Settings
+    panel shows and changes them."""
     check_web(args)
     if not getattr(args, "web", None):
         return None
@@ -103,7 +105,7 @@ def start_web(args: argparse.Namespace, session: Any) -> Any:
             f"--web needs the web extra: in your camapp clone, .venv/bin/pip install -e '.[web]' ({exc})"
         ) from None
     host, port = args.web
-    view = SessionView(session, Path(args.web_dir or args.record_dir or "recordings"))
+    view = SessionView(session, Path(args.web_dir or args.record_dir or "recordings"), mqtt=mqtt, notify=notify)
     try:
         server = start(view, host, port, fps=args.web_fps or 15.0, password=args.web_password)
     except BaseException:

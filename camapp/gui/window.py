@@ -79,6 +79,9 @@ class MainWindow(RecordingControls, TrackingControls, QMainWindow):
         self._connect()
         self._shortcuts()
         self._build_events()
+        from camapp.gui.services import ServicesControls
+
+        self.services = ServicesControls(self)  # notifications and MQTT: a dialog, a status bar button
         self.ticker = QTimer(self)
         self.ticker.setInterval(250)
         self.ticker.timeout.connect(self._tick)
@@ -417,6 +420,7 @@ class MainWindow(RecordingControls, TrackingControls, QMainWindow):
             if not self.isFullScreen():
                 self.settings.geometry = self.saveGeometry()
             self.settings.sync()
+            self.services.close()  # `offline` to the broker while the session still runs
             if not self.session.shutdown(timeout=8.0):
                 print("camapp: a background task did not stop in time", file=sys.stderr)
         event.accept()

@@ -72,6 +72,7 @@ class Link:
         self.sent_bytes = 0  # payload bytes handed to the connection
         self.connects = 0
         self.problem = ""  # the last reason the connection failed or broke ("" while fine)
+        self._failed_at: float | None = None  # when the last attempt failed (the backoff starts)
         self._said = ""
         c = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id, protocol=paho.MQTTv311)
         if broker.username:
@@ -132,6 +133,15 @@ class Link:
                 self._inflight -= 1
                 self.dropped += 1
 
+    def retry_in(self) -> float | None:
+        """Seconds to paho's next attempt while disconnected (None: connected, or not known).
+        paho keeps its current backoff in `_reconnect_delay`, set when its wait begins, right
+        after the failure that `_failed_at` marks."""
+        delay, failed = getattr(self.client, "_reconnect_delay", None), self._failed_at
+        if self.connected or failed is None or not isinstance(delay, (int, float)):
+            return None
+        return max(0.0, failed + delay - time.monotonic())
+
     @property
     def queued(self) -> int:
         return len(self._queue)
@@ -186,6 +196,7 @@ class Link:
             self.connected = True
             self.connects += 1
             self.problem = ""
+            self._failed_at = None
             self._cv.notify_all()
         if self._said:
             self._say(f"mqtt: connected to {self.broker.address}")
@@ -199,7 +210,9 @@ class Link:
         with self._cv:
             was, self.connected = self.connected, False
             closing = self._closing
-        if not closing:  # before the broker's answer: TLS refused later (no client certificate)...
+        if not closing and not (not was and self.problem.startswith("the broker refused")):
+            # before the broker's answer: TLS refused later (no client certificate)...; a refusal
+            # the broker answered keeps its own reason (it closes the connection after it)
             self._problem(
                 f"connection lost ({reason})" if was else f"the broker closed the connection ({reason})"
             )
@@ -207,6 +220,7 @@ class Link:
     def _problem(self, text: str) -> None:
         """One line per outage (the first reason), not one per retry."""
         self.problem = text
+        self._failed_at = time.monotonic()
         if not self._said:
             self._said = text
             self._say(f"mqtt: {self.broker.address}: {text}; retrying with backoff (up to 30 s)")

@@ -51,6 +51,31 @@ def check_url(url: str) -> Any:
     return service
 
 
+def redacted(url: str) -> str:
+    """What a page or a log may show of `url`: Apprise's own privacy form (tokens and passwords
+    masked, options left out); a URL Apprise cannot parse shows only its scheme."""
+    try:
+        service = check_url(url)
+    except CamappError:
+        return _scheme(url)
+    return str(service.url(privacy=True)).split("?", 1)[0]
+
+
+def send_once(url: str, title: str, body: str) -> str:
+    """Send one message now, on the calling thread (Apprise's own socket timeouts bound it):
+    "" when it went through, else the one-line reason. For a settings dialog's test button."""
+    try:
+        service = check_url(url)
+        _Reasons.clear()
+        if service.notify(body=body, title=title):
+            return ""
+        return _Reasons.last() or "the service refused the message"
+    except CamappError as exc:
+        return str(exc)
+    except Exception as exc:  # a plugin's bug: a reason, never a traceback in a front-end
+        return f"{type(exc).__name__}: {exc}"
+
+
 def _scheme(url: str) -> str:
     """What can be shown of a URL that may carry a token: its scheme."""
     return url.split("://", 1)[0] + "://…" if "://" in url else repr(url[:12])
@@ -116,7 +141,7 @@ class Channel:
     def __init__(self, url: str, size: int = QUEUE, max_age: float = MAX_AGE) -> None:
         self._apprise = _apprise()
         self.service = check_url(url)
-        self.name = self.service.url(privacy=True).split("?", 1)[0]  # tokens masked, options left out
+        self.name = str(self.service.url(privacy=True)).split("?", 1)[0]  # tokens masked, options left out
         self.max_age = max_age
         self._queue: queue.Queue[Note | None] = queue.Queue(size)
         self._stop = threading.Event()

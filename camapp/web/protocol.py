@@ -58,3 +58,15 @@ class WebSession(Protocol):
         """The motion gate on (with the settings `camapp run` was given, or the defaults) or off,
         and the page's masks added or replaced; what the page did not change stays."""
         ...
+
+    def set_notify(self, body: dict[str, Any]) -> None:
+        """Notifications on, changed or off, live (`camapp.web.sinks.parse_notify`'s body)."""
+        ...
+
+    def test_notify(self, body: dict[str, Any]) -> None:
+        """Send a test message; its result line is the status' `notify.test`."""
+        ...
+
+    def set_mqtt(self, body: dict[str, Any]) -> None:
+        """MQTT on, to another broker or off, live (`camapp.web.sinks.parse_mqtt`'s body)."""
+        ...

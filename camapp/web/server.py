@@ -37,6 +37,7 @@ PAGES = {
     "/tracking.js": "tracking.js",
     "/motion.js": "motion.js",
     "/events.js": "events.js",
+    "/settings.js": "settings.js",
     "/style.css": "style.css",
 }
 TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
@@ -347,6 +348,9 @@ COMMANDS = {
     "snapshot": lambda s, b: s.snapshot(),
     "tracking": lambda s, b: s.set_tracking(parse_change(b)),
     "motion": lambda s, b: s.set_motion(parse_motion(b)),
+    "notify": lambda s, b: s.set_notify(b),  # checked by camapp.web.sinks, as the others by checks
+    "notify-test": lambda s, b: s.test_notify(b),
+    "mqtt": lambda s, b: s.set_mqtt(b),
 }
 
 

@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from camapp.errors import CamappError
+from camapp.mqtt.control import MqttControl
+from camapp.notify.control import NotifyControl
 from camapp.record.eventstore import DB_NAME
 from camapp.session import EventSpec, MotionSpec, Session, TrackSpec, VideoSpec
 from camapp.session.forms import DrawnChange, MaskChange, for_session, recording_path
 from camapp.session.livems import in_order
 from camapp.web.motion import apply_motion, page_masks
+from camapp.web.sinks import parse_mqtt, parse_notify, parse_test, sinks_status
 from camapp.web.tracking import apply_change, page_status
 
 WAIT = 30.0  # seconds a command may take (stopping a recording writes its trailer)
@@ -27,11 +30,23 @@ FIGURES = ("capture_fps", "inference_fps", "infer_ms", "infer_ms_p95", "latency_
 
 
 class SessionView:
-    """The browser view's handle on a running `Session`; recordings go to `record_dir`."""
+    """The browser view's handle on a running `Session`; recordings go to `record_dir`. `mqtt`
+    and `notify` are the run's controls (`camapp run` makes them); without them the view makes
+    its own, and stops what they run when it closes."""
 
-    def __init__(self, session: Session, record_dir: str | Path) -> None:
+    def __init__(
+        self,
+        session: Session,
+        record_dir: str | Path,
+        *,
+        mqtt: MqttControl | None = None,
+        notify: NotifyControl | None = None,
+    ) -> None:
         self.session = session
         self.record_dir = Path(record_dir)
+        self.mqtt = mqtt or MqttControl(session)
+        self.notify = notify or NotifyControl(session)
+        self._owned = ([self.mqtt] if mqtt is None else []) + ([self.notify] if notify is None else [])
         self._lock = threading.Lock()
         self._seen_ms: dict[int, float] = {}  # infer ms per rung, from live frames
         self._event_classes: list[str] = []
@@ -74,6 +89,8 @@ class SessionView:
 
     def close(self) -> None:
         self._unsubscribe()
+        for control in self._owned:
+            control.close()
 
     # -- status -----------------------------------------------------------------------------------
     def labels(self) -> list[str]:
@@ -127,6 +144,7 @@ class SessionView:
             "objects": self.objects(),
             "motion": s.get("motion"),  # None, or on/off, frames detected and skipped
             "motion_masks": page_masks(self.motion_form()),  # shown, and applied once motion is on
+            **sinks_status(self.mqtt, self.notify),  # "mqtt", "notify", "command": secrets left out
         }
         flat.update({k: stats.get(k, 0) for k in FIGURES})
         return flat
@@ -211,6 +229,22 @@ class SessionView:
     def motion_form(self) -> MotionSpec | None:
         """The motion settings the page shows: the running gate's, else those kept while it is off."""
         return self.session.motion or self._motion_form
+
+    def set_notify(self, body: dict[str, Any]) -> None:
+        self.notify.apply(parse_notify(body, self.notify.settings)).result(WAIT)
+        self._changed()
+
+    def test_notify(self, body: dict[str, Any]) -> None:
+        self.notify.test(parse_test(body, self.notify.settings)).result(WAIT)
+        self._changed()
+
+    def set_mqtt(self, body: dict[str, Any]) -> None:
+        self.mqtt.apply(parse_mqtt(body, self.mqtt.settings)).result(WAIT)
+        self._changed()
+
+    def _changed(self) -> None:
+        for change in list(self._change_cbs):
+            change()
 
     def snapshot(self) -> None:
         self.last_snapshot = str(self.session.snapshot(self.record_dir / "snapshots").result(WAIT))

@@ -11,6 +11,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import pytest
+
 
 class Receiver:
     """An HTTP server on 127.0.0.1 (a free port) keeping every POST: (arrival, path, JSON body)."""
@@ -97,3 +99,12 @@ def attachment(body: dict[str, Any]) -> tuple[str, str, bytes]:
     """(filename, mimetype, bytes) of the one attachment Apprise's json:// put in the body."""
     (att,) = body["attachments"]
     return att["filename"], att["mimetype"], base64.b64decode(att["base64"])
+
+
+@pytest.fixture(name="receiver")
+def receiver_fixture():
+    """A `Receiver` for tests outside tests/notify (import it: `from notify.receivers import
+    receiver_fixture`); closed at the end."""
+    r = Receiver()
+    yield r
+    r.close()
