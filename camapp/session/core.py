@@ -458,6 +458,9 @@ class Session(SessionBase):
             tracking=self.tracking,
             camera=camera_name(self.source.spec) if self.source else "",
             on_clip=self._on_clip,
+            on_recording=self._on_recording,
+            on_pruned=self._on_pruned,
+            held=self._held,
         )
         built = build_recorders(specs, ctx, self._broke)
         for spec in specs:
@@ -475,6 +478,33 @@ class Session(SessionBase):
         history = self.outputs.get("history")
         if isinstance(history, EventHistory):
             history.link(object_id, clip, offset)
+
+    def _on_recording(self, object_id: int, path: Path, offset: float) -> None:
+        """The continuous recording's file `path` shows object `object_id` from `offset` s in."""
+        from camapp.record.history import EventHistory
+
+        history = self.outputs.get("history")
+        if isinstance(history, EventHistory):
+            history.link_recording(object_id, path, offset)
+
+    def _on_pruned(self, paths: list[Path]) -> None:
+        """The recording's disk cap deleted `paths`: the history marks the events they showed."""
+        from camapp.record.history import EventHistory
+
+        history = self.outputs.get("history")
+        if isinstance(history, EventHistory):
+            history.forget(paths)
+
+    def _held(self) -> list[Path]:
+        """The files the run's recorders are writing or finalizing now (any thread)."""
+        with self._lock:
+            running = list(self.outputs.values())
+        held: list[Path] = []
+        for rec in running:
+            files = getattr(rec, "held", None)
+            if callable(files):
+                held += files()
+        return held
 
     def _broke(self, slot: str, message: str) -> None:
         """A recorder thread hit a write error (full disk): report it, then detach the recorder."""
