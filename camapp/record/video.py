@@ -87,8 +87,9 @@ class VideoRecorder(Worker):
     `on_link(object_id, file, offset)` hears, for each object that starts (the results' own object
     events), which file shows its first sighting and from how many seconds into it, once that frame
     is written: the event history plays an event from the continuous recording with it. A start
-    on a frame the queue dropped, or while paused, is still placed (by its time). `on_pruned(files)` hears which
-    files the segments' cap deleted. `held()` lists the files being written or finalized.
+    on a frame the queue dropped, or while paused, is still placed (by its time).
+    `on_pruned(files)` hears which files the segments' cap deleted. `held()` lists the files
+    being written or finalized.
     """
 
     slot: ClassVar[str] = "video"
