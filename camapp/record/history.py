@@ -70,8 +70,8 @@ class EventHistory(Worker):
 
     `keep_days`: events that ended longer ago are pruned with their snapshots when the history
     opens and every hour while it runs (an open event never is). `keep_mb`: the folder's event clips
-    and snapshots are kept under that many MB when it opens and, while it runs, at most every 30 s
-    as events end; `held()` lists the files the run is writing (never deleted). `saved` counts
+    and snapshots are kept under that many MB when it opens, while it runs (at most every 30 s, as
+    events end) and when it closes; `held()` lists the files the run is writing (never deleted). `saved` counts
     the events ended and stored. Errors (a database that is corrupt, read-only or
     locked by another writer; a full disk): one line, `error`, `on_error`, as every recorder; the
     pipeline goes on.
@@ -277,6 +277,8 @@ class EventHistory(Worker):
                     row = self._open[object_id].row
                     store.update(row, **self._end(object_id))
                 self._store_links()
+                store.commit()
+                self._cap()  # the run's last clips count too (one still finalized is skipped)
         finally:
             self.store = None
             store.close()

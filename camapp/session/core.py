@@ -498,7 +498,7 @@ class Session(SessionBase):
     def _held(self) -> list[Path]:
         """The files the run's recorders are writing or finalizing now (any thread)."""
         with self._lock:
-            running = list(self.outputs.values())
+            running = [*self.outputs.values(), *getattr(self, "_closing", ())]
         held: list[Path] = []
         for rec in running:
             files = getattr(rec, "held", None)
@@ -606,14 +606,19 @@ class Session(SessionBase):
         with self._lock:
             p, self.pipeline = self.pipeline, None
             outputs, self.outputs = self.outputs, {}
-        if p is not None:
-            p.stop(timeout=3.0)  # closes every consumer: recordings are finalized here
-            self._last_stats = p.stats
-            for obj in p.objects.close():  # objects still in view end with the run
-                self.emit("object", **obj.to_dict())
-        for slot, rec in outputs.items():
-            rec.close()
-            self._stopped(slot, rec)
+            self._closing = list(outputs.values())  # their files stay held while they close
+        try:
+            if p is not None:
+                p.stop(timeout=3.0)  # closes every consumer: recordings are finalized here
+                self._last_stats = p.stats
+                for obj in p.objects.close():  # objects still in view end with the run
+                    self.emit("object", **obj.to_dict())
+            for slot, rec in outputs.items():
+                rec.close()
+                self._stopped(slot, rec)
+        finally:
+            with self._lock:
+                self._closing = []
 
     def close(self, timeout: float = 5.0) -> bool:
         """Finalize recordings, stop every thread, free the detector; True if done in time."""

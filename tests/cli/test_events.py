@@ -226,3 +226,36 @@ def test_prune_keep_mb_deletes_old_clips_keeps_their_events_and_a_locked_clip(tm
     assert store.integrity() == "ok"
     assert main(["events", "--dir", str(tmp_path), "show", "2"]) == 0
     assert "clip_gone    disk cap" in capsys.readouterr().out
+
+
+def test_both_caps_in_a_run_keep_the_events_and_mark_what_they_deleted(tmp_path, model_store, capsys) -> None:
+    """Small caps on the continuous recording (2 s segments) and on the history's clips: what they
+    delete leaves the events, marked; whatever is on disk is whole (finalized) and the database sound."""
+    from camapp.record.finalize import mp4_kind
+    from camapp.record.retention import DISK_CAP
+
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    args = ["run", "--headless", "--source", str(need(PERSON_CLIP)), "--no-realtime", "--track"]
+    args += ["--classes", "person", "--max-frames", "420", "--stats-every", "600"]
+    args += ["--record", str(rec / "cam.mp4"), "--record-segment", "2", "--record-keep-mb", "0.4"]
+    args += ["--record-on", "person", "--record-dir", str(rec), "--history", "--history-keep-mb", "1"]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "cannot finalize" not in err
+    store = EventStore(rec / DB_NAME, readonly=True)
+    assert store.integrity() == "ok"
+    events = store.list(oldest_first=True)
+    assert len(events) >= 2, events  # people walk in at 6 s and 25 s
+    assert any(e.recording_gone == DISK_CAP for e in events)  # the first person's segment went
+    assert any(e.clip_gone == DISK_CAP for e in events)  # a 2 MB clip over the 1 MB cap, at the end
+    for e in events:
+        assert e.recording is not None and e.clip is not None
+        assert (e.recording_gone == DISK_CAP) == (not (rec / e.recording).exists()), e
+        assert (e.clip_gone == DISK_CAP) == (not (rec / e.clip).exists()), e
+        assert (rec / e.snapshot).is_file()
+    for f in [*rec.glob("cam-*.mp4"), *rec.glob("*_person.mp4")]:
+        assert mp4_kind(f) == "regular", f  # nothing deleted or cut while being written
+    clips = sum(f.stat().st_size for f in rec.glob("*_person.mp4"))
+    shots = sum(f.stat().st_size for f in (rec / "snapshots").iterdir())
+    assert clips + shots <= 1 * 2**20 or len(list(rec.glob("*_person.mp4"))) == 1
