@@ -160,10 +160,10 @@ class EventsDock(QDockWidget):
     def _show(self, found: tuple[list[dict[str, Any]], dict[int, bytes], str]) -> None:
         self._busy = False
         events, thumbs, error = found
-        self.note.setText(error or ("" if events else "No events yet (camapp run --history)"))
         shown = [(e["id"], e["ended"], e["play"] and e["play"]["path"], e["note"]) for e in events]
-        if shown == self._shown:
-            return  # nothing new: keep the selection and the scroll position
+        if shown == self._shown and not error:
+            return  # nothing new: keep the selection, the scroll position and what the note says
+        self.note.setText(error or ("" if events else "No events yet (camapp run --history)"))
         self._shown = shown
         self.list.clear()
         for e in events:
