@@ -129,7 +129,7 @@ class EventsDock(QDockWidget):
         self.player: EventPlayer | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="camapp-events")
         self._busy = False
-        self._shown: list[tuple[int, float | None, str | None]] = []
+        self._shown: list[Any] | None = None  # None: nothing shown yet, not even "no events"
         self.loaded.connect(self._show)
         self.list.itemActivated.connect(self._play)
         self.timer = QTimer(self)
