@@ -69,12 +69,12 @@ class EventHistory(Worker):
     """Store the objects of a run in `folder`/events.db (`EventStore`), named `camera`.
 
     `keep_days`: events that ended longer ago are pruned with their snapshots when the history
-    opens and every hour while it runs (an open event never is). `keep_mb`: the folder's event clips
-    and snapshots are kept under that many MB when it opens, while it runs (at most every 30 s, as
-    events end) and when it closes; `held()` lists the files the run is writing (never deleted). `saved` counts
-    the events ended and stored. Errors (a database that is corrupt, read-only or
-    locked by another writer; a full disk): one line, `error`, `on_error`, as every recorder; the
-    pipeline goes on.
+    opens and every hour while it runs (an open event never is). `keep_mb`: the folder's event
+    clips and snapshots are kept under that many MB when it opens, while it runs (at most every
+    30 s, as events end) and when it closes; the callable `held` lists the files the run is
+    writing or finalizing, never deleted. `saved` counts the events ended and stored. Errors (a
+    database that is corrupt, read-only or locked by another writer; a full disk): one line,
+    `error`, `on_error`, as every recorder; the pipeline goes on.
     """
 
     slot: ClassVar[str] = "history"

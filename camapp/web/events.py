@@ -2,10 +2,11 @@
 
 `GET /api/events?label=&zone=&day=&before=&limit=` answers one page, newest first, paged by id
 (`next_before` asks for the next older page); `/api/events/<id>/snapshot`, `/crop`, `/clip` and
-`/recording` serve an event's files; each entry's `play` says which of its videos plays from where
-(`camapp.record.eventmedia`), or `note` why none does. Each request opens the database read-only on a worker thread: the run
-that writes it is never blocked, and a missing, corrupt or locked database is one JSON error
-(`{"error": ...}`, 404 or 503) while the video and the rest of the page go on.
+`/recording` serve an event's files; each entry's `play` says which of its videos plays from
+where (`camapp.record.eventmedia`), or `note` why none does. Each request opens the database
+read-only on a worker thread: the run that writes it is never blocked, and a missing, corrupt or
+locked database is one JSON error (`{"error": ...}`, 404 or 503) while the video and the rest of
+the page go on.
 """
 
 from __future__ import annotations
