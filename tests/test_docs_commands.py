@@ -45,6 +45,8 @@ SKIP = {
     "camapp events show 3": "the same history, its event 3",
     "camapp events export --format csv --since 7d > events.csv": "the same history, and a shell redirection",
     "camapp events prune --older-than 30": "the same history",
+    "camapp events --dir recordings prune --keep-mb 5": "a transcript of the person clip's history "
+    "(tests/cli/test_events.py prunes a real one by size)",
     "camapp run --headless --source 0 --notify ntfy://camapp-frontdoor-7f3k --notify-label person": "a camera "
     "and the reader's ntfy topic",
     "camapp run --headless --source 0 --name door --mqtt mqtt://camapp@broker.lan": "a camera and a broker "

@@ -20,7 +20,8 @@ from camapp.cli.common import positive_float, positive_int
 from camapp.errors import CamappError
 
 FIELDS = ("id", "camera", "label", "track_id", "started", "ended", "top_score", "box", "zones", "lines")
-FIELDS += ("snapshot", "crop", "clip", "clip_offset")
+FIELDS += ("snapshot", "crop", "clip", "clip_offset", "recording", "recording_offset", "clip_gone")
+FIELDS += ("recording_gone",)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,9 +43,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     ex = esub.add_parser("export", help="every matching event, oldest first, as CSV or JSON Lines")
     add_filters(ex)
     ex.add_argument("--format", choices=("csv", "jsonl"), default="jsonl", help="default jsonl")
-    pr = esub.add_parser("prune", help="delete events (and their snapshots) that ended before a time")
+    pr = esub.add_parser(
+        "prune", help="delete old events (and their snapshots), or keep the folder under a size"
+    )
+    pr.add_argument("--older-than", type=positive_float, metavar="DAYS", help="ended more than DAYS ago")
     pr.add_argument(
-        "--older-than", type=positive_float, required=True, metavar="DAYS", help="ended more than DAYS ago"
+        "--keep-mb",
+        type=positive_float,
+        metavar="MB",
+        help="keep the folder's event clips and snapshots under MB: the oldest clips go first (their"
+        " events stay, marked), then the oldest events; a file being written is never deleted",
     )
 
 
@@ -70,9 +78,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{key:12} {shown(key, value)}")
             return 0
         if args.events_command == "prune":
-            gone = store.prune(time.time() - args.older_than * 86400)
-            print(f"pruned {len(gone)} event(s) from {db}; {store.count()} left")
-            return 0
+            return prune(store, db, args.older_than, args.keep_mb)
         filters = {"since": since(args.since), "label": args.label, "zone": args.zone}
         if args.events_command == "list":
             events = store.list(**filters, limit=args.limit)
@@ -94,6 +100,25 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         store.close()
+
+
+def prune(store: Any, db: Path, older_than: float | None, keep_mb: float | None) -> int:
+    """By age, then by size; one line says what went."""
+    from camapp.record.retention import MB, enforce_cap
+
+    if older_than is None and keep_mb is None:
+        raise CamappError("prune needs --older-than DAYS or --keep-mb MB (or both)")
+    gone = store.prune(time.time() - older_than * 86400) if older_than is not None else []
+    print(f"pruned {len(gone)} event(s) from {db}; {store.count()} left")
+    if keep_mb is not None:
+        # held: nothing of this process; a running camapp's files are locked while written
+        done = enforce_cap(store, keep_mb)
+        held = f"; {len(done.held)} being written kept" if done.held else ""
+        print(
+            f"kept under {keep_mb:g} MB: removed {len(done.clips)} clip(s) and {len(done.events)} "
+            f"event(s), {done.before / MB:.1f} MB -> {done.after / MB:.1f} MB{held}"
+        )
+    return 0
 
 
 def find_db(folder: str | None, name: str) -> Path:

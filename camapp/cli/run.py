@@ -116,13 +116,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--history",
         action="store_true",
         help="keep every object as an event with a snapshot (events.db in --record-dir with --record-on,"
-        " else in the user data folder); read it with `camapp events`",
+        " else beside --record FILE, else in the user data folder); read it with `camapp events`",
     )
     g.add_argument(
         "--history-days",
         type=positive_float,
         metavar="DAYS",
         help="with --history: delete events (and their snapshots) that ended more than DAYS ago",
+    )
+    g.add_argument(
+        "--history-keep-mb",
+        type=positive_float,
+        metavar="MB",
+        help="with --history: keep the history folder's event clips and snapshots under MB (the oldest"
+        " clips go first, their events stay; then the oldest events)",
     )
     g.add_argument("--log", metavar="FILE", help="write detections as JSON Lines")
     g.add_argument("--snapshot-dir", metavar="DIR", help="save annotated snapshots here")
@@ -159,9 +166,11 @@ def outputs(args: argparse.Namespace) -> list[Any]:
         raise CamappError("--record-dir goes with --record-on CLASSES")
     if args.history:
         where = args.record_dir or "recordings" if args.record_on else None
-        specs.append(HistorySpec(where, keep_days=args.history_days))
-    elif args.history_days:
-        raise CamappError("--history-days goes with --history")
+        if where is None and args.record:  # beside the recording, whose files its events play
+            where = str(Path(args.record).expanduser().parent)
+        specs.append(HistorySpec(where, keep_days=args.history_days, keep_mb=args.history_keep_mb))
+    elif args.history_days or args.history_keep_mb:
+        raise CamappError("--history-days and --history-keep-mb go with --history")
     if args.log:
         folder(args.log, "--log")  # as --record-dir and --snapshot-dir do: a missing folder is made
         specs.append(LogSpec(args.log, overwrite=args.overwrite))

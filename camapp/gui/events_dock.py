@@ -1,6 +1,7 @@
 """The Events dock: the event history (`camapp run --history`) of the output folder, else of the
 user data folder, newest first, each with its thumbnail; activating one (double-click, Enter)
-plays its clip from the event's start.
+plays its clip from the event's start, or without one the continuous recording from the event's
+start; an event with neither says why (its clip deleted by the disk cap, its segment still recording).
 
 The history is read on a worker thread every few seconds (the GUI thread never waits on disk);
 the rows and thumbnails come back through a signal.
@@ -56,11 +57,14 @@ def describe(e: dict[str, Any]) -> str:
     when = dt.datetime.fromtimestamp(e["started"]).strftime("%Y-%m-%d %H:%M:%S")
     secs = "in view" if e["ended"] is None else f"{e['ended'] - e['started']:.1f} s"
     zones = ", ".join([*e["zones"], *e["lines"]])
-    return f"{what}\n{when} · {secs}" + (f" · {zones}" if zones else "")
+    text = f"{what}\n{when} · {secs}" + (f" · {zones}" if zones else "")
+    if e.get("note") and (e["ended"] is not None or e.get("recording")):
+        text += f"\n{e['note']}"
+    return text
 
 
 class EventPlayer(QDialog):
-    """An event clip, played from `offset` seconds in."""
+    """An event's clip (or continuous recording), played from `offset` seconds in."""
 
     def __init__(self, clip: Path, offset: float, title: str, parent: QWidget | None = None) -> None:
         from PyQt6.QtMultimedia import QMediaPlayer
@@ -125,7 +129,7 @@ class EventsDock(QDockWidget):
         self.player: EventPlayer | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="camapp-events")
         self._busy = False
-        self._shown: list[tuple[int, float | None, str | None]] = []
+        self._shown: list[Any] | None = None  # None: nothing shown yet, not even "no events"
         self.loaded.connect(self._show)
         self.list.itemActivated.connect(self._play)
         self.timer = QTimer(self)
@@ -156,10 +160,10 @@ class EventsDock(QDockWidget):
     def _show(self, found: tuple[list[dict[str, Any]], dict[int, bytes], str]) -> None:
         self._busy = False
         events, thumbs, error = found
+        shown = [(e["id"], e["ended"], e["play"] and e["play"]["path"], e["note"]) for e in events]
+        if shown == self._shown and not error:
+            return  # nothing new: keep the selection, the scroll position and what the note says
         self.note.setText(error or ("" if events else "No events yet (camapp run --history)"))
-        shown = [(e["id"], e["ended"], e["clip"]) for e in events]
-        if shown == self._shown:
-            return  # nothing new: keep the selection and the scroll position
         self._shown = shown
         self.list.clear()
         for e in events:
@@ -171,18 +175,21 @@ class EventsDock(QDockWidget):
                     scaled = image.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio)
                     item.setIcon(QIcon(QPixmap.fromImage(scaled)))
             item.setData(Qt.ItemDataRole.UserRole, e)
-            item.setToolTip("play the clip from this event" if e["clip"] else "no clip shows this event")
+            play = e["play"]
+            tip = f"play the {play['kind']} from this event" if play else e["note"]
+            item.setToolTip(tip)
             self.list.addItem(item)
 
     def _play(self, item: QListWidgetItem) -> None:
         e = item.data(Qt.ItemDataRole.UserRole)
-        if not e or not e["clip"]:
-            self.note.setText("No clip shows this event")
+        if not e or not e["play"]:
+            note = (e or {}).get("note") or "no clip shows this event"
+            self.note.setText(note[:1].upper() + note[1:])
             return
         if self.player is not None:
             self.player.close()
         title = describe(e).replace("\n", " · ")
-        self.player = EventPlayer(Path(e["clip"]), e["clip_offset"] or 0.0, title, self)
+        self.player = EventPlayer(Path(e["play"]["path"]), e["play"]["offset"], title, self)
         self.player.show()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt API

@@ -151,6 +151,11 @@ class EventRecorder(Worker):
         """Clips left fragmented (they play, but browsers cannot seek them)."""
         return [p for p, _ in self._finalizer.failed]
 
+    def held(self) -> list[Path]:
+        """The clip being written and those being finalized: no cap may delete them (any thread)."""
+        writer = self._writer if self.running else None  # a closed recorder's last file is done
+        return ([writer.path] if writer is not None else []) + self._finalizer.held()
+
     def report(self) -> Report:
         """The folder, frames in every clip, the finished clips and what the open one is for."""
         done, active = list(self.events), self.active

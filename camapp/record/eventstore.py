@@ -59,6 +59,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX events_started ON events (started);
     CREATE INDEX events_label_started ON events (label, started);
     """,
+    # the continuous recording that shows an event (a segment, and the seconds into it), and why
+    # an event's clip or recording file is gone (a disk cap deleted it) while the event stays
+    """
+    ALTER TABLE events ADD COLUMN recording TEXT;
+    ALTER TABLE events ADD COLUMN recording_offset REAL;
+    ALTER TABLE events ADD COLUMN clip_gone TEXT;
+    ALTER TABLE events ADD COLUMN recording_gone TEXT;
+    CREATE INDEX events_clip ON events (clip);
+    CREATE INDEX events_recording ON events (recording);
+    """,
 )
 COLUMNS = (
     "id",
@@ -75,7 +85,12 @@ COLUMNS = (
     "crop",
     "clip",
     "clip_offset",
+    "recording",
+    "recording_offset",
+    "clip_gone",
+    "recording_gone",
 )
+FILES = ("snapshot", "crop", "clip", "recording")  # the fields that name files
 
 
 @dataclass(frozen=True)
@@ -96,6 +111,10 @@ class StoredEvent:
     crop: str | None
     clip: str | None
     clip_offset: float | None
+    recording: str | None = None  # the continuous recording's file that shows the event's start
+    recording_offset: float | None = None
+    clip_gone: str | None = None  # why `clip` was deleted ("disk cap"); None while it is there
+    recording_gone: str | None = None
 
     @classmethod
     def of(cls, row: sqlite3.Row) -> StoredEvent:
@@ -177,7 +196,8 @@ class EventStore:
 
     def update(self, event_id: int, **fields: Any) -> None:
         """Set some of `ended`, `top_score`, `box`, `zones`, `lines`, `snapshot`, `crop`, `clip`,
-        `clip_offset` (paths are stored relative to the database's folder when inside it)."""
+        `clip_offset`, `recording`, `recording_offset`, `clip_gone`, `recording_gone` (paths are
+        stored relative to the database's folder when inside it)."""
         if not fields:
             return
         bad = set(fields) - set(COLUMNS[5:])
@@ -193,15 +213,16 @@ class EventStore:
     def _value(self, key: str, value: Any) -> Any:
         if key in ("box", "zones", "lines"):
             return _json(value)
-        if key in ("snapshot", "crop", "clip") and value is not None:
+        if key in FILES and value is not None:
             return self.relative(Path(value))
         return value
 
     def relative(self, path: Path) -> str:
+        """`path` relative to the database's folder when inside it, else absolute (resolved)."""
         try:
             return str(path.resolve().relative_to(self.folder.resolve()))
         except ValueError:
-            return str(path)
+            return str(path.resolve())
 
     # --- reading ------------------------------------------------------------------------------
     def list(
@@ -303,13 +324,40 @@ class EventStore:
                 f"SELECT {', '.join(COLUMNS)} FROM events WHERE ended IS NOT NULL AND ended < ?", (before,)
             )
         ]
+        self.delete(rows)
+        return rows
+
+    def delete(self, events: list[StoredEvent]) -> None:
+        """Delete these rows (one transaction), then their snapshots. Their clips stay: a clip
+        may show other events too, and the folder's cap (`camapp.record.retention`) owns them."""
         with self._db:
-            self._db.executemany("DELETE FROM events WHERE id = ?", [(e.id,) for e in rows])
-        for e in rows:
+            self._db.executemany("DELETE FROM events WHERE id = ?", [(e.id,) for e in events])
+        for e in events:
             for name in (e.snapshot, e.crop):
                 if name:
                     (self.folder / name).unlink(missing_ok=True)
-        return rows
+
+    def oldest_ended(self, limit: int = 100) -> list[StoredEvent]:
+        """The `limit` events that ended first (never an open one): what a cap deletes first."""
+        sql = (
+            f"SELECT {', '.join(COLUMNS)} FROM events WHERE ended IS NOT NULL"
+            " ORDER BY started ASC, id ASC LIMIT ?"
+        )
+        return [StoredEvent.of(r) for r in self._db.execute(sql, (limit,))]
+
+    def mark_gone(self, path: Path, reason: str) -> int:
+        """The file `path` was deleted (`reason`: "disk cap"): the events whose clip or recording
+        it was keep their rows and say why it is gone. Committed; returns the rows marked."""
+        name = self.relative(Path(path))
+        with self._db:
+            n = self._db.execute(
+                "UPDATE events SET clip_gone = ? WHERE clip = ? AND clip_gone IS NULL", (reason, name)
+            ).rowcount
+            n += self._db.execute(
+                "UPDATE events SET recording_gone = ? WHERE recording = ? AND recording_gone IS NULL",
+                (reason, name),
+            ).rowcount
+        return n
 
     def integrity(self) -> str:
         """`PRAGMA integrity_check`: "ok" for a sound database."""

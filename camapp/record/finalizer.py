@@ -138,6 +138,11 @@ class Finalizer:
                 self.busy.discard(mine)
             return True
 
+    def held(self) -> list[Path]:
+        """The files queued or being finalized now (any thread): nothing else may delete them."""
+        with self._lock:
+            return list(self.busy)
+
     def submit(self, path: Path, frames: int | None = None, reserve: int = 0) -> None:
         with self._lock:
             self.busy.add(path)

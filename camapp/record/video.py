@@ -6,13 +6,16 @@ import contextlib
 import datetime as dt
 import errno
 import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from camapp.outputs import OutputError
 from camapp.pipeline.memory import WAITING_BYTES
+from camapp.pipeline.objects import START
 from camapp.record.base import ErrorCallback, Report, Worker, describe
-from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, container_for
+from camapp.record.encode import KEYINT, ClipWriter, Clock, Encoder, container_for, frame_time
 from camapp.record.finalizer import Finalizer, scan_folder, warn_unfinalized
 from camapp.record.segments import EPS, Segments
 from camapp.render import annotate
@@ -27,6 +30,12 @@ log = logging.getLogger("camapp.record")
 # permission) stop it for good, as they do a single-file recording.
 NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 RETRY_SECONDS = 10.0  # frame time to wait after a pause when segments are cut by size only
+SPANS = 16  # finished files whose times are kept, to place an object that started a while ago
+WAIT_FRAMES = 64  # frames a start noted on a dropped frame waits for the queue to reach its time
+
+# (object id, the file that shows its start, seconds into that file), on the recorder's thread
+LinkCallback = Callable[[int, Path, float], None]
+PrunedCallback = Callable[[list[Path]], None]  # files the segments' cap deleted
 
 
 def out_of_room(exc: BaseException) -> bool:
@@ -74,6 +83,13 @@ class VideoRecorder(Worker):
     (a write error, no room for the copy) stay fragmented, still playable, and a log line gives the
     command that finishes them; `unfinalized` lists them. At its first frame the recorder also
     reports fragmented leftovers of crashed runs in the folder it records into.
+
+    `on_link(object_id, file, offset)` hears, for each object that starts (the results' own object
+    events), which file shows its first sighting and from how many seconds into it, once that frame
+    is written: the event history plays an event from the continuous recording with it. A start
+    on a frame the queue dropped, or while paused, is still placed (by its time).
+    `on_pruned(files)` hears which files the segments' cap deleted. `held()` lists the files
+    being written or finalized.
     """
 
     slot: ClassVar[str] = "video"
@@ -88,8 +104,17 @@ class VideoRecorder(Worker):
         on_error: ErrorCallback | None = None,
         segments: Segments | None = None,
         overwrite: bool = False,
+        on_link: LinkCallback | None = None,
+        on_pruned: PrunedCallback | None = None,
     ) -> None:
         self.path = Path(path)
+        self.on_link = on_link
+        self.on_pruned = on_pruned
+        # object id -> its first sighting on the frames' clock (`frame_time`), set by submit()
+        self._starts: dict[int, float] = {}
+        self._starts_lock = threading.Lock()
+        self._waits: dict[int, int] = {}  # object id -> frames its noted start waited to be reached
+        self._spans: list[tuple[Path, float, float]] = []  # finished files: path, first, last time
         self.segments = segments
         shown = segments.pattern if segments is not None else self.path
         super().__init__(
@@ -165,12 +190,69 @@ class VideoRecorder(Worker):
             files=tuple(str(f) for f in list(self.files)),
         )
 
+    def held(self) -> list[Path]:
+        """The files this recorder writes or finalizes now: no cap may delete them (any thread)."""
+        writer = self._writer if self.running else None  # a closed recorder's last file is done
+        return ([writer.path] if writer is not None else []) + self._finalizer.held()
+
+    def submit(self, result: Result) -> None:
+        """As every recorder; the objects that start on a frame the queue drops are noted all the
+        same (cheap), to be placed with the next frame written."""
+        drops = self._queue_drops  # counted on this thread only
+        super().submit(result)
+        if self.on_link is not None and self._queue_drops > drops:
+            self._note(result)
+
+    def _note(self, result: Result) -> None:
+        """Note when each object that starts on `result`'s frame was first seen (frame time)."""
+        objects = result.objects
+        if objects is None or not objects.events:
+            return
+        ft = frame_time(result.frame)
+        with self._starts_lock:
+            for e in objects.events:
+                if e.type == START:
+                    self._starts[e.id] = ft - (e.t - e.start)
+
+    def _place(self, t: float, ft: float) -> None:
+        """Tell `on_link` where the objects noted so far start: the frame at `t` (recording time,
+        frame time `ft`) is written, and each start is at or before it."""
+        with self._starts_lock:
+            if not self._starts:
+                return
+            # a start noted by submit() on a dropped frame the queue has not reached yet waits
+            # (a few frames at most: the queue is short); a loop or seek since: placed here
+            ready = {}
+            for object_id, start in list(self._starts.items()):
+                waited = self._waits.get(object_id, 0)
+                if ft - start >= -EPS or waited >= WAIT_FRAMES:
+                    ready[object_id] = start
+                    del self._starts[object_id]
+                    self._waits.pop(object_id, None)
+                else:
+                    self._waits[object_id] = waited + 1
+        if not ready:
+            return
+        writer = self._writer
+        assert writer is not None and writer.first_t is not None
+        spans = [*self._spans, (writer.path, writer.first_t, t)]
+        for object_id, start in ready.items():
+            back = ft - start
+            at = t - back if 0 <= back < 3600 else t  # a loop or seek in between: this frame
+            path, offset = _locate(spans, at)
+            try:
+                self.on_link(object_id, path, offset)  # type: ignore[misc]
+            except Exception:  # a broken listener must not stop the recording
+                log.exception("camapp: recording listener failed")
+
     def _handle(self, result: Result) -> None:
         if not self._scanned:  # here, not in __init__: the CLI mutes this logger while building
             self._scanned = True
             if self._finalize:
                 warn_unfinalized(scan_folder(self.path.parent), "left by a run that stopped early")
         t = self._clock(result.frame)
+        if self.on_link is not None:
+            self._note(result)  # placed once a frame is written (not while paused)
         if self._retry_at is not None:
             if t < self._retry_at - EPS:
                 self.frames_lost += 1
@@ -196,6 +278,8 @@ class VideoRecorder(Worker):
         if resuming:
             log.warning("camapp: %s resumed: %s", self.what, self._writer.path)
         self.frames_written = self._closed_frames + self._writer.frames
+        if self.on_link is not None:
+            self._place(t, frame_time(result.frame))
         first, last = self._writer.first_t, self._writer.last_t
         if first is not None and last is not None:  # packet times, as in the file
             self._span = (self._span[0] if self._span else first, last)
@@ -220,9 +304,14 @@ class VideoRecorder(Worker):
                 self._finalizer.submit(old.path, old.frames, reserve=self._largest)
         # before opening, room for a file as big as the largest yet: with a cap, a disk smaller than
         # the cap loops like a dashcam; after a full disk the oldest file goes in any case
-        self.segments.prune(
+        removed = self.segments.prune(
             at_least=int(make_room), room=self._largest, may_delete=self._finalizer.may_delete
         )
+        if removed and self.on_pruned is not None:
+            try:
+                self.on_pruned(removed)
+            except Exception:  # a broken listener must not stop the recording
+                log.exception("camapp: recording listener failed")
         self._writer = ClipWriter(self.segments.path_for(dt.datetime.now()), self._encoder, auto_name=True)
         self.files.append(self._writer.path)
         log.info("camapp: recording to %s", self._writer.path)
@@ -257,6 +346,8 @@ class VideoRecorder(Worker):
         """Count a file that is done (cut or broken off) into the run's totals."""
         self._closed_frames += writer.frames
         self._largest = max(self._largest, writer.bytes)
+        if writer.first_t is not None and writer.last_t is not None:
+            self._spans = [*self._spans[-(SPANS - 1) :], (writer.path, writer.first_t, writer.last_t)]
 
     def _finish(self) -> None:
         try:
@@ -304,3 +395,16 @@ class VideoRecorder(Worker):
                 self._finalizer.run_now(writer.path, writer.frames)
         elif self._finalize and writer.frames:
             self._broken.append(writer.path)
+
+
+def _locate(spans: list[tuple[Path, float, float]], at: float) -> tuple[Path, float]:
+    """The file of `spans` (path, first and last frame time, oldest first) that shows time `at`,
+    and the seconds into it: the last file that starts at or before it; a time in a gap between
+    files (a pause) is the next file's start, one before every file the first file's start."""
+    for i in range(len(spans) - 1, -1, -1):
+        path, first, last = spans[i]
+        if first <= at + EPS:
+            if at > last + EPS and i + 1 < len(spans):
+                return spans[i + 1][0], 0.0
+            return path, round(max(0.0, at - first), 3)
+    return spans[0][0], 0.0

@@ -458,6 +458,9 @@ class Session(SessionBase):
             tracking=self.tracking,
             camera=camera_name(self.source.spec) if self.source else "",
             on_clip=self._on_clip,
+            on_recording=self._on_recording,
+            on_pruned=self._on_pruned,
+            held=self._held,
         )
         built = build_recorders(specs, ctx, self._broke)
         for spec in specs:
@@ -475,6 +478,33 @@ class Session(SessionBase):
         history = self.outputs.get("history")
         if isinstance(history, EventHistory):
             history.link(object_id, clip, offset)
+
+    def _on_recording(self, object_id: int, path: Path, offset: float) -> None:
+        """The continuous recording's file `path` shows object `object_id` from `offset` s in."""
+        from camapp.record.history import EventHistory
+
+        history = self.outputs.get("history")
+        if isinstance(history, EventHistory):
+            history.link_recording(object_id, path, offset)
+
+    def _on_pruned(self, paths: list[Path]) -> None:
+        """The recording's disk cap deleted `paths`: the history marks the events they showed."""
+        from camapp.record.history import EventHistory
+
+        history = self.outputs.get("history")
+        if isinstance(history, EventHistory):
+            history.forget(paths)
+
+    def _held(self) -> list[Path]:
+        """The files the run's recorders are writing or finalizing now (any thread)."""
+        with self._lock:
+            running = [*self.outputs.values(), *getattr(self, "_closing", ())]
+        held: list[Path] = []
+        for rec in running:
+            files = getattr(rec, "held", None)
+            if callable(files):
+                held += files()
+        return held
 
     def _broke(self, slot: str, message: str) -> None:
         """A recorder thread hit a write error (full disk): report it, then detach the recorder."""
@@ -576,14 +606,19 @@ class Session(SessionBase):
         with self._lock:
             p, self.pipeline = self.pipeline, None
             outputs, self.outputs = self.outputs, {}
-        if p is not None:
-            p.stop(timeout=3.0)  # closes every consumer: recordings are finalized here
-            self._last_stats = p.stats
-            for obj in p.objects.close():  # objects still in view end with the run
-                self.emit("object", **obj.to_dict())
-        for slot, rec in outputs.items():
-            rec.close()
-            self._stopped(slot, rec)
+            self._closing = list(outputs.values())  # their files stay held while they close
+        try:
+            if p is not None:
+                p.stop(timeout=3.0)  # closes every consumer: recordings are finalized here
+                self._last_stats = p.stats
+                for obj in p.objects.close():  # objects still in view end with the run
+                    self.emit("object", **obj.to_dict())
+            for slot, rec in outputs.items():
+                rec.close()
+                self._stopped(slot, rec)
+        finally:
+            with self._lock:
+                self._closing = []
 
     def close(self, timeout: float = 5.0) -> bool:
         """Finalize recordings, stop every thread, free the detector; True if done in time."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from camapp.errors import CamappError
+from camapp.record.eventmedia import media
 from camapp.record.eventstore import DB_NAME, EventStore, default_folder
 
 
@@ -24,8 +25,10 @@ def read_events(
     folder: str | Path, *, before: int | None = None, label: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     """The newest `limit` events of `folder`'s history older than id `before` (none when the
-    folder has no history); its snapshot, crop and clip as absolute paths. An unreadable history
-    is a `CamappError` with one line. Blocks on disk: call it off the GUI thread."""
+    folder has no history); its snapshot, crop, clip and recording as absolute paths, and what
+    plays (`play`: kind, path, offset; the event clip, else the continuous recording) or why
+    nothing does (`note`). An unreadable history is a `CamappError` with one line. Blocks on
+    disk: call it off the GUI thread."""
     db = Path(folder) / DB_NAME
     if not db.is_file():
         return []
@@ -39,8 +42,11 @@ def read_events(
     out = []
     for e in rows:
         d = e.to_dict()
-        for key in ("snapshot", "crop", "clip"):
+        for key in ("snapshot", "crop", "clip", "recording"):
             if d[key]:
                 d[key] = str(db.parent / d[key])
+        m = media(e, db.parent)
+        d["play"] = {"kind": m.kind, "path": str(m.path), "offset": m.offset} if m.playable else None
+        d["note"] = m.note
         out.append(d)
     return out

@@ -90,7 +90,15 @@ class VideoSpec:
         if cut is None:
             outputs.check_output(self.path, inputs=ctx.inputs, what=self.flag, overwrite=self.overwrite)
         overwrite = {} if cut else {"overwrite": self.overwrite}
-        return VideoRecorder(self.path, segments=cut, on_error=ctx.on_error, **ctx.queue, **overwrite)
+        return VideoRecorder(
+            self.path,
+            segments=cut,
+            on_error=ctx.on_error,
+            on_link=ctx.on_recording,
+            on_pruned=ctx.on_pruned,
+            **ctx.queue,
+            **overwrite,
+        )
 
     def segments(self, inputs: tuple[Path, ...] = ()) -> Any:
         """The `Segments` policy, or None for one file; a bad combination is a `CamappError`.
@@ -191,6 +199,7 @@ class HistorySpec:
     folder: str | None = None
     camera: str = ""
     keep_days: float | None = None  # events that ended longer ago are pruned
+    keep_mb: float | None = None  # the folder's event clips and snapshots kept under this
 
     slot: ClassVar[str] = "history"
 
@@ -203,7 +212,12 @@ class HistorySpec:
 
         folder = self.folder if self.folder is not None else default_folder()
         return EventHistory(
-            folder, self.camera or ctx.camera, keep_days=self.keep_days, on_error=ctx.on_error
+            folder,
+            self.camera or ctx.camera,
+            keep_days=self.keep_days,
+            keep_mb=self.keep_mb,
+            held=ctx.held,
+            on_error=ctx.on_error,
         )
 
 
@@ -322,8 +336,9 @@ OutputSpec = VideoSpec | EventSpec | LogSpec | SnapshotSpec | HistorySpec
 class BuildContext:
     """What a spec needs from the run to build its recorder: the model's labels, whether nothing
     may be dropped (a file read as fast as possible), where a write error goes, the run's input
-    files (no output replaces or prunes one), the tracking spec (zones), the camera's name and who
-    hears which event clip shows an object."""
+    files (no output replaces or prunes one), the tracking spec (zones), the camera's name, who
+    hears which event clip (or continuous recording file) shows an object and which files a disk
+    cap deleted, and which files the run's recorders are writing."""
 
     names: tuple[str, ...] = ()
     lossless: bool = False
@@ -332,6 +347,9 @@ class BuildContext:
     tracking: TrackSpec | None = None
     camera: str = ""  # the source's name, for the event history
     on_clip: Callable[[int, Path, float], None] | None = None  # which clip shows an object
+    on_recording: Callable[[int, Path, float], None] | None = None  # which recording file does
+    on_pruned: Callable[[list[Path]], None] | None = None  # files the recording's cap deleted
+    held: Callable[[], list[Path]] | None = None  # files being written or finalized now
 
     @property
     def queue(self) -> dict[str, Any]:

@@ -1,10 +1,12 @@
 """The Events panel's data: the running session's event history (`camapp.record.eventstore`).
 
 `GET /api/events?label=&zone=&day=&before=&limit=` answers one page, newest first, paged by id
-(`next_before` asks for the next older page); `/api/events/<id>/snapshot`, `/crop` and `/clip`
-serve an event's files. Each request opens the database read-only on a worker thread: the run
-that writes it is never blocked, and a missing, corrupt or locked database is one JSON error
-(`{"error": ...}`, 404 or 503) while the video and the rest of the page go on.
+(`next_before` asks for the next older page); `/api/events/<id>/snapshot`, `/crop`, `/clip` and
+`/recording` serve an event's files; each entry's `play` says which of its videos plays from
+where (`camapp.record.eventmedia`), or `note` why none does. Each request opens the database
+read-only on a worker thread: the run that writes it is never blocked, and a missing, corrupt or
+locked database is one JSON error (`{"error": ...}`, 404 or 503) while the video and the rest of
+the page go on.
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from camapp.errors import CamappError
+from camapp.record.eventmedia import IN_PROGRESS, RECORDING, media, writing
 from camapp.record.eventstore import EventStore, StoredEvent
 from camapp.web.checks import BadRequest
 
 PAGE = 24  # events a page holds unless `limit` says otherwise
 MAX_PAGE = 200
 MAX_TEXT = 100  # characters of a label or zone filter
-KINDS = {"snapshot": "snapshot", "crop": "crop", "clip": "clip"}
+KINDS = {"snapshot": "snapshot", "crop": "crop", "clip": "clip", "recording": "recording"}
 MEDIA = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".mp4": "video/mp4", ".mkv": "video/x-matroska"}
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -117,8 +120,9 @@ def page(db: Path | None, query: Query) -> dict[str, Any]:
         store.close()
     more = len(events) > query.limit
     events = events[: query.limit]
+    folder = db.parent if db is not None else None
     return {
-        "events": [entry(e) for e in events],
+        "events": [entry(e, folder) for e in events],
         "next_before": events[-1].id if more and events else None,
         "labels": labels,
         "zones": zones,
@@ -126,9 +130,16 @@ def page(db: Path | None, query: Query) -> dict[str, Any]:
     }
 
 
-def entry(e: StoredEvent) -> dict[str, Any]:
-    """What the panel shows of one event, with the addresses of its files."""
+def entry(e: StoredEvent, folder: Path | None = None) -> dict[str, Any]:
+    """What the panel shows of one event, with the addresses of its files; with the history's
+    `folder`, also what plays (`play`: url, offset, kind) or why nothing does (`note`)."""
     base = f"/api/events/{e.id}"
+    shown: dict[str, Any] = {"play": None, "note": ""}
+    if folder is not None:
+        m = media(e, folder)
+        if m.kind is not None:
+            shown["play"] = {"kind": m.kind, "url": f"{base}/{m.kind}", "offset": m.offset}
+        shown["note"] = m.note
     return {
         "id": e.id,
         "camera": e.camera,
@@ -144,12 +155,19 @@ def entry(e: StoredEvent) -> dict[str, Any]:
         "crop": f"{base}/crop" if e.crop else None,
         "clip": f"{base}/clip" if e.clip else None,
         "clip_offset": e.clip_offset,
+        "clip_gone": e.clip_gone,
+        "recording": f"{base}/recording" if e.recording else None,
+        "recording_offset": e.recording_offset,
+        "recording_gone": e.recording_gone,
+        **shown,
     }
 
 
-def event_file(db: Path | None, event_id: int, kind: str) -> Path:
-    """The file `kind` (snapshot, crop, clip) of event `event_id` (worker thread); only a file
-    inside the database's folder is served. `NoHistory` (404) when there is none."""
+def event_file(db: Path | None, event_id: int, kind: str, roots: tuple[Path, ...] = ()) -> Path:
+    """The file `kind` (snapshot, crop, clip, recording) of event `event_id` (worker thread);
+    only a file inside the database's folder, or a recording inside one of `roots` (the running
+    recording's folder), is served. `NoHistory`: 404 when there is none, 409 for a recording
+    still being written (browsers cannot seek in it before it is finalized)."""
     store = open_store(db)
     try:
         e = store.get(event_id)
@@ -168,6 +186,10 @@ def event_file(db: Path | None, event_id: int, kind: str) -> Path:
         path = (folder / name).resolve(strict=True)
     except (OSError, RuntimeError):
         raise NoHistory(404, f"the {kind} of event {event_id} is gone") from None
-    if not path.is_relative_to(folder) or not path.is_file() or path.suffix.lower() not in MEDIA:
+    allowed = [folder, *(r.resolve() for r in roots)] if kind == RECORDING else [folder]
+    inside = any(path.is_relative_to(r) for r in allowed)
+    if not inside or not path.is_file() or path.suffix.lower() not in MEDIA:
         raise NoHistory(404, f"the {kind} of event {event_id} is not served")
+    if kind == RECORDING and writing(path):
+        raise NoHistory(409, IN_PROGRESS)
     return path

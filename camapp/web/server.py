@@ -92,7 +92,9 @@ class WebApp:
         app.router.add_get("/api/figures", self.figures)
         app.router.add_get("/api/files", self.files)
         app.router.add_get("/api/events", self.events)
-        app.router.add_get("/api/events/{id:[0-9]{1,18}}/{kind:snapshot|crop|clip}", self.event_file)
+        app.router.add_get(
+            "/api/events/{id:[0-9]{1,18}}/{kind:snapshot|crop|clip|recording}", self.event_file
+        )
         app.router.add_get("/video.mjpg", self.mjpeg)
         app.router.add_get("/files/{name:.+}", self.download)
         app.router.add_post("/api/signin", self.signin)  # before /api/{command}: routes match in order
@@ -225,7 +227,8 @@ class WebApp:
             return refused
         event_id, kind = int(request.match_info["id"]), request.match_info["kind"]
         try:
-            path = await asyncio.to_thread(events.event_file, self._events_db(), event_id, kind)
+            roots = getattr(self.session, "media_folders", tuple)()  # the recording's folder
+            path = await asyncio.to_thread(events.event_file, self._events_db(), event_id, kind, roots)
         except events.NoHistory as exc:
             return web.json_response({"error": str(exc)}, status=exc.status)
         return web.FileResponse(path, headers={"Content-Type": events.MEDIA[path.suffix.lower()]})

@@ -158,6 +158,11 @@ class SessionView:
         past = self.record_dir / DB_NAME
         return past if past.is_file() else None
 
+    def media_folders(self) -> tuple[Path, ...]:
+        """Where else an event's video may be served from: the continuous recording's folder."""
+        spec = self.session.specs.get("video")
+        return (Path(spec.path).expanduser().parent,) if spec is not None else ()
+
     def objects(self) -> list[dict[str, Any]]:
         """The objects in view (started, not ended), oldest first: id, label, score, zones."""
         with self._lock:

@@ -95,3 +95,46 @@ def test_the_window_shows_the_dock_with_e_and_reads_its_output_folder(qtbot, tmp
         w.grab().save(str(Path(keep) / "gui-events.png"))
     shortcut.activated.emit()
     assert not w.events_dock.isVisible()
+
+
+def test_without_a_clip_an_event_plays_the_recording_or_says_why(qtbot, tmp_path: Path) -> None:
+    """Event 1: its clip deleted by the cap, the continuous recording's (finalized) segment plays
+    from the event's start; event 2: its segment still being recorded (a fragmented MP4), so the
+    dock says so instead of opening a player."""
+    pytest.importorskip("PyQt6.QtMultimedia")
+    from web.test_events import fragmented
+
+    from camapp.record.retention import DISK_CAP
+
+    shutil.copy(PERSON_CLIP, tmp_path / "cam-20261207-140000.mp4")
+    fragmented(tmp_path / "cam-20261207-140100.mp4")
+    store = EventStore(tmp_path / DB_NAME)
+    for i, (seg, offset) in enumerate((("cam-20261207-140000.mp4", 6.0), ("cam-20261207-140100.mp4", 0.5))):
+        row = store.add("cam", "person", i, T0 + 60 * i, 0.7, (10, 20, 110, 220))
+        store.update(
+            row,
+            ended=T0 + 60 * i + 8.0,
+            clip=tmp_path / "gone.mp4",
+            clip_gone=DISK_CAP,
+            recording=tmp_path / seg,
+            recording_offset=offset,
+        )
+    store.commit()
+    store.close()
+    dock = EventsDock(lambda: tmp_path)
+    qtbot.addWidget(dock)
+    qtbot.waitUntil(lambda: dock.list.count() == 2, timeout=10_000)
+    writing, capped = dock.list.item(0), dock.list.item(1)
+    assert writing.text().endswith(
+        "recording in progress, available when the segment closes; clip deleted (disk cap)"
+    )
+    assert capped.toolTip() == "play the recording from this event"
+    dock.list.itemActivated.emit(writing)
+    assert dock.player is None and dock.note.text().startswith("Recording in progress, available when")
+    dock.list.itemActivated.emit(capped)
+    player = dock.player
+    assert player is not None
+    qtbot.waitUntil(lambda: player.started_at is not None, timeout=15_000)
+    assert abs(player.started_at - 6.0) <= 0.5
+    qtbot.waitUntil(lambda: player.player.position() > 6000 + 300, timeout=15_000)
+    player.close()

@@ -224,3 +224,82 @@ def test_a_missing_or_corrupt_history_is_one_json_error_and_the_video_goes_on(we
         db.unlink(missing_ok=True)
         keep.rename(db)
     assert page(web, "?limit=1")["events"][0]["id"] == N
+
+
+# -- what an event plays ---------------------------------------------------------------------------
+def fragmented(path: Path, n: int = 12) -> Path:
+    """A fragmented MP4 of the clip's first frames, as a segment looks while it is recorded."""
+    from camapp.record.encode import ClipWriter, Encoder
+    from camapp.record.finalize import mp4_kind
+
+    cap = cv2.VideoCapture(str(need(PERSON_CLIP)))
+    enc = Encoder(None)
+    writer = ClipWriter(path, enc)
+    for i in range(n):
+        ok, frame = cap.read()
+        assert ok
+        writer.write(enc.encode(frame, i / 10))
+    writer.write(enc.flush())
+    writer.close()
+    cap.release()
+    assert mp4_kind(path) == "fragmented"
+    return path
+
+
+def test_an_event_plays_its_clip_else_the_recording_else_says_why(tmp_path: Path) -> None:
+    from camapp.record.eventstore import StoredEvent
+    from camapp.record.retention import DISK_CAP
+    from camapp.web.events import entry
+
+    shutil.copy(PERSON_CLIP, tmp_path / "clip.mp4")  # a regular MP4, as a finalized file is
+    shutil.copy(PERSON_CLIP, tmp_path / "cam-20261205-000000.mp4")
+    fragmented(tmp_path / "cam-20261205-000100.mp4")
+    e = StoredEvent(7, "cam", "person", None, T0, T0 + 5, 0.5, (1, 2, 3, 4), (), (), None, None, None, None)
+    both = dataclasses.replace(
+        e, clip="clip.mp4", clip_offset=3.0, recording="cam-20261205-000000.mp4", recording_offset=42.5
+    )
+    d = entry(both, tmp_path)
+    assert d["play"] == {"kind": "clip", "url": "/api/events/7/clip", "offset": 3.0} and d["note"] == ""
+    capped = dataclasses.replace(both, clip_gone=DISK_CAP)
+    d = entry(capped, tmp_path)
+    assert d["play"] == {"kind": "recording", "url": "/api/events/7/recording", "offset": 42.5}
+    assert d["note"] == "" and d["clip_gone"] == DISK_CAP
+    writing = dataclasses.replace(capped, recording="cam-20261205-000100.mp4", recording_offset=0.4)
+    d = entry(writing, tmp_path)
+    assert d["play"] is None
+    assert d["note"] == "recording in progress, available when the segment closes; clip deleted (disk cap)"
+    gone = dataclasses.replace(capped, recording_gone=DISK_CAP)
+    assert entry(gone, tmp_path)["note"] == "clip deleted (disk cap); recording deleted (disk cap)"
+    by_hand = dataclasses.replace(both, clip="deleted-by-hand.mp4", recording=None)
+    assert entry(by_hand, tmp_path)["note"] == "clip deleted" and entry(by_hand, tmp_path)["play"] is None
+    assert entry(e, tmp_path)["note"] == "no clip shows this event"
+
+
+def test_a_recording_is_served_once_finalized_and_only_from_known_folders(tmp_path: Path) -> None:
+    from camapp.web.events import NoHistory, event_file
+
+    folder, elsewhere = tmp_path / "history", tmp_path / "video"
+    folder.mkdir()
+    elsewhere.mkdir()
+    shutil.copy(PERSON_CLIP, elsewhere / "cam-20261205-000000.mp4")
+    fragmented(folder / "cam-20261205-000100.mp4")
+    store = EventStore(folder / DB_NAME)
+    for name in (elsewhere / "cam-20261205-000000.mp4", folder / "cam-20261205-000100.mp4"):
+        row = store.add("cam", "person", None, T0, 0.6, (1, 2, 3, 4))
+        store.update(row, ended=T0 + 5, recording=name, recording_offset=1.0)
+    store.commit()
+    store.close()
+    db = folder / DB_NAME
+    with pytest.raises(NoHistory) as outside:
+        event_file(db, 1, "recording")  # outside the history's folder, and no root given
+    assert outside.value.status == 404
+    assert event_file(db, 1, "recording", (elsewhere,)) == (elsewhere / "cam-20261205-000000.mp4").resolve()
+    with pytest.raises(NoHistory) as busy:
+        event_file(db, 2, "recording")
+    assert (
+        busy.value.status == 409
+        and str(busy.value) == "recording in progress, available when the segment closes"
+    )
+    with pytest.raises(NoHistory) as clip_only:
+        event_file(db, 1, "clip", (elsewhere,))  # roots are for recordings only
+    assert clip_only.value.status == 404

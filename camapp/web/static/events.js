@@ -1,5 +1,7 @@
 // camapp browser view, Events panel: the session's event history (GET /api/events), newest first,
-// filtered by label, zone and day, paged by id; a click plays the event's clip from its offset.
+// filtered by label, zone and day, paged by id; a click plays the event's clip from its offset, or
+// without one the continuous recording's file from the event's start (the server's `play`); an
+// event with neither says why (`note`: the clip deleted by the disk cap, the segment still recording).
 // New events appear live: app.js passes on every status, and the panel reloads its first page when
 // the history's count or the objects in view change.
 "use strict";
@@ -26,18 +28,20 @@
     const player = el("event-player");
     document.querySelectorAll("#event-list li.playing").forEach((x) => x.classList.remove("playing"));
     li.classList.add("playing");
-    const offset = e.clip_offset || 0;
+    const offset = e.play.offset || 0;
     player.hidden = false;
     player.dataset.event = String(e.id);
+    player.dataset.kind = e.play.kind;
     delete player.dataset.startedAt;
-    // the media fragment starts the clip at the event; currentTime too, for players that ignore it
-    player.src = `${e.clip}#t=${offset.toFixed(3)}`;
+    // the media fragment starts the video at the event; currentTime too, for players that ignore it
+    player.src = `${e.play.url}#t=${offset.toFixed(3)}`;
     player.addEventListener("loadedmetadata", () => {
       if (Math.abs(player.currentTime - offset) > 0.1) player.currentTime = offset;
     }, { once: true });
     player.addEventListener("playing", () => { player.dataset.startedAt = String(player.currentTime); }, { once: true });
     player.play().catch(() => {});
-    el("ev-playing").textContent = `${e.label} · ${when(e.started)} · from ${offset.toFixed(1)} s into the clip`;
+    const into = e.play.kind === "clip" ? "the clip" : "the recording";
+    el("ev-playing").textContent = `${e.label} · ${when(e.started)} · from ${offset.toFixed(1)} s into ${into}`;
   }
 
   function item(e) {
@@ -53,12 +57,13 @@
     const zones = Object.assign(document.createElement("div"), { className: "small zones",
       textContent: [...e.zones, ...e.lines].join(", ") || "–" });
     li.append(what, meta, zones);
-    if (e.clip) {
-      li.title = "play the clip from this event";
+    if (e.play) {
+      li.title = e.play.kind === "clip" ? "play the clip from this event" : "play the recording from this event";
       li.addEventListener("click", () => play(e, li));
     } else {
-      li.title = "no clip shows this event";
+      li.title = e.note || "no clip shows this event";
       li.classList.add("noclip");
+      if (e.note && (e.ended !== null || e.recording)) li.append(Object.assign(document.createElement("div"), { className: "small note", textContent: e.note }));
     }
     return li;
   }
@@ -91,6 +96,8 @@
       // with events still in view looks again until they have ended
       clearTimeout(again);
       if (before === null && data.events.some((e) => e.ended === null)) again = setTimeout(() => load(), 2000);
+      // a segment still recording becomes playable once it closes: a page that shows one looks again
+      else if (data.events.some((e) => !e.play && e.recording && !e.recording_gone)) again = setTimeout(() => load(), 5000);
     } catch (err) {
       el("ev-message").textContent = "the camera is not reachable";
     } finally {
