@@ -345,6 +345,7 @@ COMMANDS = {
     "snapshot": lambda s, b: s.snapshot(),
     "tracking": lambda s, b: s.set_tracking(parse_change(b)),
     "motion": lambda s, b: s.set_motion(flag(b)),
+    "detect": lambda s, b: s.set_detect(flag(b)),
 }
 
 

@@ -98,6 +98,7 @@ class SessionView:
             "message": s.get("state_text") or stats.get("message", ""),
             "warning": "; ".join(s.get("warnings", [])),
             "paused": bool(s.get("paused")),
+            "detect": s.get("detect", True),  # False: detection switched off
             "input_size": stats.get("input_size") or s.get("input_size"),
             "ladder": ladder,
             "auto": bool(s.get("auto")),
@@ -203,6 +204,9 @@ class SessionView:
             self._motion_form = current or self._motion_form  # off and on again: the same settings
             spec = (self._motion_form or MotionSpec()) if on else None
             self.session.set_motion(spec).result(WAIT)
+
+    def set_detect(self, on: bool) -> None:
+        self.session.set_detect(on).result(WAIT)
 
     def snapshot(self) -> None:
         self.last_snapshot = str(self.session.snapshot(self.record_dir / "snapshots").result(WAIT))
