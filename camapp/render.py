@@ -186,6 +186,8 @@ def _size(size: int | tuple[int, int] | None) -> str:
 
 def hud_texts(stats: HudStats) -> list[str]:
     """The heads-up line, longest first; shorter variants drop detail to fit narrow frames."""
+    if not getattr(stats, "detecting", True):  # detection switched off: no rate, time or size to show
+        return [f"detection off | cam {_num(stats.capture_fps, '.1f')} fps", "detection off"]
     fps = f"{_num(stats.inference_fps, '.1f')} fps"
     cam = f"cam {_num(stats.capture_fps, '.0f')}"
     ms = f"{_num(stats.infer_ms, '.1f')} ms"

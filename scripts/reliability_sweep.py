@@ -125,16 +125,33 @@ class Sandbox:
         return self.w / self.text(name)
 
     def camapp(
-        self, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+        self,
+        *args: str,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 120,
+        user: tuple[str, ...] = (),
     ) -> Done:
+        """camapp `args` to its end; `user`: the command that runs it as someone else."""
         return subprocess.run(
-            [PY, "-m", "camapp", *args],
+            [*user, PY, "-m", "camapp", *args],
             cwd=cwd or self.w,
             env=env or self.env,
             capture_output=True,
             text=True,
             timeout=timeout,
             stdin=subprocess.DEVNULL,
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """camapp `args` in the background: a long run that a case works beside, or signals."""
+        return subprocess.Popen(
+            [PY, "-m", "camapp", *args],
+            cwd=self.w,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
 
@@ -202,10 +219,13 @@ Case = Exit | Check | TwoRuns | Kill | AsNobody
 
 
 # -- the runner --------------------------------------------------------------------------------------
-def run_exit(sb: Sandbox, c: Exit) -> None:
+NOBODY = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+
+
+def run_exit(sb: Sandbox, c: Exit, user: tuple[str, ...] = ()) -> None:
     keep = [sb.path(k) for k in c.keep]
     before = {p: sha(p) for p in keep}
-    done = sb.camapp(*map(sb.text, c.args), env=c.env(sb) if c.env else None)
+    done = sb.camapp(*map(sb.text, c.args), env=c.env(sb) if c.env else None, user=user)
     err = [ln for ln in done.stderr.strip().splitlines() if ln.strip()]
     intact = all(sha(p) == h for p, h in before.items())
     one = len(err) == 1 if c.code else True
@@ -237,14 +257,7 @@ def run_check(sb: Sandbox, c: Check) -> None:
 
 
 def run_two(sb: Sandbox, c: TwoRuns) -> None:
-    p = subprocess.Popen(
-        [PY, "-m", "camapp", "run", "--headless", *SRC, "--loop", "--duration", "60", *c.first],
-        cwd=sb.w,
-        env=sb.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    p = sb.start("run", "--headless", *SRC, "--loop", "--duration", "60", *c.first)
     t0 = time.monotonic()
     assert p.stdout is not None
     while time.monotonic() - t0 < 60 and "model:" not in (p.stdout.readline() or "model:"):
@@ -265,14 +278,7 @@ def run_two(sb: Sandbox, c: TwoRuns) -> None:
 
 def run_kill(sb: Sandbox, c: Kill) -> None:
     out = sb.w / f"sig{c.sig.value}.mp4"
-    p = subprocess.Popen(
-        [PY, "-m", "camapp", "run", "--headless", *SRC, "--loop", "--record", out.name],
-        cwd=sb.w,
-        env=sb.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    p = sb.start("run", "--headless", *SRC, "--loop", "--record", out.name)
     time.sleep(6)
     p.send_signal(c.sig)
     _, e = p.communicate(timeout=60)
@@ -292,25 +298,8 @@ def can_be_nobody() -> bool:
 
 
 def run_nobody(sb: Sandbox, c: AsNobody) -> None:
-    keep = [sb.path(k) for k in c.keep]
-    before = {k: sha(k) for k in keep}
-    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PY, "-m", "camapp"]
-    d = subprocess.run(
-        [*nobody, *RUN, *SRC, *c.extra], cwd=sb.w, env=sb.env, capture_output=True, text=True, timeout=120
-    )
-    err = d.stderr.strip().splitlines()
-    ok = (
-        d.returncode == 2
-        and len(err) == 1
-        and c.words in err[0]
-        and all(sha(k) == h for k, h in before.items())
-    )
-    row(
-        f"as nobody: {c.case}",
-        "exit 2, one line" + (", file intact" if keep else ""),
-        f"exit {d.returncode}: {short(last(d.stderr))}",
-        ok,
-    )
+    """An `Exit` case run as user nobody."""
+    run_exit(sb, Exit(f"as nobody: {c.case}", (*RUN, *SRC, *c.extra), 2, c.words, c.keep), user=NOBODY)
 
 
 def run_case(sb: Sandbox, c: Case) -> None:

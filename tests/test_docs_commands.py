@@ -36,11 +36,6 @@ SKIP = {
     "camapp run --headless --source picam --web 0.0.0.0:8080": "a Raspberry Pi camera module",
     "camapp run --headless --source 0 --record-on person --record-dir clips": "a camera (none here)",
     "camapp run --headless --source 0 --record cam.mp4 --record-segment 600 --record-keep-mb 20000": "a camera",
-    "camapp run --headless --source 0 --motion --notify ntfy://YOUR-TOPIC --notify-label person": "a camera "
-    "and the reader's ntfy topic (tests/notify sends to a local receiver)",
-    "camapp run --headless --source picam --mqtt mqtt://camapp@broker.local --name frontdoor --track": "a Pi "
-    "camera and the reader's broker (tests/mqtt runs a real local Mosquitto)",
-    "camapp events list --label person": "reads the history the run before it made",
     "camapp events list": "reads the history the run before it made (tests/cli/test_events.py runs both)",
     "camapp events show 3": "the same history, its event 3",
     "camapp events export --format csv --since 7d > events.csv": "the same history, and a shell redirection",

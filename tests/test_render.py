@@ -48,6 +48,12 @@ def test_hud_fits_inside_frame_and_is_legible(w, h):
         assert part in lay.text
 
 
+def test_hud_says_detection_is_off_and_shows_no_stale_rate():
+    texts = hud_texts(stats(detecting=False))
+    assert texts == ["detection off | cam 30.0 fps", "detection off"]
+    assert "detection off" not in hud_texts(stats(detecting=True))[0]
+
+
 def test_hud_copes_with_missing_values_and_wh_sizes():
     texts = hud_texts(stats(inference_fps=math.nan, infer_ms=None, input_size=(320, 240)))
     assert "-- fps" in texts[0] and "-- ms" in texts[0] and "320x240" in texts[0]

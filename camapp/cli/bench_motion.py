@@ -187,6 +187,28 @@ def pipeline_run(source: Any, detector: Any, tracking: Any, motion: Any) -> dict
     return out
 
 
+def against_always(
+    title: str, runs: dict[str, dict[str, Any]], digits: int, extra: tuple[str, ...] = ()
+) -> None:
+    """The runs' table: wall and CPU seconds, the CPU ratio to always detecting (`digits`
+    decimals), frames, drops and detections, then the `extra` figures."""
+    base = runs["always detect"]["cpu"]
+    rows = [
+        [
+            n,
+            f"{r['wall']:.1f}",
+            f"{r['cpu']:.2f}",
+            f"{r['cpu'] / base:.{digits}f}",
+            r["frames"],
+            r["dropped"],
+            r["detected"],
+            *(r[k] for k in extra),
+        ]
+        for n, r in runs.items()
+    ]
+    table(title, ["mode", "wall s", "CPU s", "ratio", "frames", "dropped", "detected", *extra], rows)
+
+
 def cpu(args: argparse.Namespace, detector: Any) -> None:
     from camapp.session import MotionSpec, TrackSpec
     from camapp.sources import open_source
@@ -197,27 +219,9 @@ def cpu(args: argparse.Namespace, detector: Any) -> None:
         for name, motion in (("always detect", None), ("--motion", MotionSpec())):
             source = open_source(args.clip, realtime=PACES[pace])
             runs[name] = pipeline_run(source, detector, tracking, motion)
-        base = runs["always detect"]["cpu"]
-        rows = [
-            [
-                n,
-                f"{r['wall']:.1f}",
-                f"{r['cpu']:.2f}",
-                f"{r['cpu'] / base:.2f}",
-                r["frames"],
-                r["dropped"],
-                r["detected"],
-                r["crossings"],
-                r["persons"],
-            ]
-            for n, r in runs.items()
-        ]
         how = "at its own rate" if PACES[pace] else "every frame (as fast as it goes)"
-        table(
-            f"{args.clip} {how}, --track --line {DOOR} (one run each, one after the other)",
-            ["mode", "wall s", "CPU s", "ratio", "frames", "dropped", "detected", "crossings", "persons"],
-            rows,
-        )
+        title = f"{args.clip} {how}, --track --line {DOOR} (one run each, one after the other)"
+        against_always(title, runs, 2, ("crossings", "persons"))
 
 
 def still(args: argparse.Namespace, detector: Any) -> None:
@@ -229,26 +233,12 @@ def still(args: argparse.Namespace, detector: Any) -> None:
         runs = {}
         for name, motion in (("always detect", None), ("--motion", spec)):
             runs[name] = pipeline_run(StillSource(15.0, args.still_s, PACES[pace]), detector, None, motion)
-        base = runs["always detect"]["cpu"]
-        rows = [
-            [
-                n,
-                f"{r['wall']:.1f}",
-                f"{r['cpu']:.2f}",
-                f"{r['cpu'] / base:.3f}",
-                r["frames"],
-                r["dropped"],
-                r["detected"],
-            ]
-            for n, r in runs.items()
-        ]
         how = "in real time" if PACES[pace] else "every frame (as fast as it goes)"
-        table(
+        title = (
             f"still 720p scene + noise sigma 3, 15 fps, {args.still_s:g} s, {how} (first detection + "
-            f"keep-alive every {spec.keepalive:g} s = {keepalive})",
-            ["mode", "wall s", "CPU s", "ratio", "frames", "dropped", "detected"],
-            rows,
+            f"keep-alive every {spec.keepalive:g} s = {keepalive})"
         )
+        against_always(title, runs, 3)
 
 
 def coco_map(gt: dict[str, Any], results: list[dict[str, Any]]) -> float:

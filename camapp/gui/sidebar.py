@@ -8,6 +8,7 @@ from PyQt6.QtCore import QEvent, QObject, Qt
 from PyQt6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PyQt6.QtWidgets import (
     QBoxLayout,
+    QCheckBox,
     QComboBox,
     QGroupBox,
     QHBoxLayout,
@@ -119,6 +120,10 @@ class SideBar(QScrollArea):
         self.threshold.setToolTip("Hide detections scoring below this")
         self.threshold.valueChanged.connect(self._threshold_text)
         self.classes = ClassFilter()
+        self.detect = QCheckBox("Detect")
+        self.detect.setChecked(True)
+        self.detect.setToolTip("Run the detector; off, the video and recordings go on without boxes")
+        d.addWidget(self.detect)
         trow = QHBoxLayout()  # label and slider on one row
         trow.addWidget(self.threshold_label)
         trow.addWidget(self.threshold, 1)

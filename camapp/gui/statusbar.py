@@ -40,7 +40,8 @@ class StatusLine(QStatusBar):
     def show_stats(self, stats: Any) -> None:
         lab = self.stat_labels
         lab["capture"].setText(f"Capture {stats.capture_fps:.1f} fps")
-        lab["infer"].setText(f"Inference {stats.infer_ms:.1f} ms")
+        off = not getattr(stats, "detecting", True)
+        lab["infer"].setText("Detection off" if off else f"Inference {stats.infer_ms:.1f} ms")
         lab["latency"].setText(f"Latency {stats.latency_ms:.0f} ms")
         lab["dropped"].setText(f"Dropped {stats.dropped}")
 

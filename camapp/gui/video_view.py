@@ -397,11 +397,14 @@ def hud_text(stats: Any, track: Any = None) -> str:
     each zone when tracking (`door: 3 up person`)."""
     if stats is None:
         return ""
-    parts = [f"{stats.inference_fps:.1f} fps"]
-    if stats.input_size:
-        parts.append(f"{stats.input_size} px")
-    if stats.infer_ms:
-        parts.append(f"{stats.infer_ms:.1f} ms")
+    if not getattr(stats, "detecting", True):  # switched off: no rate or time to show
+        parts = ["detection off"]
+    else:
+        parts = [f"{stats.inference_fps:.1f} fps"]
+        if stats.input_size:
+            parts.append(f"{stats.input_size} px")
+        if stats.infer_ms:
+            parts.append(f"{stats.infer_ms:.1f} ms")
     motion = getattr(stats, "motion", "")  # under a motion gate: on/off, share of frames skipped
     if motion:
         skipped = f", {100 * stats.predicted / stats.frames:.0f}% skipped" if stats.frames else ""

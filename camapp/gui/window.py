@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PyQt6.QtCore import Qt, QTimer, QUrl
+from PyQt6.QtCore import QSignalBlocker, Qt, QTimer, QUrl
 from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PyQt6.QtWidgets import (
     QFileDialog,
@@ -149,6 +149,7 @@ class MainWindow(RecordingControls, TrackingControls, QMainWindow):
         side.rungs.auto_chosen.connect(self._auto_chosen)
         side.threshold.valueChanged.connect(self._threshold_moved)
         side.classes.changed.connect(self._classes_changed)
+        side.detect.toggled.connect(lambda on: self.session.core.set_detect(on))
         side.record.toggled.connect(self._record_toggled)
         side.snapshot.clicked.connect(self.snapshot)
         side.pause.toggled.connect(self._pause_toggled)
@@ -318,6 +319,10 @@ class MainWindow(RecordingControls, TrackingControls, QMainWindow):
         state = getattr(result.stats, "state", "running")
         if state == "running" and self.view.message and not self.side.pause.isChecked():
             self.view.set_message("")
+        detecting = self.session.core.detect  # switched elsewhere too (MQTT, the browser view)
+        if detecting != self.side.detect.isChecked():
+            with QSignalBlocker(self.side.detect):
+                self.side.detect.setChecked(detecting)
         size = getattr(result.stats, "input_size", None)
         if size and self.side.rungs.auto.isChecked():
             self.side.rungs.set_current(int(size))

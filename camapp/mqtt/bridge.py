@@ -113,8 +113,6 @@ class MqttBridge:
         self._snap_now = False
         self._latest: Any = None
         self._session_objects = False
-        self._detect = True
-        self._classes_before: Any = None
         self._published_events = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="camapp-mqtt", daemon=True)
@@ -364,7 +362,7 @@ class MqttBridge:
             "classes": "all" if classes is None else ",".join(classes),
             "record": ON if "video" in s.outputs else OFF,
             "pause": ON if s.paused else OFF,
-            "detect": ON if self._detect else OFF,
+            "detect": ON if s.detect else OFF,
         }
 
     def _on_message(self, topic: str, payload: bytes) -> None:
@@ -447,18 +445,9 @@ class MqttBridge:
         elif control == "pause":
             on = _switch(value)
             self._answer(control, s.pause() if on else s.resume(), lambda: ON if on else OFF, value)
-        elif control == "detect":
+        elif control == "detect":  # off: no inference at all, the video and recordings go on
             on = _switch(value)
-            if on == self._detect:
-                self._state(control, ON if on else OFF)
-                return
-            if not on:  # the detector keeps running; nothing passes its class filter
-                self._classes_before = s.classes
-                f = s.set_classes([])
-            else:
-                f = s.set_classes(self._classes_before)
-            self._detect = on
-            self._answer(control, f, lambda: ON if on else OFF, value)
+            self._answer(control, s.set_detect(on), lambda: ON if on else OFF, value)
         elif control == "snapshot":
             with self._lock:
                 self._snap_now = True

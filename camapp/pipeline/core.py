@@ -74,9 +74,6 @@ class Pipeline:
         self.realtime = getattr(source, "realtime", True) if realtime is None else realtime
         self.max_frames = max_frames
         self.prepare_input = prepare_input  # make the input tensor on the capture thread
-        self.reconnect_delay = reconnect_delay
-        self.reconnect_max_delay = reconnect_max_delay
-        self.reconnect_timeout = reconnect_timeout
         self._open_first = open_source
         # helper threads at low priority: None = whenever the detector takes every core
         self.yield_cpu = yield_cpu
@@ -93,6 +90,7 @@ class Pipeline:
         self._running = threading.Event()  # cleared while paused
         self._running.set()
         self._done = threading.Event()
+        # the reconnect settings live there only; the properties below read them
         self._reconnector = Reconnector(
             source,
             delay=reconnect_delay,
@@ -121,6 +119,20 @@ class Pipeline:
     @property
     def auto(self) -> bool:
         return self._settings.auto
+
+    @property
+    def reconnect_delay(self) -> float:
+        """Seconds before the first attempt to reopen a lost source (doubling up to the max)."""
+        return self._reconnector.delay
+
+    @property
+    def reconnect_max_delay(self) -> float:
+        return self._reconnector.max_delay
+
+    @property
+    def reconnect_timeout(self) -> float | None:
+        """Seconds without steady frames before a lost source is given up (None: never)."""
+        return self._reconnector.timeout
 
     def start(self) -> None:
         if self._threads:

@@ -4,6 +4,9 @@ The tracking pipeline asks its gates once per captured frame, on the capture thr
 capture order (`Gates.plan`); the `Plan` rides with the frame to the inference thread, which
 follows it. Each gate refines the plan of the gates before it:
 
+- `OffGate` (detection switched off): no frame goes to the detector and no boxes are handed
+  on, not even predicted or held ones; it comes first, so the gates after it still see every
+  frame (motion is still measured) but none can turn detection back on;
 - `EveryGate` (`--detect-every N`): the detector on one frame in N, the tracker predicts the rest;
 - `RoiGate` (`--roi`): only that crop of each frame goes to the network;
 - `MotionGate` (`--motion`): the detector runs while something moves or a followed object does,
@@ -34,13 +37,15 @@ class Plan:
     """What to do with one frame: `detect` or not, on the whole frame (`regions` None) or on
     these crops (source pixels). `motion` is what the motion gate saw (None without one) and
     `why` the reason it opened ("motion", "followed", "keep-alive", "calibrating") or "" (still);
-    `moving` whether motion is on (it ends `linger_s` after the last moving frame)."""
+    `moving` whether motion is on (it ends `linger_s` after the last moving frame). `off`:
+    detection is switched off, the frame is handed on with no boxes at all."""
 
     detect: bool = True
     regions: tuple[Box, ...] | None = None
     motion: MotionResult | None = None
     why: str = ""
     moving: bool = False
+    off: bool = False
 
 
 class FrameGate(Protocol):
@@ -64,6 +69,14 @@ class Gates:
     def find(self, kind: type) -> Any:
         """The first gate of `kind`, or None."""
         return next((g for g in self.gates if isinstance(g, kind)), None)
+
+
+class OffGate:
+    """Detection switched off: the detector runs on no frame (no input tensor is made either),
+    and the frames go on to the video, recordings and front-ends with no boxes."""
+
+    def plan(self, frame: Frame, plan: Plan) -> Plan:
+        return replace(plan, detect=False, off=True)
 
 
 class EveryGate:

@@ -26,6 +26,7 @@ class Stats:
     state: str = "starting"
     message: str = ""
     motion: str = ""  # under a motion gate "on" or "off", else ""
+    detecting: bool = True  # False while detection is switched off (no frame detected)
 
     def line(self) -> str:
         """One human-readable line, as `camapp run` prints it."""
@@ -38,6 +39,8 @@ class Stats:
             text += (
                 f" | motion {self.motion}, detected {self.frames - self.predicted}, skipped {self.predicted}"
             )
+        if not self.detecting:
+            text += " | detection off"
         return f"{text} | {self.message}" if self.message else text
 
 
@@ -80,6 +83,7 @@ class StatsMeter:
         self.state = "starting"
         self.message = ""
         self.motion = ""  # set by a pipeline with a motion gate
+        self.detecting = True  # set by a pipeline whose detection is switched off
 
     def captured(self) -> None:
         with self._lock:
@@ -136,6 +140,7 @@ class StatsMeter:
                 state=self.state,
                 message=self.message,
                 motion=self.motion,
+                detecting=self.detecting,
             )
 
 

@@ -1,9 +1,11 @@
 """`TrackingPipeline`: the pipeline with the tracking stage and the frame gates (`--detect-every
-N`, `--roi`, `--motion`; see `camapp.pipeline.gate`).
+N`, `--roi`, `--motion`, detection switched off; see `camapp.pipeline.gate`).
 
 Boxes on every frame: a frame the detector does not run on (the gates skipped it, or it was still
 busy when newer frames came) is not dropped but handed on with the tracker's predicted boxes, or
-without a tracker, under a motion gate, the last boxes detected.
+without a tracker, under a motion gate, the last boxes detected. With detection switched off
+(`set_detect(False)`) frames are handed on with no boxes: the tracker sees empty frames, so its
+objects are lost and end as objects that left the view do.
 When the detector is slower than the camera the queue keeps the freshest frame for detection and
 turns the older ones into predict-only frames (at most `backlog`; past that the oldest are
 dropped and counted, as before), so capture never waits. The stage runs on the delivery thread,
@@ -24,7 +26,7 @@ from camapp.motion.overlay import draw_motion
 from camapp.motion.regions import dedupe, shift
 from camapp.pipeline.consumer import Consumer
 from camapp.pipeline.core import Pipeline
-from camapp.pipeline.gate import EveryGate, FrameGate, Gates, MotionGate, Plan, RoiGate
+from camapp.pipeline.gate import EveryGate, FrameGate, Gates, MotionGate, OffGate, Plan, RoiGate
 from camapp.pipeline.handoff import FrameQueue
 from camapp.pipeline.memory import WAITING_BYTES, frames_within
 from camapp.sources.base import Source
@@ -143,6 +145,7 @@ class TrackingPipeline(Pipeline):
         self.detect_every = max(1, detect_every)
         self.roi = roi
         self.motion = motion
+        self.detecting = True  # False: `OffGate` first, no frame is detected
         self._extra = tuple(gates)
         self._every_lock = threading.Lock()
         self._gates = self._build_gates()
@@ -158,7 +161,7 @@ class TrackingPipeline(Pipeline):
         self._meter.motion = "off" if motion is not None else ""
 
     def _build_gates(self) -> Gates:
-        gates: list[FrameGate] = []
+        gates: list[FrameGate] = [] if self.detecting else [OffGate()]
         if self.stage is not None and self.detect_every > 1:
             gates.append(EveryGate(self.detect_every))
         if self.roi is not None:
@@ -193,6 +196,14 @@ class TrackingPipeline(Pipeline):
             self.motion = motion
             self._gates = self._build_gates()
         self._meter.motion = "off" if motion is not None else ""
+
+    def set_detect(self, on: bool) -> None:
+        """Detection on, or off from the next frame taken on (any thread): the source, the
+        recordings and the motion gate go on; frames are handed on with no boxes."""
+        with self._every_lock:
+            self.detecting = bool(on)
+            self._gates = self._build_gates()
+        self._meter.detecting = bool(on)
 
     def stop(self, timeout: float = 5.0) -> None:
         """`Pipeline.stop`, then the detector gets the user's threshold back (a tracker had it
@@ -236,7 +247,7 @@ class TrackingPipeline(Pipeline):
         frame, tensor = item[0], item[1]
         plan = _plan(item)
         owed = self._queue.take_owed()
-        if plan is not None and not plan.detect and not owed:
+        if plan is not None and not plan.detect and (plan.off or not owed):
             return frame, None, 0.0, lane.input_size, plan
         regions = plan.regions if plan is not None else None
         if regions is None:
@@ -269,6 +280,8 @@ class TrackingPipeline(Pipeline):
             self._meter.motion = "on" if plan.moving else "off"
             if motion.overlay:  # drawn into the frame: every consumer and front-end shows it
                 draw_motion(frame.image, plan.motion.boxes, plan.regions, motion.detector.settings.masks)
+        if plan is not None and plan.off:  # detection off: no boxes, none held for later
+            fresh = self._held = Detections.empty(self.detector.names)
         if stage is not None:
             dets, info = stage.process(frame, fresh)
             if motion is not None:

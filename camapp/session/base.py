@@ -68,6 +68,7 @@ class SessionBase:
         self.target_fps: float | None = None
         self.threads: int | None = None
         self.paused = False
+        self.detect = True  # False: detection switched off, remembered for the next source
         self.tracking: TrackSpec | None = None  # remembered for the next source, like the threshold
         # seconds an unseen object lasts: the event clips' post-roll (None: the watcher's default)
         self.linger: float | None = None

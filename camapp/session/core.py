@@ -274,6 +274,7 @@ class Session(SessionBase):
         """Hand the live settings to a new pipeline (leniently: a rung the model lacks is skipped)."""
         p.set_threshold(self.threshold)
         p.set_classes(self.classes)
+        p.set_detect(self.detect)
         det = self.detector
         if self.threads and runs_on_cpu_threads(det.device) and self.threads != getattr(det, "threads", self.threads):
             p.set_threads(self.threads)
@@ -316,6 +317,12 @@ class Session(SessionBase):
 
     def resume(self) -> Future:
         return self._now(lambda p: p.resume(), paused=False)
+
+    def set_detect(self, on: bool) -> Future:
+        """Detection on, or off: no frame goes to the detector (the CPU or accelerator rests),
+        while video, recordings and the front-ends go on with no boxes; objects in view end
+        as objects that leave do, after their linger. Remembered for the next source."""
+        return self._now(lambda p: p.set_detect(on), detect=bool(on))
 
     def _now(self, call: Callable[[TrackingPipeline], object], **remember: Any) -> Future:
         """Apply to the running pipeline (validated there), then remember for the next one."""

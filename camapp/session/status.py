@@ -29,6 +29,7 @@ STATS_FIELDS = (
     "state",
     "message",
     "motion",
+    "detecting",
 )
 
 
@@ -97,6 +98,7 @@ def build_status(s: Session) -> dict[str, Any]:
         "classes": None if s.classes is None else sorted({names[i] for i in s.classes if i < len(names)}),
         "threads": s.threads,
         "paused": s.paused,
+        "detect": s.detect,  # False: detection switched off (`set_detect`)
         "recording": {
             "active": video is not None,
             "path": video.path if video is not None else None,

@@ -354,6 +354,7 @@ COMMANDS = {
     "notify": lambda s, b: s.set_notify(b),  # checked by camapp.web.sinks, as the others by checks
     "notify-test": lambda s, b: s.test_notify(b),
     "mqtt": lambda s, b: s.set_mqtt(b),
+    "detect": lambda s, b: s.set_detect(flag(b)),
 }
 
 

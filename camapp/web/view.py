@@ -116,6 +116,7 @@ class SessionView:
             "message": s.get("state_text") or stats.get("message", ""),
             "warning": "; ".join(s.get("warnings", [])),
             "paused": bool(s.get("paused")),
+            "detect": s.get("detect", True),  # False: detection switched off
             "input_size": stats.get("input_size") or s.get("input_size"),
             "ladder": ladder,
             "auto": bool(s.get("auto")),
@@ -250,6 +251,9 @@ class SessionView:
     def _changed(self) -> None:
         for change in list(self._change_cbs):
             change()
+
+    def set_detect(self, on: bool) -> None:
+        self.session.set_detect(on).result(WAIT)
 
     def snapshot(self) -> None:
         self.last_snapshot = str(self.session.snapshot(self.record_dir / "snapshots").result(WAIT))

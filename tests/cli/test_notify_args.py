@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from conftest import PERSON_CLIP, need
 from notify.receivers import Receiver, attachment, closed_port
+from support.cli import run_refused
 
 from camapp.cli import main
 
@@ -52,12 +53,7 @@ def receiver():
     ],
 )
 def test_bad_notify_options_exit_2_with_one_line(model_store, capsys, extra, reason):
-    with pytest.raises(SystemExit) as exc:
-        rc = main(["run", "--headless", "--source", str(need(PERSON_CLIP)), "--max-frames", "3", *extra])
-        raise SystemExit(rc)
-    err = capsys.readouterr().err.strip().splitlines()
-    assert exc.value.code == 2
-    assert len(err) == 1 and err[0].startswith("camapp: error: ") and reason in err[0], err
+    run_refused(capsys, extra, reason)
 
 
 def test_run_notify_posts_each_object_start_of_the_log_with_its_frame(

@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import pytest
 from conftest import PERSON_CLIP, ROOT, need
+from support.cli import in_folder, run_refused
 
 from camapp.cli import main
 from camapp.record.finalize import mp4_kind
@@ -79,11 +80,7 @@ def test_bad_source_exits_2_with_one_line(tmp_path, capsys, source, reason):
     ],
 )
 def test_bad_options_exit_2_with_one_line(model_store, tmp_path, capsys, extra, reason):
-    extra = [e.format(tmp=tmp_path) for e in extra]
-    rc = main(["run", "--headless", "--source", str(need(PERSON_CLIP)), "--max-frames", "3", *extra])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert rc == 2
-    assert len(err) == 1 and err[0].startswith("camapp: error: ") and reason in err[0], err
+    run_refused(capsys, in_folder(extra, tmp_path), reason)
 
 
 def test_record_log_and_snapshots_are_wired(model_store, tmp_path, capsys):

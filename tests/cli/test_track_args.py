@@ -4,6 +4,7 @@ import json
 
 import pytest
 from conftest import PERSON_CLIP, need
+from support.cli import run_refused
 
 from camapp.cli import main
 
@@ -85,12 +86,7 @@ def test_the_door_counts_each_person_once_at_the_input_sizes_auto_uses(model_sto
     ],
 )
 def test_bad_tracking_options_exit_2_with_one_line(model_store, capsys, extra, reason):
-    with pytest.raises(SystemExit) as exc:
-        rc = main(["run", "--headless", "--source", str(need(PERSON_CLIP)), "--max-frames", "3", *extra])
-        raise SystemExit(rc)
-    err = capsys.readouterr().err.strip().splitlines()
-    assert exc.value.code == 2
-    assert len(err) == 1 and err[0].startswith("camapp: error: ") and reason in err[0], err
+    run_refused(capsys, extra, reason)
 
 
 def test_record_on_a_zone_starts_a_clip(model_store, tmp_path, capsys):

@@ -4,36 +4,36 @@ event's offset (Qt Multimedia's own player, offscreen)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import cv2
 import pytest
 from conftest import PERSON_CLIP, need
+from support.history import Past, write_history
 
 from camapp.gui.events_dock import EventsDock
-from camapp.record.eventstore import DB_NAME, EventStore
+from camapp.record.eventstore import DB_NAME
 
 T0 = 1_796_600_000.0
 OFFSET = 4.0
 
 
 def fill(folder: Path, n: int = 5) -> None:
-    cap = cv2.VideoCapture(str(need(PERSON_CLIP)))
-    ok, frame = cap.read()
-    cap.release()
-    assert ok
-    (folder / "snapshots").mkdir(parents=True)
-    shutil.copy(PERSON_CLIP, folder / "clip.mp4")
-    store = EventStore(folder / DB_NAME)
-    for i in range(n):
-        row = store.add("cam", "person", i, T0 + 60 * i, 0.7, (10, 20, 110, 220), ("door",) if i == 1 else ())
-        crop = folder / "snapshots" / f"{row:06d}-crop.jpg"
-        cv2.imwrite(str(crop), frame[20:220, 10:110])
-        fields = {"ended": T0 + 60 * i + 8.0, "crop": crop} if i < n - 1 else {}
-        store.update(row, clip=folder / "clip.mp4", clip_offset=OFFSET, **fields)
-    store.commit()
-    store.close()
+    """`n` people a minute apart, each with its clip; the last still in view (no thumbnail yet)."""
+    write_history(
+        folder,
+        (
+            Past(
+                "person",
+                T0 + 60 * i,
+                0.7,
+                ("door",) if i == 1 else (),
+                ended=T0 + 60 * i + 8.0 if i < n - 1 else None,
+                crop=i < n - 1,
+                clip_offset=OFFSET,
+            )
+            for i in range(n)
+        ),
+    )
 
 
 def test_the_dock_lists_the_history_newest_first_with_thumbnails(qtbot, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ assertions read what the view paints and what the recorder wrote.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import av
@@ -17,6 +18,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtTest import QTest
 
 from camapp.gui.settings import Settings
+from camapp.gui.video_view import hud_text
 from camapp.gui.window import NO_CAMERA, GuiOptions, MainWindow
 from camapp.record.finalize import mp4_kind
 
@@ -327,3 +329,24 @@ def test_closing_while_the_rungs_are_timed_stops_at_once(qtbot, model_store, tmp
     assert w.session.rung_ms == {}  # it gave up timing the ladder
     assert w.session.pipeline is None  # and did not start the video
     qtbot.waitUntil(lambda: not w.session.worker.thread.is_alive(), timeout=5000)
+
+
+def test_the_detect_box_switches_inference_off_and_follows_a_change_made_elsewhere(qtbot, bottle_window):
+    w = bottle_window
+    assert w.side.detect.isChecked() and len(frames_after(qtbot, w, 3)[-1].detections)
+    w.side.detect.setChecked(False)
+    later = frames_after(qtbot, w, 12)[4:]  # the first few were inferred before the change
+    assert all(not len(r.detections) and not r.stats.detecting for r in later)
+    assert w.view.drawn is None or not len(w.view.drawn)
+    assert w.session.core.status()["detect"] is False
+    assert (
+        hud_text(w.latest.stats) == "detection off"
+        and w.status.stat_labels["infer"].text() == "Detection off"
+    )
+    keep = os.environ.get("CAMAPP_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        w.grab().save(str(Path(keep) / "gui-detect-off.png"))
+    w.session.core.set_detect(True)  # as MQTT or the browser view would
+    qtbot.waitUntil(lambda: w.side.detect.isChecked(), timeout=WAIT)
+    assert any(len(r.detections) for r in frames_after(qtbot, w, 12)[4:])

@@ -1,7 +1,8 @@
 """`camapp run --motion` options: mistakes are one line and exit 2; a run reports motion."""
 
 import pytest
-from conftest import BOTTLE_CLIP, PERSON_CLIP, need
+from conftest import BOTTLE_CLIP, need
+from support.cli import run_refused
 
 from camapp.cli import main
 
@@ -21,12 +22,7 @@ from camapp.cli import main
     ],
 )
 def test_bad_motion_options_exit_2_with_one_line(model_store, capsys, extra, reason):
-    with pytest.raises(SystemExit) as exc:
-        rc = main(["run", "--headless", "--source", str(need(PERSON_CLIP)), "--max-frames", "3", *extra])
-        raise SystemExit(rc)
-    err = capsys.readouterr().err.strip().splitlines()
-    assert exc.value.code == 2
-    assert len(err) == 1 and err[0].startswith("camapp: error: ") and reason in err[0], err
+    run_refused(capsys, extra, reason)
 
 
 def test_a_motion_run_reports_frames_detected_and_skipped(model_store, capsys):

@@ -146,12 +146,64 @@ def test_set_threshold_is_answered_within_200_ms_and_the_detector_uses_it(mosqui
     sub.publish("camapp/cam/set/pause", "ON")
     assert sub.wait_for(lambda m: any(p == b"ON" and t.endswith("state/pause") for _, t, p, _ in m[n:]), 5)
     assert session.paused
+    bridge.close()
+    sub.close()
+
+
+class Inferences:
+    """Counts the detector's inferences on every lane (each still runs the real model)."""
+
+    def __init__(self, detector: Any) -> None:
+        self.n = 0
+        for lane in getattr(detector, "lanes", None) or (detector,):
+            lane.infer = self._counted(lane.infer)
+
+    def _counted(self, infer: Any) -> Any:
+        def counted(image: Any, tensor: Any = None) -> Any:
+            self.n += 1
+            return infer(image, tensor)
+
+        return counted
+
+
+def test_set_detect_off_stops_inference_while_frames_go_on_and_on_resumes_it(mosquitto, session, model_store):
+    sub = Subscriber(mosquitto, ("camapp/cam/state/#", "camapp/cam/error", "camapp/cam/events"))
+    time.sleep(0.3)
+    objects = Objects(session)
+    bridge = MqttBridge(session, broker_of(mosquitto), "cam")
+    bridge.start()
+    session.open(SourceSpec(str(need(PERSON_CLIP)), loop=True), ModelSpec()).result(timeout=WAIT)
+    inferences = Inferences(session.detector)
+    assert sub.wait_for(lambda m: any(t == "camapp/cam/state/detect" and p == b"ON" for _, t, p, _ in m), 15)
+    deadline = time.monotonic() + 60
+    while not objects.started() and time.monotonic() < deadline:  # something in view first
+        time.sleep(0.1)
+    started = objects.started()
+    assert started and inferences.n > 0
+
+    n = len(sub.messages)
     sub.publish("camapp/cam/set/detect", "OFF")
     assert sub.wait_for(lambda m: any(p == b"OFF" and t.endswith("state/detect") for _, t, p, _ in m[n:]), 5)
-    assert session.classes == frozenset()
+    time.sleep(0.5)  # frames planned before the switch
+    invoked, frames, results = inferences.n, session.status()["stats"]["frames"], len(objects.scores)
+    time.sleep(3)
+    status = session.status()
+    assert inferences.n == invoked  # not one inference more
+    assert status["stats"]["frames"] >= frames + 15  # the clip's 10 fps went on
+    assert not any(len(s) for _, s in objects.scores[results:])  # no boxes
+    assert status["detect"] is False and status["stats"]["detecting"] is False
+    assert session.classes is None  # the class filter is not how it is done
+    # what was in view ends, after the linger, as objects that leave do
+    assert sub.wait_for(
+        lambda m: {e["id"] for e in events_of(sub, "cam") if e["type"] == "end"} >= set(started), 10
+    )
+    assert session.pipeline is not None and not session.pipeline.objects.open
+
+    n = len(sub.messages)
     sub.publish("camapp/cam/set/detect", "ON")
     assert sub.wait_for(lambda m: any(p == b"ON" and t.endswith("state/detect") for _, t, p, _ in m[n:]), 5)
-    assert session.classes is None
+    time.sleep(2)
+    assert inferences.n > invoked + 5 and session.status()["detect"] is True
     bridge.close()
     sub.close()
 

@@ -115,6 +115,12 @@ def test_controls_answer_on_state_or_error(bridge):
     assert bridge.session.threshold == 1.0
     bridge._on_message("camapp/cam/set/pause", b"ON")
     assert bridge.session.paused and sent(bridge, "camapp/cam/state/pause") == [b"ON"]
+    bridge._on_message("camapp/cam/set/detect", b"OFF")
+    assert not bridge.session.detect and sent(bridge, "camapp/cam/state/detect") == [b"OFF"]
+    assert bridge._states()["detect"] == "OFF" and bridge.session.classes is None
+    bridge._on_message("camapp/cam/set/detect", b"maybe")
+    assert json.loads(sent(bridge, "camapp/cam/error")[-1])["control"] == "detect"
+    assert not bridge.session.detect
 
 
 def test_the_same_event_from_the_result_and_the_session_goes_out_once(bridge):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from camapp.motion import MotionMask, MotionSettings
-from camapp.pipeline.gate import EveryGate, Followed, Gates, MotionGate, Plan, RoiGate, outside
+from camapp.pipeline.gate import EveryGate, Followed, Gates, MotionGate, OffGate, Plan, RoiGate, outside
 from camapp.track.regions import Roi
 from camapp.types import Detections, Frame
 
@@ -165,6 +165,19 @@ def test_the_gates_combine_in_order_and_motion_sees_every_frame(scene):
     )
     assert detected(plans) == [0] + [i for i in range(10, 30) if i % 2 == 0]
     assert all(p.motion is not None for p in plans)  # odd frames too: the background learns all
+
+
+def test_the_off_gate_first_no_later_gate_detects_and_motion_is_still_measured(scene):
+    gate = MotionGate(keepalive_s=0.5)
+    plans = run(
+        Gates([OffGate(), EveryGate(1), gate]),
+        Clip(scene),
+        30,
+        patch=lambda i: (200 + 12 * i, 300) if i >= 10 else None,
+    )
+    assert detected(plans) == [] and all(p.off for p in plans)
+    assert all(p.motion is not None for p in plans) and plans[20].moving and gate.starts == 1
+    assert not any(p.off for p in run(Gates([EveryGate(1)]), Clip(scene), 2))
 
 
 def test_motion_regions_are_squares_around_the_motion_at_the_input_size(scene):

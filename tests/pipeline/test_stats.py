@@ -32,3 +32,13 @@ def test_meter_snapshot():
     s = m.snapshot()
     assert (s.infer_ms, s.latency_ms, s.frames, s.dropped, s.input_size) == (20.0, 40.0, 3, 2, 300)
     assert s.infer_ms_p95 == pytest.approx(29.0)
+
+
+def test_detection_off_shows_in_the_snapshot_and_the_line():
+    m = StatsMeter()
+    m.processed(10.0, 20.0, 300)
+    assert m.snapshot().detecting and "detection off" not in m.snapshot().line()
+    m.detecting = False
+    m.predicted(5.0)
+    s = m.snapshot()
+    assert not s.detecting and s.line().endswith(" | detection off") and (s.frames, s.predicted) == (2, 1)

@@ -229,3 +229,63 @@ def test_a_stage_switched_on_gets_the_users_threshold_before_any_frame(detector)
         assert p._threshold == 0.8
     finally:
         source.close()
+
+
+class Invokes:
+    """Counts the detector's inferences (each still runs the real model)."""
+
+    def __init__(self, detector) -> None:
+        self.n = 0
+        infer = detector.infer
+
+        def counted(image, tensor=None):
+            self.n += 1
+            return infer(image, tensor)
+
+        detector.infer = counted
+
+
+@pytest.mark.parametrize("tracking", [True, False], ids=["tracked", "untracked"])
+def test_detection_switched_off_runs_no_inference_hands_on_no_boxes_and_ends_the_objects(detector, tracking):
+    """`set_detect(False)` while an object is in view: from then on no invoke and no box (not
+    predicted, not held), frames keep coming, the objects end after their linger as objects
+    that leave do; `set_detect(True)` brings inference and boxes back."""
+    invokes = Invokes(detector)
+    sink = Collect()
+    p = TrackingPipeline(
+        open_source(str(need(PERSON_CLIP)), realtime=False),
+        detector,
+        [sink],
+        stage=TrackStage(open_tracker(fps=10)) if tracking else None,
+        max_frames=220,
+    )
+    p.objects.linger = 1.0  # 10 frames of the 10 fps clip
+    seen: list[tuple[int, int, bool]] = []  # (result number, invokes so far, open objects)
+    switched: dict[str, int] = {}
+
+    def each(r: Result) -> None:
+        n = len(seen)
+        seen.append((n, invokes.n, bool(p.objects.open)))
+        if "off" not in switched and p.objects.open and n >= 20:
+            p.set_detect(False)
+            switched["off"] = n
+        elif "off" in switched and "on" not in switched and n >= switched["off"] + 100:
+            p.set_detect(True)
+            switched["on"] = n
+
+    p.on_result(each)
+    run(p)
+    off, on = switched["off"], switched["on"]  # an object was in view at the switch
+    quiet = sink.results[off + 5 : on]  # a few frames were planned before the switch
+    assert len(quiet) == on - off - 5 and len(sink.results) == 220  # every frame went on
+    assert seen[off + 5][1] == seen[on - 1][1]  # not one invoke while off
+    assert all(not len(r.detections) and not r.stats.detecting for r in quiet)
+    ends = [e for r in quiet for e in (r.objects.events if r.objects else ()) if e.type == "end"]
+    assert ends and all(e.t - e.last_seen == pytest.approx(1.0, abs=0.11) for e in ends)
+    assert not any(is_open for _, _, is_open in seen[off + 20 : on])  # all ended within the linger
+    assert not any(e.type == "start" for r in quiet for e in (r.objects.events if r.objects else ()))
+    after = sink.results[on + 5 :]
+    assert seen[-1][1] > seen[on][1] + 80  # inference resumed
+    assert all(r.stats.detecting for r in after) and any(len(r.detections) for r in after)
+    if tracking:
+        assert all(r.track is not None for r in quiet)  # the tracker saw empty frames: its objects were lost

@@ -92,6 +92,24 @@ def test_live_commands_reach_the_frames(session, model_store):
     assert [p["state"] for p in ev.named("state")][-2:] == ["paused", "running"]
 
 
+def test_detection_switched_off_is_remembered_for_the_next_source_and_said_in_the_status(
+    session, model_store
+):
+    session.set_detect(False).result(timeout=1)  # before any source: remembered
+    assert session.status()["detect"] is False
+    ev = Events(session)
+    session.open(SourceSpec(str(need(PERSON_CLIP)), realtime=False), ModelSpec(), max_frames=40).result(WAIT)
+    assert session.wait(WAIT)
+    session.stop().result(timeout=WAIT)
+    results = ev.results()
+    assert len(results) == 40 and not any(len(r.detections) for r in results)
+    status = session.status()
+    assert status["stats"]["frames"] == status["stats"]["predicted"] == 40  # not one frame detected
+    assert status["stats"]["detecting"] is False and stats_line(status).endswith(" | detection off")
+    session.set_detect(True).result(timeout=1)
+    assert session.status()["detect"] is True
+
+
 def test_a_bad_setting_is_an_event_and_a_failed_future_never_an_exception(session, model_store):
     ev = Events(session)
     session.open(SourceSpec(str(need(BOTTLE_CLIP))), ModelSpec()).result(timeout=WAIT)

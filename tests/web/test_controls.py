@@ -129,6 +129,18 @@ def test_event_recording_on_and_off(served: Web) -> None:
     assert s["events"]["on"] is False
 
 
+def test_detect_off_stops_inference_while_the_video_goes_on_and_on_resumes(served: Web) -> None:
+    assert served.post("detect", {"on": False})["detect"] is False
+    time.sleep(2.5)  # the inference rate covers the last 2 s
+    frames = served.status()["frames"]
+    time.sleep(1.0)
+    s = served.status()
+    assert s["frames"] > frames and s["inference_fps"] == 0 and s["detect"] is False
+    assert "'on' must be" in served.post("detect", {"on": "maybe"}, expect=400)
+    assert served.post("detect", {"on": True})["detect"] is True
+    served.wait_status(lambda s: s["inference_fps"] > 0)
+
+
 def test_without_a_secret_only_loopback_host_names_get_in(served: Web) -> None:
     """A DNS-rebinding page reaches 127.0.0.1 under its own name: refused, reads and controls."""
     code, body, _ = served.request("GET", "/api/status", headers={"Host": "rebind.example:80"})

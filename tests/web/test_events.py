@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
-from conftest import PERSON_CLIP, need
+from support.history import Past, write_history
 from web.client import Mjpeg, Web
 from web.conftest import running
 
-from camapp.record.eventstore import DB_NAME, EventStore
+from camapp.record.eventstore import DB_NAME
 from camapp.web.checks import BadRequest
 from camapp.web.events import MAX_PAGE, PAGE, Query
 
@@ -38,25 +37,21 @@ T0 = day_start("2026-12-05")
 def fill(folder: Path) -> None:
     """N events with snapshots (from the clip's frames), a clip for every second one, and the
     zone `door` on every fourth; all on T0's day, the last one 19 h 40 min after its midnight."""
-    cap = cv2.VideoCapture(str(need(PERSON_CLIP)))
-    ok, frame = cap.read()
-    cap.release()
-    assert ok
-    (folder / "snapshots").mkdir(parents=True)
-    shutil.copy(PERSON_CLIP, folder / "clip.mp4")
-    store = EventStore(folder / DB_NAME)
-    for i in range(N):
-        label = ("person", "car", "dog")[i % 3]
-        zones = ("door",) if i % 4 == 0 else ()
-        row = store.add("cam", label, i, T0 + 1200 * i, 0.6, (10, 20, 110, 220), zones)
-        snap, crop = folder / "snapshots" / f"{row:06d}.jpg", folder / "snapshots" / f"{row:06d}-crop.jpg"
-        cv2.imwrite(str(snap), frame)
-        cv2.imwrite(str(crop), frame[20:220, 10:110])
-        store.update(row, ended=T0 + 1200 * i + 12.5, snapshot=snap, crop=crop)
-        if i % 2 == 0:
-            store.update(row, clip=folder / "clip.mp4", clip_offset=2.0)
-    store.commit()
-    store.close()
+    write_history(
+        folder,
+        (
+            Past(
+                ("person", "car", "dog")[i % 3],
+                T0 + 1200 * i,
+                0.6,
+                ("door",) if i % 4 == 0 else (),
+                ended=T0 + 1200 * i + 12.5,
+                snapshot=True,
+                clip_offset=2.0 if i % 2 == 0 else None,
+            )
+            for i in range(N)
+        ),
+    )
 
 
 @pytest.fixture(scope="module")

@@ -48,7 +48,8 @@ function render(s) {
   $("state").className = "badge " + (rec.on ? "recording" : s.state);
   $("warning").textContent = s.warning || s.message || "";
   $("f-capture").textContent = fmt(s.capture_fps, 1, "fps");
-  $("f-inference").textContent = fmt(s.inference_fps, 1, "fps");
+  $("f-inference").textContent = s.detect === false ? "detection off" : fmt(s.inference_fps, 1, "fps");
+  $("detect").checked = s.detect !== false;
   $("f-infer").textContent = fmt(s.infer_ms, 1, "ms");
   $("f-latency").textContent = fmt(s.latency_ms, 0, "ms");
   $("f-dropped").textContent = `${s.dropped}`;
@@ -158,6 +159,7 @@ function wire() {
   });
   $("threshold").addEventListener("change", (e) => post("threshold", { value: Number(e.target.value) }));
   $("motion").addEventListener("change", (e) => post("motion", { on: e.target.checked }));
+  $("detect").addEventListener("change", (e) => post("detect", { on: e.target.checked }));
   const classes = () => $("classes").value.split(",").map((c) => c.trim()).filter(Boolean);
   $("classes-apply").addEventListener("click", () => post("classes", { labels: classes() }));
   $("classes").addEventListener("keydown", (e) => { if (e.key === "Enter") post("classes", { labels: classes() }); });
