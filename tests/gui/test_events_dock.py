@@ -4,6 +4,7 @@ event's offset (Qt Multimedia's own player, offscreen)."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from conftest import PERSON_CLIP, need
 from support.history import Past, write_history
 
 from camapp.gui.events_dock import EventsDock
-from camapp.record.eventstore import DB_NAME
+from camapp.record.eventstore import DB_NAME, EventStore
 
 T0 = 1_796_600_000.0
 OFFSET = 4.0

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+from conftest import PERSON_CLIP, need
 from support.history import Past, write_history
 from web.client import Mjpeg, Web
 from web.conftest import running
 
-from camapp.record.eventstore import DB_NAME
+from camapp.record.eventstore import DB_NAME, EventStore
 from camapp.web.checks import BadRequest
 from camapp.web.events import MAX_PAGE, PAGE, Query
 
