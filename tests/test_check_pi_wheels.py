@@ -39,3 +39,10 @@ def test_every_manylinux_tag_the_os_glibc_accepts():
     assert "manylinux_2_36_aarch64" in bookworm and "manylinux_2_37_aarch64" not in bookworm  # glibc 2.36
     assert "manylinux_2_41_aarch64" in trixie and "manylinux_2_42_aarch64" not in trixie  # glibc 2.41
     assert all(tag.endswith("_aarch64") for tag in bookworm + trixie)
+
+
+def test_the_emulated_install_takes_the_web_and_track_extras_only():
+    """scripts/check-aarch64 installs what `pip install '.[web,track]'` would on bookworm."""
+    names = [r.split(">")[0].split("<")[0] for r in load_script().runtime_requirements("3.11", ("web", "track"))]
+    assert "aiohttp" in names and "scipy" in names and "av" in names
+    assert "apprise" not in names and "paho-mqtt" not in names and "tomli" not in names

@@ -237,7 +237,8 @@ def run(args: argparse.Namespace) -> int:
     model = model_spec(args, fixed, background=args.input_size == "auto", measure=web_measures(args, fixed))
     session = Session()
     seen: Counter[str] = Counter()
-    session.subscribe(lambda name, e: on_event(name, e, seen))  # before the first frame
+    steps: dict[str, int] = {}  # a device's slow step (the AI Camera's firmware upload): last tenth said
+    session.subscribe(lambda name, e: on_event(name, e, seen, steps))  # before the first frame
     mqtt = notifier = None
     ran = False
     try:
@@ -279,9 +280,16 @@ def run(args: argparse.Namespace) -> int:
         session.close(timeout=30.0)
 
 
-def on_event(name: str, event: dict[str, Any], seen: Counter[str]) -> None:
+def on_event(
+    name: str, event: dict[str, Any], seen: Counter[str], steps: dict[str, int] | None = None
+) -> None:
     if name == "result":
         seen.update(set(event["result"].detections.labels))
+    elif name == "opening" and "percent" in event and steps is not None:
+        tenth = event["percent"] // 10  # a line per tenth: an upload of minutes prints about ten
+        if steps.get(event["what"]) != tenth:
+            steps[event["what"]] = tenth
+            say(event["text"])
     elif name == "state" and event["state"] == "reconnecting":
         warn(f"reconnecting: {event['text']}")
     # a lost source or failed inference is said once, after the summary ("camapp: ...")

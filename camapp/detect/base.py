@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import deque
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,15 @@ class Detector(Protocol):
         ...
 
     def close(self) -> None: ...
+
+    # Optional capabilities, read with getattr by the session and the front-ends:
+    #   regions: ZoomLadder | None -- the network's input is fixed and the slider's sizes pick
+    #     the inference region instead (a centred digital zoom); `set_input_size` moves it.
+    #   watch_progress(listener) -- the device reports slow start-up steps (a firmware upload)
+    #     as listener(what, done, total).
+
+
+ProgressListener = Callable[[str, int, int], None]  # (what, done, total), e.g. bytes uploaded
 
 
 def preprocess(image_bgr: np.ndarray, size: tuple[int, int], dtype: type) -> np.ndarray:
@@ -127,6 +137,66 @@ class Probe:
     found: tuple[Found, ...] = field(default_factory=tuple)
 
 
+# --- the inference region of a fixed-input network: a centred digital zoom --------------------
+
+ZOOMS = (1.0, 1.5, 2.0, 3.0, 4.0)  # the regions the slider offers: 1 = the whole frame
+
+
+@dataclass
+class ZoomLadder:
+    """The slider of a network whose input size is fixed: each stop is a centred region of the
+    frame (1/zoom of its width and height) that the network sees at its own input size.
+
+    A stop is named by the size the whole frame is then seen at (the input times the zoom), so
+    the slider keeps its meaning on every device: further right, more pixels per object (here
+    for a narrower view at the same speed; on the CPU ladder for a slower network).
+    """
+
+    native: int  # the network's input (width)
+    zooms: tuple[float, ...] = ZOOMS
+    zoom: float = 1.0
+
+    def __post_init__(self) -> None:
+        self.zooms = tuple(sorted({float(z) for z in (*self.zooms, self.zoom)}))
+
+    @property
+    def sizes(self) -> tuple[int, ...]:
+        return tuple(round(self.native * z) for z in self.zooms)
+
+    @property
+    def size(self) -> int:
+        return round(self.native * self.zoom)
+
+    def zoom_for(self, size: int, device: str) -> float:
+        """The zoom of the stop named `size`; another size is a user error."""
+        for zoom, named in zip(self.zooms, self.sizes):
+            if named == size:
+                return zoom
+        stops = ", ".join(map(str, self.sizes))
+        raise CamappError(
+            f"input size {size} is not available on {device}: its network takes {self.native}; "
+            f"the sizes {stops} pick the region it sees (a centred zoom of 1x to {self.zooms[-1]:g}x)"
+        )
+
+
+def centre_crop(image: np.ndarray, zoom: float) -> tuple[np.ndarray, int, int]:
+    """The centred 1/zoom of `image` (a view, no copy) and its top-left corner in `image`."""
+    if zoom == 1.0:
+        return image, 0, 0
+    h, w = image.shape[:2]
+    cw, ch = max(1, round(w / zoom)), max(1, round(h / zoom))
+    x0, y0 = (w - cw) // 2, (h - ch) // 2
+    return image[y0 : y0 + ch, x0 : x0 + cw], x0, y0
+
+
+def shifted(found: Detections, dx: int, dy: int) -> Detections:
+    """`found` moved by (dx, dy): boxes from a crop, in the pixels of the frame it came from."""
+    if not (dx or dy) or not len(found):
+        return found
+    boxes = found.boxes + np.array([dx, dy, dx, dy], np.float32)
+    return Detections(boxes, found.scores, found.class_ids, found.names)
+
+
 # --- the shared SSD layer over a small backend ------------------------------------------------
 
 
@@ -157,7 +227,8 @@ class Backend(Protocol):
 
 class SSDDetector:
     """A `Detector` on a fixed-input `Backend`: one input size, so the resolution slider offers
-    only that one (`fixed_input_reason` says why)."""
+    only that one (`fixed_input_reason` says why), or, with `zooms`, the inference regions: a
+    centred crop of the frame, resized to the network's input, boxes mapped back to the frame."""
 
     def __init__(
         self,
@@ -169,6 +240,7 @@ class SSDDetector:
         classes: Collection[int] | None = None,
         fixed_input_reason: str = "",
         warnings: Sequence[str] = (),
+        zooms: Sequence[float] = (),
     ) -> None:
         self.backend = backend
         self.names = tuple(names)
@@ -178,36 +250,55 @@ class SSDDetector:
         self.last_invoke_ms = 0.0
         self.fixed_input_reason = fixed_input_reason
         self.warnings = list(warnings)
-
-    @property
-    def input_size(self) -> int:
-        return int(self.backend.input_shape[0])
+        self.regions = ZoomLadder(self.native_size, tuple(zooms)) if zooms else None
+        # tensors made ahead (the capture thread) with the region they were cut from: one made
+        # before the region moved is made again rather than decoded against the new region
+        self._made: deque[tuple[np.ndarray, float]] = deque(maxlen=4)
 
     @property
     def native_size(self) -> int:
-        return self.input_size
+        return int(self.backend.input_shape[0])
+
+    @property
+    def input_size(self) -> int:
+        return self.regions.size if self.regions else self.native_size
 
     @property
     def input_sizes(self) -> tuple[int, ...]:
-        return (self.input_size,)
+        return self.regions.sizes if self.regions else (self.native_size,)
 
-    def set_input_size(self, size: int) -> None:
-        if size != self.input_size:
+    def _zoom_for(self, size: int) -> float:
+        if self.regions:
+            return self.regions.zoom_for(size, self.device)
+        if size != self.native_size:
             raise CamappError(
                 f"input size {size} is not available on {self.device}: {self.fixed_input_reason}"
             )
+        return 1.0
+
+    def set_input_size(self, size: int) -> None:
+        """The one input size, or with regions the stop whose centred region the network sees."""
+        zoom = self._zoom_for(size)
+        if self.regions:
+            self.regions.zoom = zoom
 
     def prepare(self, sizes: Sequence[int] | None = None, timeout: float | None = None) -> None:
         for size in sizes or ():
-            self.set_input_size(size)
+            self._zoom_for(size)  # nothing to build: one network serves every region
 
     def input_tensor(self, image_bgr: np.ndarray) -> np.ndarray:
-        return preprocess(image_bgr, self.backend.input_shape, self.backend.input_dtype)
+        zoom = self.regions.zoom if self.regions else 1.0
+        crop, _, _ = centre_crop(image_bgr, zoom)
+        tensor = preprocess(crop, self.backend.input_shape, self.backend.input_dtype)
+        if self.regions:
+            self._made.append((tensor, zoom))
+        return tensor
 
     def invoke_times(self, size: int, image_bgr: np.ndarray, runs: int = 20) -> list[float]:
-        """Invoke-only milliseconds of `runs` runs on one image (for the slider's label)."""
-        self.set_input_size(size)
-        tensor = self.input_tensor(image_bgr)
+        """Invoke-only milliseconds of `runs` runs on one image (for the slider's label); the
+        live region stays where it is (the network, so its time, is the same for every region)."""
+        self._zoom_for(size)
+        tensor = preprocess(image_bgr, self.backend.input_shape, self.backend.input_dtype)
         times = []
         for _ in range(runs):
             t0 = time.perf_counter()
@@ -219,17 +310,23 @@ class SSDDetector:
         return self.infer(image_bgr, tensor)()
 
     def infer(self, image_bgr: np.ndarray, tensor: np.ndarray | None = None) -> Callable[[], Detections]:
-        """Invoke now; the returned call maps the boxes to `image_bgr`'s pixels."""
+        """Invoke now; the returned call maps the boxes to `image_bgr`'s pixels (through the
+        region's crop when the slider set one)."""
         if image_bgr is None or image_bgr.ndim != 3 or image_bgr.shape[2] != 3:
             raise ValueError("detect() needs an HxWx3 BGR image")
+        zoom = self.regions.zoom if self.regions else 1.0
+        crop, dx, dy = centre_crop(image_bgr, zoom)
         h, w = self.backend.input_shape
+        if self.regions and not any(t is tensor and z == zoom for t, z in self._made):
+            tensor = None
         if tensor is None or tensor.shape != (1, h, w, 3) or tensor.dtype != self.backend.input_dtype:
-            tensor = self.input_tensor(image_bgr)
+            tensor = preprocess(crop, self.backend.input_shape, self.backend.input_dtype)
         t0 = time.perf_counter()
         out = self.backend.invoke(tensor)
         self.last_invoke_ms = (time.perf_counter() - t0) * 1000.0
-        args = (out.boxes, out.classes, out.scores, out.count, image_bgr.shape, self.names)
-        return functools.partial(postprocess, *args, self.threshold, self.classes)
+        args = (out.boxes, out.classes, out.scores, out.count, crop.shape, self.names)
+        decode = functools.partial(postprocess, *args, self.threshold, self.classes)
+        return decode if not (dx or dy) else lambda: shifted(decode(), dx, dy)
 
     def close(self) -> None:
         self.backend.close()

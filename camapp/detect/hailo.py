@@ -5,7 +5,9 @@ camapp reads HEFs compiled with Hailo's NMS post-processing on the chip (the mod
 in Hailo's "NMS by class" FLOAT32 format, is a list with one array per class of
 [ymin, xmin, ymax, xmax, score] rows, normalized to the input, which is how picamera2's
 examples/hailo/detect.py reads it. A HEF is compiled for one input size, so the resolution
-slider offers only that one. `hailo_platform` and picamera2 are imported only when used.
+slider picks the inference region instead: a centred crop of the frame (a digital zoom for
+small or far objects), resized to the HEF's input; boxes come back in the whole frame's pixels.
+`hailo_platform` and picamera2 are imported only when used.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from typing import Any
 import numpy as np
 
 from camapp.detect.base import (
+    ZOOMS,
     DeviceKind,
     Found,
     Probe,
     SSDDetector,
     SSDOutputs,
     first_line,
-    fixed_input_size,
     labels_for,
 )
 from camapp.errors import CamappError, DeviceError, ModelError
@@ -129,11 +131,6 @@ def open_detector(
             "(`hailortcli fw-control identify` should name the chip)"
         ) from None
     backend = HailoBackend(hailo, path)
-    try:
-        fixed_input_size(options, backend.input_shape[0], device)
-    except CamappError:
-        backend.close()  # the chip is free again for the next try
-        raise
     h, w = backend.input_shape
     detector = SSDDetector(
         backend,
@@ -141,8 +138,18 @@ def open_detector(
         device=device,
         threshold=threshold,
         classes=classes,
-        fixed_input_reason=f"a HEF is compiled for one input size ({w}x{h})",
+        fixed_input_reason=(
+            f"a HEF is compiled for one input size ({w}x{h}); the slider picks the region of the "
+            "frame it sees (a centred crop)"
+        ),
+        zooms=ZOOMS,
     )
+    try:
+        if options.get("input_size") is not None:  # --input-size: a stop of the region slider
+            detector.set_input_size(int(options["input_size"]))
+    except CamappError:
+        backend.close()  # the chip is free again for the next try
+        raise
     if not names:
         detector.warnings.append(no_labels_warning(path))
         (warn or (lambda text: print(f"camapp: warning: {text}", file=sys.stderr)))(detector.warnings[-1])

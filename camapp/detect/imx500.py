@@ -8,8 +8,13 @@ post-processing runs on the sensor (boxes, scores, classes: the `*_pp.rpk` SSD n
 imx500-models, the default being SSD MobileNet v2 FPNLite 320x320).
 
 The network's input is fixed, so there is no input-size ladder; what can change is the region of
-the sensor the network sees (`set_region`, Picamera2's `set_inference_roi_abs`): `imx500:zoom=2`
-gives it the central half of the field of view, a digital zoom for small or far objects.
+the sensor the network sees (`set_region`, Picamera2's `set_inference_roi_abs`), and the
+resolution slider moves that instead: its stops are centred regions (`ZoomLadder`), and
+`imx500:zoom=2` starts with the central half of the field of view, a digital zoom for small or
+far objects. The boxes still arrive in the whole frame's pixels (Picamera2's conversion).
+
+The first start sends the network's firmware to the sensor, which can take minutes: the link
+reports its progress to whoever watches (`watch_progress`; the session shows it).
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from camapp.detect.base import DeviceKind, Found, Probe, fixed_input_size
-from camapp.errors import CamappError, DeviceError, ModelError
+from camapp.detect.base import ZOOMS, DeviceKind, Found, Probe, ProgressListener, ZoomLadder
+from camapp.errors import DeviceError, ModelError
 from camapp.hw import imx500 as hw
 from camapp.types import Detections
 
@@ -34,7 +39,6 @@ DEVICE = DeviceKind(
     catalog_model=False,
     source="picam",
 )
-APP_ZOOMS = (2, 4)  # the inference regions the app's Device list offers beside the whole sensor
 FULL_SENSOR = (4056, 3040)  # Picamera2's IMX500 full sensor resolution (its inference ROI space)
 
 
@@ -70,6 +74,7 @@ class IMX500Detector:
         threshold: float = 0.5,
         classes: Sequence[int] | None = None,
         network: str = "",
+        zoom: float = 1.0,
     ) -> None:
         self.link = link
         self.imx500 = link.imx500
@@ -85,26 +90,39 @@ class IMX500Detector:
         w, h = self.imx500.get_input_size()
         self._input = (int(w), int(h))
         self.fixed_input_reason = (
-            f"the network runs on the sensor at {w}x{h}; imx500:zoom=Z narrows what it sees instead"
+            f"the network runs on the sensor at {w}x{h}; the slider picks the region of the sensor "
+            "it sees (a centred zoom)"
         )
         self.network = network
         self.region: tuple[int, int, int, int] = (0, 0, *FULL_SENSOR)
+        self.regions = ZoomLadder(self._input[0], ZOOMS, zoom)
 
     @property
-    def input_size(self) -> int:
+    def native_size(self) -> int:
         return self._input[0]
 
     @property
+    def input_size(self) -> int:
+        return self.regions.size
+
+    @property
     def input_sizes(self) -> tuple[int, ...]:
-        return (self._input[0],)
+        return self.regions.sizes
 
     def set_input_size(self, size: int) -> None:
-        if size != self._input[0]:
-            raise CamappError(f"input size {size} is not available on imx500: {self.fixed_input_reason}")
+        """The slider's stop `size`: the network now sees that centred region of the sensor."""
+        zoom = self.regions.zoom_for(size, "imx500")
+        if zoom != self.regions.zoom or self.region != central_region(zoom):
+            self.set_region(central_region(zoom))
+        self.regions.zoom = zoom
 
     def prepare(self, sizes: Sequence[int] | None = None, timeout: float | None = None) -> None:
         for size in sizes or ():
-            self.set_input_size(size)
+            self.regions.zoom_for(size, "imx500")  # nothing to build: the sensor's network serves all
+
+    def watch_progress(self, listener: ProgressListener | None) -> None:
+        """`listener(what, done, total)` hears the network firmware's upload to the sensor."""
+        self.link.progress = listener
 
     def invoke_times(self, size: int, image_bgr: np.ndarray, runs: int = 20) -> list[float]:
         """No host-side invoke to time: the sensor's own DNN time once frames flow (0 before)."""
@@ -145,6 +163,7 @@ class IMX500Detector:
         outputs = self.imx500.get_outputs(metadata, add_batch=True)
         if outputs is None:  # no network output for this frame (the first frames after start-up)
             return Detections.empty(self.names)
+        self.link.network_running.set()  # the network is on the sensor: any upload is over
         if len(outputs) < 3:
             raise ModelError(
                 f"{self.network or 'the network'} has {len(outputs)} outputs: camapp reads networks whose "
@@ -222,15 +241,17 @@ def open_detector(
             threshold=threshold,
             classes=classes,
             network=network.name,
+            zoom=zoom,
         )
-        fixed_input_size(options, detector.input_size, "imx500")
-        if zoom != 1.0:
+        if options.get("input_size") is not None:  # --input-size: a stop of the region slider
+            detector.set_input_size(int(options["input_size"]))
+        elif zoom != 1.0:
             detector.set_region(central_region(zoom))
     except BaseException:
         hw.close_link(link)
         raise
     say = warn or (lambda text: print(f"camapp: {text}", file=sys.stderr))
-    if getattr(link.imx500, "fw_progress", None) == 0:  # FwProgressType.NONE: Picamera2 shows no bar
+    if not link.reports_upload:  # FwProgressType.NONE: the kernel's progress files are not readable
         say("imx500: sending the network to the AI Camera; the first start can take minutes")
     return detector
 
@@ -249,5 +270,4 @@ def probe(sysfs: Path) -> Probe:
     if not net.is_file():
         lines.append(f"    the default network {net.name} is missing: sudo apt install imx500-all")
     lines.append("  use it: --source picam --device imx500 (--model FILE.rpk for another network)")
-    zooms = tuple(Found(f"imx500:zoom={z}", f"{DEVICE.label}, zoom {z}x") for z in APP_ZOOMS)
-    return Probe(tuple(lines), (Found("imx500", DEVICE.label), *zooms))
+    return Probe(tuple(lines), (Found("imx500", DEVICE.label),))

@@ -30,7 +30,16 @@ class RungSlider(QWidget):
 
     Left is the smallest (fastest) input, right the largest. "Auto" hands the choice to the
     pipeline, which picks the largest rung that holds the target FPS.
+
+    Where the network's input is fixed (the AI Camera, the AI HAT+), the stops are inference
+    regions instead (`set_sizes(..., zooms=...)`): left the whole frame, right a centred zoom;
+    the network's speed is the same at every stop, so there is no Auto.
     """
+
+    REGION_TIP = (
+        "The network's input is fixed on this device: the slider sets the region of the frame it "
+        "sees, a centred digital zoom for small or far objects. Boxes are still drawn on the whole frame."
+    )
 
     size_chosen = pyqtSignal(int)  # a fixed rung
     auto_chosen = pyqtSignal(float)  # target fps
@@ -39,6 +48,7 @@ class RungSlider(QWidget):
         super().__init__(parent)
         self._sizes: tuple[int, ...] = ()
         self._ms: dict[int, float] = {}
+        self._zooms: dict[int, float] = {}  # size -> zoom when the stops are inference regions
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
         self.slider.setTickInterval(1)
@@ -82,8 +92,18 @@ class RungSlider(QWidget):
     def sizes(self) -> tuple[int, ...]:
         return self._sizes
 
-    def set_sizes(self, sizes: Iterable[int], current: int, fixed_reason: str = "") -> None:
-        """Rebuild the stops (ascending) and select `current` without emitting."""
+    @property
+    def regions(self) -> bool:
+        """Whether the stops are inference regions (a fixed-input network) rather than input sizes."""
+        return bool(self._zooms)
+
+    def set_sizes(
+        self, sizes: Iterable[int], current: int, fixed_reason: str = "", zooms: Sequence[float] = ()
+    ) -> None:
+        """Rebuild the stops (ascending) and select `current` without emitting; with `zooms` (one
+        per size, in the same order) the stops are inference regions."""
+        sizes = tuple(sizes)
+        self._zooms = dict(zip(sizes, zooms)) if len(zooms) == len(sizes) else {}
         self._sizes = tuple(sorted(set(sizes)))
         self.slider.blockSignals(True)
         self.slider.setRange(0, max(0, len(self._sizes) - 1))
@@ -91,10 +111,11 @@ class RungSlider(QWidget):
             self.slider.setValue(self._sizes.index(current))
         self.slider.blockSignals(False)
         fixed = len(self._sizes) <= 1
-        self.slider.setEnabled(not fixed and not self.auto.isChecked())
-        self.auto.setEnabled(not fixed)
-        self.target.setEnabled(not fixed)
-        self.note.setText(fixed_reason if fixed and fixed_reason else "")
+        self.slider.setEnabled(not fixed and (self.regions or not self.auto.isChecked()))
+        self.auto.setEnabled(not fixed and not self.regions)
+        self.target.setEnabled(not fixed and not self.regions)
+        self.slider.setToolTip(self.REGION_TIP if self.regions else "")
+        self.note.setText(fixed_reason if (fixed or self.regions) and fixed_reason else "")
         self.note.setVisible(bool(self.note.text()))
         self._relabel()
 
@@ -122,22 +143,30 @@ class RungSlider(QWidget):
         shown = in_order(self._ms)  # the stops never claim a larger input is faster
         for col, size in enumerate(self._sizes):
             ms = shown.get(size)
-            lbl = QLabel(f"{size}\n{ms:.0f} ms" if ms is not None else f"{size}\n…")
+            if self.regions:
+                zoom = self._zooms[size]
+                lbl = QLabel(f"{zoom:g}×\n{'whole' if zoom == 1 else 'zoom'}")
+                lbl.setToolTip(_region_tip(zoom))
+            else:
+                lbl = QLabel(f"{size}\n{ms:.0f} ms" if ms is not None else f"{size}\n…")
+                lbl.setToolTip(_stop_tip(size, self._ms.get(size), ms))
             lbl.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
             lbl.setStyleSheet("font-size: 8pt;")
-            lbl.setToolTip(_stop_tip(size, self._ms.get(size), ms))
             self._stops.addWidget(lbl, 0, col)
         size = self.current()
         if size is None:
             self.value_label.setText("—")
             return
         ms = self._ms.get(size)
+        if self.regions:
+            self.value_label.setText(f"Region: {_region_text(self._zooms[size])}")
+            return
         text = f"Input {size}×{size}" + (f"  ·  {ms:.1f} ms measured" if ms is not None else "")
         self.value_label.setText(("Auto → " if self.auto.isChecked() else "") + text)
 
     def _moved(self, index: int) -> None:
         self._relabel()
-        if self._sizes and not self.auto.isChecked():
+        if self._sizes and (self.regions or not self.auto.isChecked()):
             self.size_chosen.emit(self._sizes[index])
 
     def _auto_toggled(self, on: bool) -> None:
@@ -147,6 +176,15 @@ class RungSlider(QWidget):
             self.auto_chosen.emit(self.target.value())
         elif self._sizes:
             self.size_chosen.emit(self._sizes[self.slider.value()])
+
+
+def _region_text(zoom: float) -> str:
+    """What the network sees at `zoom`, in words: "whole frame", "central 1/2 (2× zoom)"."""
+    return "whole frame" if zoom == 1 else f"central 1/{zoom:g} ({zoom:g}× zoom)"
+
+
+def _region_tip(zoom: float) -> str:
+    return f"The network sees the {_region_text(zoom)} of the frame at its fixed input size"
 
 
 def _stop_tip(size: int, measured: float | None, shown: float | None) -> str:

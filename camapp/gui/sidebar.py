@@ -25,6 +25,9 @@ from PyQt6.QtWidgets import (
 from camapp.gui.elide import WrapLabel
 from camapp.gui.panel import ClassFilter, RungSlider
 
+# the resolution box's title: the network's input sizes, or (a fixed-input network) the region it sees
+RESOLUTION_TITLES = {False: "Resolution (network input)", True: "Inference region (digital zoom)"}
+
 
 def tight(layout: QBoxLayout) -> QBoxLayout:
     """A side bar box's layout with close margins: a 1280x800 window then shows every box down
@@ -102,7 +105,7 @@ class SideBar(QScrollArea):
         col.addWidget(dev)
 
         # Resolution multiplier
-        res = QGroupBox("Resolution (network input)")
+        res = self.resolution = QGroupBox(RESOLUTION_TITLES[False])
         r = tight(QVBoxLayout(res))
         self.rungs = RungSlider()
         r.addWidget(self.rungs)

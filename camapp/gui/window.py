@@ -23,7 +23,7 @@ from camapp.gui.bridge import ResultBridge, SessionBridge
 from camapp.gui.motion import MotionControls
 from camapp.gui.recording_controls import RecordingControls
 from camapp.gui.settings import Settings
-from camapp.gui.sidebar import SideBar
+from camapp.gui.sidebar import RESOLUTION_TITLES, SideBar
 from camapp.gui.statusbar import StatusLine
 from camapp.gui.tracking import TrackingControls
 from camapp.gui.video_view import VideoView
@@ -255,8 +255,9 @@ class MainWindow(RecordingControls, TrackingControls, QMainWindow):
         wanted = self.session.core.input_size
         rung = wanted if isinstance(wanted, int) else info.input_size
         self.side.rungs.set_sizes(
-            info.sizes, rung if rung in info.sizes else info.input_size, info.fixed_reason
+            info.sizes, rung if rung in info.sizes else info.input_size, info.fixed_reason, info.zooms
         )
+        self.side.resolution.setTitle(RESOLUTION_TITLES[bool(info.zooms)])
         self._show_device(info)
 
     def _on_opened(self, spec: str) -> None:

@@ -6,6 +6,10 @@ computed on. So the detector cannot work from the image alone: the Pi camera sou
 frame's metadata to the camera's `SensorLink`, and the detector looks it up by the frame's
 image. Picamera2 requires the `IMX500` object (which sends the network firmware to the sensor)
 to exist before the camera is opened, which is the order the session follows: detector first.
+
+The firmware goes to the sensor when the camera starts and can take minutes the first time. The
+link reads its progress as Picamera2's own progress bar does (`get_fw_upload_progress` of the
+network stage, from the kernel's debugfs) and hands it to a listener instead of the terminal.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +32,10 @@ INSTALL_HINT = (
 MODELS = Path("/usr/share/imx500-models")  # Raspberry Pi's imx500-models package
 DEFAULT_NETWORK = MODELS / "imx500_network_ssd_mobilenetv2_fpnlite_320x320_pp.rpk"
 RECENT = 8  # frames whose metadata is kept: more than the pipeline's queue holds
+UPLOAD = "Uploading network firmware to the AI Camera"
+FW_NETWORK_STAGE = 2  # Picamera2's number for the network firmware's stage of the upload
+UPLOAD_POLL_S = 0.5  # as often as Picamera2's own progress bar reads it
+UPLOAD_DONE = 0.95  # Picamera2's bar ends there: the last chunk is not always counted
 
 
 def import_imx500() -> Any:
@@ -49,6 +58,16 @@ class SensorLink:
         self.camera: Any = None  # the started Picamera2, for convert_inference_coords
         self._recent: deque[tuple[np.ndarray, dict[str, Any]]] = deque(maxlen=RECENT)
         self._lock = threading.Lock()
+        self.progress: Callable[[str, int, int], None] | None = None  # hears the firmware upload
+        self.network_running = threading.Event()  # set by the first frame with network outputs
+        self._detached = threading.Event()
+
+    @property
+    def reports_upload(self) -> bool:
+        """Whether the upload's progress is readable (Picamera2's `fw_progress` is not NONE)."""
+        return bool(getattr(self.imx500, "fw_progress", 0)) and callable(
+            getattr(self.imx500, "get_fw_upload_progress", None)
+        )
 
     @property
     def inference_rate(self) -> float | None:
@@ -58,11 +77,42 @@ class SensorLink:
         return float(rate) if rate else None
 
     def attach(self, camera: Any) -> None:
-        """The source opened the AI Camera as `camera` (called before it starts streaming)."""
+        """The source opened the AI Camera as `camera` (called before it starts streaming, which
+        is when the firmware goes to the sensor): follow the upload until it ends."""
         self.camera = camera
-        self.imx500.show_network_fw_progress_bar()  # Picamera2's own bar while the firmware uploads
+        self._detached.clear()
+        if self.progress is not None and self.reports_upload and not self.network_running.is_set():
+            threading.Thread(target=self._follow_upload, name="camapp-imx500-upload", daemon=True).start()
+
+    def _follow_upload(self) -> None:
+        """Report (done, total) bytes of the network stage on each whole-percent change; 100% at
+        Picamera2's end of the upload or once the network's outputs arrive."""
+        said = -1
+        total = 0
+        while not self._detached.wait(UPLOAD_POLL_S):
+            listener = self.progress
+            if listener is None:
+                return
+            if self.network_running.is_set():
+                if said >= 0:
+                    listener(UPLOAD, total, total)
+                return
+            try:
+                done, total = (int(v) for v in self.imx500.get_fw_upload_progress(FW_NETWORK_STAGE))
+            except Exception:  # debugfs went away or a read failed: the upload goes on unreported
+                return
+            if total <= 0:
+                continue  # another stage (the loader, the main firmware) is uploading first
+            if done > UPLOAD_DONE * total:
+                listener(UPLOAD, total, total)
+                return
+            percent = 100 * done // total
+            if percent != said:
+                said = percent
+                listener(UPLOAD, done, total)
 
     def detach(self) -> None:
+        self._detached.set()
         self.camera = None
         with self._lock:
             self._recent.clear()

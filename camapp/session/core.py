@@ -193,6 +193,9 @@ class Session(SessionBase):
         for text in getattr(det, "warnings", ()):
             if text not in said:
                 self._warn(str(text))
+        watch = getattr(det, "watch_progress", None)
+        if callable(watch):  # a device with slow start-up steps (the AI Camera's firmware upload)
+            watch(self._device_progress)
         self.info = detector_info(det)
         self.emit("detector", info=self.info)
         if model.measure:
@@ -207,6 +210,14 @@ class Session(SessionBase):
             self.rung_ms = measured
             self.emit("measured", ms=self.live.merged(measured))
         return self.info
+
+    def _device_progress(self, what: str, done: int, total: int) -> None:
+        """A device's slow step, as the other start-up steps are shown ("opening"); when it ends
+        after the source started, the state is said again so front-ends show it instead."""
+        percent = min(100, 100 * done // total) if total > 0 else 0
+        self.emit("opening", text=f"{what}: {percent}%", what=what, done=done, total=total, percent=percent)
+        if percent == 100 and self.state in ("running", "paused"):
+            self._set_state(self.state, self.state_text)
 
     def _warn(self, text: str) -> None:
         with self._lock:
@@ -279,14 +290,25 @@ class Session(SessionBase):
         if self.threads and runs_on_cpu_threads(det.device) and self.threads != getattr(det, "threads", self.threads):
             p.set_threads(self.threads)
         sizes = tuple(det.input_sizes)
-        if self.input_size == "auto" and len(sizes) > 1:
+        if self.input_size == "auto" and len(sizes) > 1 and not getattr(det, "regions", None):
             p.set_input_size("auto", target_fps=self.target_fps)
         elif isinstance(self.input_size, int) and self.input_size in sizes:
             p.set_input_size(self.input_size)
 
     # --- live settings: cheap and thread-safe, applied between frames --------------------------
     def set_input_size(self, size: int | str, target_fps: float | None = None) -> Future:
-        """A rung of the ladder, or "auto" to hold `target_fps` (default: the source's rate)."""
+        """A rung of the ladder, or "auto" to hold `target_fps` (default: the source's rate).
+
+        On a device whose network input is fixed and whose detector has `regions`, a size is a
+        stop of the inference region (a centred zoom) and moves it; "auto" does not apply there.
+        """
+        if size == "auto" and getattr(self.detector, "regions", None):
+            return self._refused(
+                CamappError(
+                    f"auto picks an input size by speed; on {self.detector.device} the network's input "
+                    "is fixed and the sizes pick the region it sees"
+                )
+            )
         return self._now(
             lambda p: p.set_input_size(size, target_fps=target_fps), input_size=size, target_fps=target_fps
         )

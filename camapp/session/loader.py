@@ -86,6 +86,7 @@ def plan_text(detector: Any) -> str:
 
 
 def detector_info(detector: Any) -> DetectorInfo:
+    regions = getattr(detector, "regions", None)
     return DetectorInfo(
         names=tuple(detector.names),
         sizes=tuple(detector.input_sizes),
@@ -95,6 +96,7 @@ def detector_info(detector: Any) -> DetectorInfo:
         running_on=str(detector.device),
         plan=plan_text(detector),
         warnings=tuple(str(w) for w in getattr(detector, "warnings", ())),
+        zooms=tuple(regions.zooms) if regions else (),
     )
 
 

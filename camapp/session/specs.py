@@ -368,6 +368,9 @@ class DetectorInfo:
     running_on: str  # what runs ("cpu" after a fallback)
     plan: str = ""  # ", 2 lanes of 1 thread" or ", 4 threads"
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # the zoom of each size when the sizes pick the inference region of a fixed-input network
+    # (the AI Camera, Hailo); empty when they are the network's input sizes
+    zooms: tuple[float, ...] = field(default_factory=tuple)
 
 
 def is_camera_spec(spec: str) -> bool:

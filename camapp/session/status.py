@@ -87,6 +87,7 @@ def build_status(s: Session) -> dict[str, Any]:
             "running_on": info.running_on,
             "plan": info.plan,
             "fixed_reason": info.fixed_reason,
+            "zooms": list(info.zooms),  # the sizes pick the inference region (zoom per size)
         },
         "input_size": input_size,
         "ladder": [

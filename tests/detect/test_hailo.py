@@ -10,6 +10,7 @@ import shutil
 import sys
 import types
 
+import cv2
 import numpy as np
 import pytest
 from conftest import PERSON_CLIP, SHARED_MODEL, need
@@ -17,7 +18,7 @@ from conftest import PERSON_CLIP, SHARED_MODEL, need
 from camapp.cli import main
 from camapp.detect import open_detector, usable_devices
 from camapp.detect.hailo import nms_by_class
-from camapp.errors import ModelError
+from camapp.errors import CamappError, ModelError
 
 CLASSES = 90  # the model zoo's ssd_mobilenet_v1 (COCO, background dropped)
 
@@ -25,7 +26,8 @@ CLASSES = 90  # the model zoo's ssd_mobilenet_v1 (COCO, background dropped)
 def fake_hailo_modules(
     monkeypatch, *, shape=(300, 300, 3), outputs=1, fail=None, calls=None, classes=CLASSES
 ):
-    """FAKE `picamera2.devices.hailo` for a Pi with an AI HAT+; `fail` is what the constructor raises."""
+    """FAKE `picamera2.devices.hailo` for a Pi with an AI HAT+; `fail` is what the constructor raises.
+    `calls` records what it was asked, with the frames it was given ("input", the array)."""
     calls = calls if calls is not None else []
 
     class Hailo:  # FAKE of picamera2.devices.hailo.Hailo
@@ -45,6 +47,7 @@ def fake_hailo_modules(
         def run(self, input_data):
             assert input_data.shape == shape and input_data.dtype == np.uint8  # one RGB frame, no batch axis
             calls.append(("run", input_data.shape))
+            calls.append(("input", input_data.copy()))
             per_class = [np.zeros((0, 5), np.float32) for _ in range(classes)]
             per_class[0] = np.array([[0.25, 0.10, 0.75, 0.50, 0.87]], np.float32)  # a person
             per_class[43] = np.array([[0.0, 0.0, 0.2, 0.2, 0.31]], np.float32)  # a bottle, under 0.5
@@ -105,7 +108,9 @@ def test_the_score_at_the_threshold_is_kept_and_classes_follow_the_list_index(mo
     assert got.class_ids.tolist() == [0, 43] and got.scores.tolist() == pytest.approx([0.87, 0.31])
     det.threshold = 0.3101
     assert det.detect(image).class_ids.tolist() == [0]
-    assert det.input_sizes == (300,) and "compiled for one input size (300x300)" in det.fixed_input_reason
+    # one input size: the slider's stops are regions named by the network's 300 times their zoom
+    assert det.input_sizes == (300, 450, 600, 900, 1200) and det.input_size == 300
+    assert "compiled for one input size (300x300)" in det.fixed_input_reason
     det.close()
 
 
@@ -118,7 +123,7 @@ def test_a_yolov8s_hef_reads_the_same_way(monkeypatch, tmp_path):
     (tmp_path / "coco.txt").write_text("\n".join(["person"] + [f"class{i}" for i in range(1, 80)]) + "\n")
     det = open_detector(str(hef), device="hailo")
     got = det.detect(np.zeros((720, 1280, 3), np.uint8))
-    assert det.input_sizes == (640,) and got.labels == ["person"]
+    assert det.input_sizes[0] == 640 and det.input_size == 640 and got.labels == ["person"]
     assert got.boxes.tolist() == [[128.0, 180.0, 640.0, 540.0]]  # x * 1280, y * 720
     det.close()
 
@@ -166,7 +171,7 @@ def test_missing_device_is_one_line(monkeypatch, hef, capsys):
         (None, [], "pass --model FILE.hef"),
         ("{tmp}/detect.tflite", [], "pass --model FILE.hef"),
         ("{tmp}/missing.hef", [], "model file not found"),
-        ("{hef}", ["--input-size", "272"], "input size 272 is not available on hailo: the network takes 300"),
+        ("{hef}", ["--input-size", "272"], "input size 272 is not available on hailo: its network takes 300"),
     ],
 )
 def test_bad_model_or_size_is_one_line(monkeypatch, hef, tmp_path, capsys, model, extra, reason):
@@ -203,3 +208,66 @@ def test_devices_says_what_is_missing(monkeypatch, tmp_path, capsys):
     assert "hailo" not in [f.device for f in usable_devices(tmp_path)]
     assert main(["devices", "--no-open", "--sysfs", str(tmp_path / "none")]) == 0
     assert "none found (no " in capsys.readouterr().out
+
+
+def test_the_slider_crops_the_region_the_hef_sees_and_boxes_land_in_frame_pixels(monkeypatch, hef):
+    """Stop 600 of a 300x300 HEF is zoom 2: the network gets the frame's central half, resized to
+    300x300, and its box (normalized to what it saw) is put back in the whole frame."""
+    calls = fake_hailo_modules(monkeypatch)
+    det = open_detector(str(hef), device="hailo")
+    frame = np.random.default_rng(1).integers(0, 255, (432, 768, 3), dtype=np.uint8)
+    det.set_input_size(600)
+    got = det.detect(frame)
+    # the central half of 768x432 is x 192..576, y 108..324; the fake's person is at
+    # y 0.25..0.75, x 0.10..0.50 of it: x 192 + 0.1 * 384 = 230.4 .. 384, y 108 + 54 = 162 .. 270
+    assert got.boxes.tolist() == [pytest.approx([230.4, 162.0, 384.0, 270.0], abs=1e-3)]
+    seen = [c[1] for c in calls if c[0] == "input"][-1]
+    expected = cv2.cvtColor(cv2.resize(frame[108:324, 192:576], (300, 300)), cv2.COLOR_BGR2RGB)
+    assert np.array_equal(seen, expected)  # what the chip was given: the crop, not the frame
+    det.set_input_size(300)  # the whole frame again
+    assert det.detect(frame).boxes.tolist() == [pytest.approx([76.8, 108.0, 384.0, 324.0], abs=1e-3)]
+    det.close()
+
+
+def test_a_tensor_made_before_the_region_moved_is_made_again(monkeypatch, hef):
+    """The pipeline makes the next frame's tensor ahead; if the slider moved meanwhile, the boxes
+    must not be mapped through a region the tensor was not cut from."""
+    calls = fake_hailo_modules(monkeypatch)
+    det = open_detector(str(hef), device="hailo")
+    frame = np.random.default_rng(2).integers(0, 255, (432, 768, 3), dtype=np.uint8)
+    ahead = det.input_tensor(frame)  # made at zoom 1
+    det.set_input_size(1200)  # zoom 4: x 288..480, y 162..270
+    got = det.detect(frame, ahead)
+    seen = [c[1] for c in calls if c[0] == "input"][-1]
+    assert np.array_equal(
+        seen, cv2.cvtColor(cv2.resize(frame[162:270, 288:480], (300, 300)), cv2.COLOR_BGR2RGB)
+    )
+    assert got.boxes.tolist() == [pytest.approx([288 + 19.2, 162 + 27.0, 384.0, 243.0], abs=1e-3)]
+    det.close()
+
+
+def test_camapp_run_with_a_region_and_the_session_refuses_auto(monkeypatch, hef, tmp_path, capsys):
+    from camapp.session import ModelSpec, Session
+
+    fake_hailo_modules(monkeypatch)
+    log = tmp_path / "log.jsonl"
+    args = ["--no-realtime", "--max-frames", "2", "--input-size", "600", "--log", str(log)]
+    assert main(run_args(hef, *args)) == 0, capsys.readouterr()
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [d["box"] for r in rows for d in r["detections"]] == [[230.4, 162.0, 384.0, 270.0]] * 2
+    session = Session()
+    try:
+        session.open(str(need(PERSON_CLIP)), ModelSpec(model=str(hef), device="hailo")).result(timeout=30)
+        assert session.info.zooms == (1, 1.5, 2, 3, 4) and session.status()["model"]["zooms"] == [
+            1,
+            1.5,
+            2,
+            3,
+            4,
+        ]
+        with pytest.raises(
+            CamappError, match="auto picks an input size by speed; on hailo the network's input"
+        ):
+            session.set_input_size("auto").result(timeout=5)
+    finally:
+        session.close(timeout=10)

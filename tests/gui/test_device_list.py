@@ -5,8 +5,10 @@ without any change to the app, and choosing one runs it."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
-from conftest import BOTTLE_CLIP, need
+from conftest import BOTTLE_CLIP, SHARED_MODEL, need
 from detect.test_hailo import fake_hailo_modules
 from detect.test_imx500 import fake_vendor, sensor_tree
 from gui.windows import WAIT, open_window
@@ -36,9 +38,7 @@ def test_the_device_list_offers_what_the_registry_found_and_runs_it(
     assert listed() == {
         "cpu": "CPU",
         "hailo": "Hailo AI HAT+",
-        "imx500": "AI Camera (IMX500)",
-        "imx500:zoom=2": "AI Camera (IMX500), zoom 2x",
-        "imx500:zoom=4": "AI Camera (IMX500), zoom 4x",
+        "imx500": "AI Camera (IMX500)",  # its inference region is the resolution slider's
         "fake": "Fake device",
     }
     qtbot.waitUntil(lambda: w.view.frames_shown >= 2, timeout=WAIT)
@@ -50,4 +50,26 @@ def test_the_device_list_offers_what_the_registry_found_and_runs_it(
     assert not w.side.threads.isEnabled()  # threads are the CPU's
     assert not w.side.rungs.slider.isEnabled() and "fake network takes 320" in w.side.rungs.note.text()
     w.grab().save(str(tmp_path / "device-list.png"))
+    w.close()
+
+
+def test_on_a_fixed_input_device_the_slider_is_the_inference_region(qtbot, tmp_path, pi_with_everything):
+    """The AI HAT+ (FAKED Hailo class): the resolution box becomes the inference region, its stops
+    are zooms with no Auto, moving it moves the region the detector crops; a device's slow step
+    (here the AI Camera's upload, said through the session as it would be) shows in the status bar."""
+    hef = tmp_path / "ssd_mobilenet_v1.hef"
+    hef.write_bytes(b"HEF stand-in: the fake Hailo class does not read it")
+    shutil.copy(need(SHARED_MODEL / "labelmap.txt"), tmp_path / "labelmap.txt")
+    w = open_window(qtbot, str(need(BOTTLE_CLIP)), tmp_path, model=str(hef), device="hailo")
+    rungs = w.side.rungs
+    qtbot.waitUntil(lambda: rungs.regions and w.view.frames_shown >= 2, timeout=WAIT)
+    assert w.side.resolution.title() == "Inference region (digital zoom)"
+    assert rungs.sizes == (300, 450, 600, 900, 1200) and rungs.value_label.text() == "Region: whole frame"
+    assert rungs.slider.isEnabled() and not rungs.auto.isEnabled() and "digital zoom" in rungs.slider.toolTip()
+    rungs.slider.setValue(2)
+    assert rungs.value_label.text() == "Region: central 1/2 (2× zoom)"
+    qtbot.waitUntil(lambda: w.session.detector.regions.zoom == 2.0, timeout=WAIT)
+    w.session.core._device_progress("Uploading network firmware to the AI Camera", 43, 100)
+    qtbot.waitUntil(lambda: w.state_label.text() == "Uploading network firmware to the AI Camera: 43%", timeout=WAIT)
+    w.grab().save(str(tmp_path / "region-slider.png"))
     w.close()

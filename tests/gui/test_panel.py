@@ -126,3 +126,21 @@ def test_stop_labels_never_run_backwards(qtbot):
     )
     assert "shown as" not in stops["272"].toolTip()  # its own figure
     assert "349.0 ms measured" in r.value_label.text()  # the running rung's own figure
+
+
+def test_region_stops_name_the_zoom_and_drop_auto(qtbot):
+    """A fixed-input network (the AI Camera, Hailo): the stops are regions, there is no Auto, and
+    moving the slider emits the stop even when Auto was on for the previous (CPU) detector."""
+    r = RungSlider()
+    qtbot.addWidget(r)
+    r.auto.setChecked(True)  # chosen for the CPU before
+    r.set_sizes([320, 480, 640, 960, 1280], current=320, fixed_reason="on the sensor", zooms=[1, 1.5, 2, 3, 4])
+    assert r.regions and r.slider.isEnabled() and not r.auto.isEnabled() and not r.target.isEnabled()
+    assert r.value_label.text() == "Region: whole frame" and "digital zoom" in r.slider.toolTip()
+    assert r.note.text() == "on the sensor"
+    chosen: list[int] = []
+    r.size_chosen.connect(chosen.append)
+    r.slider.setValue(2)
+    assert chosen == [640] and r.value_label.text() == "Region: central 1/2 (2× zoom)"
+    r.set_sizes([300, 240], current=300)  # back to a ladder: input sizes again, Auto as it was
+    assert not r.regions and r.auto.isEnabled() and not r.slider.isEnabled() and r.slider.toolTip() == ""
