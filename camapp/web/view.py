@@ -108,7 +108,9 @@ class SessionView:
             for r in s.get("ladder", [])
         }
         shown = in_order({size: v for size, v in ms.items() if v is not None})  # never backwards
-        ladder = [{"size": size, "ms": shown.get(size)} for size in ms]
+        zooms = model.get("zooms") or []  # a fixed-input device: each size is an inference region
+        zoom = dict(zip(ms, zooms)) if len(zooms) == len(ms) else {}
+        ladder = [{"size": size, "ms": shown.get(size), "zoom": zoom.get(size)} for size in ms]
         flat = {
             "source": (s.get("source") or {}).get("text", ""),
             "device": model.get("running_on") or model.get("device") or "",

@@ -69,11 +69,15 @@ function render(s) {
   const at = ladder.findIndex((r) => r.size === s.input_size);
   if (document.activeElement !== slider && at >= 0) slider.value = String(at);
   slider.disabled = s.auto || ladder.length < 2;
-  $("size-label").textContent = `${s.input_size} px` + (s.auto ? " (auto)" : "");
+  const regions = ladder.some((r) => r.zoom);  // a fixed-input device: the slider picks the inference region
+  $("size-legend").textContent = regions ? "Inference region (digital zoom)" : "Input size";
+  $("auto").disabled = regions;
+  const current = ladder.find((r) => r.size === s.input_size);
+  $("size-label").textContent = (current ? rungText(current) : `${s.input_size} px`) + (s.auto ? " (auto)" : "");
   $("rungs").replaceChildren(...ladder.map((r) => {
     const span = document.createElement("span");
     const ms = Object.assign(document.createElement("small"), { textContent: r.ms ? `${r.ms.toFixed(0)} ms` : "–" });
-    span.append(String(r.size), ms);  // the rung, and under it its time measured on this machine
+    span.append(r.zoom ? `${r.zoom}×` : String(r.size), ms);  // the rung, and under it its time measured on this machine
     if (r.size === s.input_size) span.className = "current";
     return span;
   }));
@@ -138,6 +142,11 @@ function connect() {
   loadFiles();
 }
 
+// a rung in words: the network's input size, or on a fixed-input device the region it sees
+function rungText(r) {
+  return r.zoom ? (r.zoom === 1 ? "whole frame" : `central 1/${r.zoom} (${r.zoom}× zoom)`) : `${r.size} px`;
+}
+
 function wire() {
   const slider = $("size-slider");
   slider.addEventListener("change", () => {
@@ -148,7 +157,7 @@ function wire() {
   slider.addEventListener("input", () => {
     const ladder = [...(status.ladder || [])].sort((a, b) => a.size - b.size);
     const rung = ladder[Number(slider.value)];
-    if (rung) $("size-label").textContent = `${rung.size} px` + (rung.ms ? ` · ${rung.ms.toFixed(1)} ms measured` : "");
+    if (rung) $("size-label").textContent = rungText(rung) + (rung.ms ? ` · ${rung.ms.toFixed(1)} ms measured` : "");
   });
   $("auto").addEventListener("change", (e) => {
     if (e.target.checked) post("input-size", { size: "auto", target_fps: Number($("target-fps").value) || null });
