@@ -263,10 +263,7 @@ def run(args: argparse.Namespace) -> int:
         check_notify_labels(notifier, session.info.names if session.info else ())
         status = session.status()
         say(f"source: {status['source']['text']}")
-        m = status["model"]
-        say(
-            f"model: {m['running_on']}{m['plan']}, input {status['input_size']}, ladder {[r['size'] for r in status['ladder']]}"
-        )
+        say(model_line(status))
         web = start_web(args, session, mqtt=mqtt, notify=notifier)  # None without --web; its page changes both
         try:
             ran = True
@@ -278,6 +275,19 @@ def run(args: argparse.Namespace) -> int:
         stop_mqtt(mqtt, say)  # the last counts and `offline` go out while the broker is there
         stop_notify(notifier, say if ran else None)  # after the run: what waits is sent, a summary line
         session.close(timeout=30.0)
+
+
+def model_line(status: dict[str, Any]) -> str:
+    """What runs at which size; on a fixed-input device (the sizes are inference regions), the
+    network's input and the region: "input 300 (fixed), region 2x of 1x 1.5x 2x 3x 4x"."""
+    m, size = status["model"], status["input_size"]
+    sizes, zooms = [r["size"] for r in status["ladder"]], m.get("zooms") or []
+    head = f"model: {m['running_on']}{m['plan']}"
+    if len(zooms) != len(sizes) or 1 not in zooms:
+        return f"{head}, input {size}, ladder {sizes}"
+    zoom = dict(zip(sizes, zooms)).get(size, 1)
+    every = " ".join(f"{z:g}x" for z in zooms)
+    return f"{head}, input {sizes[zooms.index(1)]} (fixed), region {zoom:g}x of {every}"
 
 
 def on_event(
