@@ -79,6 +79,11 @@ def load_choices(settings: Any) -> tuple[ServiceChoices, str | None]:
 
 
 def save_choices(settings: Any, choices: ServiceChoices, password: str | None) -> None:
+    """Write the choices; a file holding a secret (a remembered password, or notification URLs:
+    Apprise URLs carry tokens) is made readable by its owner only, before and after the write."""
+    secret = bool(choices.mqtt_remember and password) or bool(choices.notify_urls.strip())
+    if secret:
+        _owner_only(settings.path)  # an existing file: closed before the secret is written into it
     for f in fields(ServiceChoices):
         settings._set(_key(f.name), getattr(choices, f.name))
     if choices.mqtt_remember and password:
@@ -86,9 +91,13 @@ def save_choices(settings: Any, choices: ServiceChoices, password: str | None) -
     else:
         settings._q.remove("mqtt/password")
     settings.sync()
-    if choices.mqtt_remember and password:
-        with contextlib.suppress(OSError):  # a password in it: the owner's eyes only
-            os.chmod(settings.path, 0o600)
+    if secret:
+        _owner_only(settings.path)
+
+
+def _owner_only(path: Any) -> None:
+    with contextlib.suppress(OSError):  # no file yet, or not ours to change: nothing more to do
+        os.chmod(path, 0o600)
 
 
 def notify_settings(c: ServiceChoices) -> NotifySettings:

@@ -38,6 +38,16 @@ class Broker:
         return f"{'mqtts' if self.tls else 'mqtt'}://{user}{host}:{self.port}"
 
 
+def masked(url: str) -> str:
+    """`url` as a message may show it: a password typed into it (refused, but named in the
+    refusal) becomes `***`, even where a '/' in it or a bad port stops the URL parser."""
+    head, at, tail = url.rpartition("@")
+    scheme, sep, userinfo = head.partition("://")
+    if not at or not sep or ":" not in userinfo:
+        return url
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{tail}"
+
+
 def parse_url(
     url: str,
     *,
@@ -49,24 +59,25 @@ def parse_url(
 ) -> Broker:
     """The `Broker` a URL and its options name; every mistake is a one-line `CamappError` (exit 2)."""
     env = os.environ if environ is None else environ
+    shown = masked(url)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise CamappError(f"--mqtt {url!r}: {exc}") from None
+        raise CamappError(f"--mqtt {shown!r}: {exc}") from None
     scheme = parts.scheme.lower()
     if scheme not in PORTS:
-        raise CamappError(f"--mqtt {url!r}: expected mqtt://[user@]host[:port] or mqtts://...")
+        raise CamappError(f"--mqtt {shown!r}: expected mqtt://[user@]host[:port] or mqtts://...")
     if not parts.hostname:
-        raise CamappError(f"--mqtt {url!r}: no host")
+        raise CamappError(f"--mqtt {shown!r}: no host")
     if port == 0:
-        raise CamappError(f"--mqtt {url!r}: port 0 is not a broker's port")
+        raise CamappError(f"--mqtt {shown!r}: port 0 is not a broker's port")
     if parts.password is not None:
         raise CamappError(
             f"--mqtt: no password in the URL; set {PASSWORD_ENV} or use --mqtt-password-file FILE"
         )
     if parts.path not in ("", "/") or parts.query or parts.fragment:
-        raise CamappError(f"--mqtt {url!r}: only mqtt://[user@]host[:port], no path or query")
+        raise CamappError(f"--mqtt {shown!r}: only mqtt://[user@]host[:port], no path or query")
     tls = scheme == "mqtts"
     if not tls and (ca or cert or key):
         raise CamappError("--mqtt-ca, --mqtt-cert and --mqtt-key go with an mqtts:// URL")

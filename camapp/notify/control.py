@@ -94,6 +94,7 @@ class NotifyControl:
         self._final: dict[str, Any] | None = None  # the last notifier's counts once it stopped
         self._redacted: dict[str, str] = {}
         self._lock = threading.Lock()
+        self._closing = threading.Event()  # a test still running skips the URLs it has not tried
         self._jobs = SerialJobs("camapp-notify-control")
 
     # -- commands: each returns at once, its Future tells how it went ----------------------------
@@ -109,8 +110,12 @@ class NotifyControl:
 
     def close(self, timeout: float = 5.0) -> dict[str, Any] | None:
         """Stop (what waits is sent for up to `timeout` s); the counts of the notifier that ran
-        last, or None if none ever ran. Blocks: for the end of a run or of the app."""
+        last, or None if none ever ran. Blocks: for the end of a run or of the app (a test
+        running then finishes the URL it is sending to, up to Apprise's socket timeouts, and
+        skips the rest)."""
+        self._closing.set()
         self._jobs.close()
+        self._closing.clear()  # a control used again after closing works as before
         self._replace(None, timeout)
         return self._final
 
@@ -153,7 +158,7 @@ class NotifyControl:
         self._remember(settings.urls)
         failed = []
         for url in settings.urls:
-            why = send_once(url, TEST_TITLE, TEST_BODY)
+            why = "not sent: closing" if self._closing.is_set() else send_once(url, TEST_TITLE, TEST_BODY)
             if why:
                 failed.append(f"{self._redacted[url]}: {why}")
         n = len(settings.urls)

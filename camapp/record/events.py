@@ -153,7 +153,7 @@ class EventRecorder(Worker):
 
     def held(self) -> list[Path]:
         """The clip being written and those being finalized: no cap may delete them (any thread)."""
-        writer = self._writer if self.running else None  # a closed recorder's last file is done
+        writer = self._writer  # also while a closing recorder drains its queue into it
         return ([writer.path] if writer is not None else []) + self._finalizer.held()
 
     def report(self) -> Report:
@@ -257,11 +257,13 @@ class EventRecorder(Worker):
 
     def _end(self) -> None:
         event, writer = self.active, self._writer
-        self.active, self._writer = None, None
-        if writer is not None:
-            writer.close()
-            if writer.path.suffix.lower() == ".mp4" and writer.frames and self.error is None:
-                self._finalizer.submit(writer.path, writer.frames)
+        try:
+            if writer is not None:
+                writer.close()  # its write lock goes: `held()` still names it until the finalizer does
+                if writer.path.suffix.lower() == ".mp4" and writer.frames and self.error is None:
+                    self._finalizer.submit(writer.path, writer.frames)
+        finally:
+            self.active, self._writer = None, None
         if event is not None:
             event.frames = writer.frames if writer else event.frames
             self.events.append(event)

@@ -116,6 +116,8 @@ class WebApp:
             return line(exc.status, f"{exc.status} {exc.reason}".lower())
         except (BadRequest, CamappError, ValueError, TypeError) as exc:
             return line(400, f"bad request: {exc}")
+        except TimeoutError:  # a command's future outlived its wait (a test to services that hang)
+            return line(504, "timed out: the change is still under way; the status shows how it ends")
         except (asyncio.CancelledError, ConnectionError):
             raise
         except Exception:

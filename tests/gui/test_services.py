@@ -148,3 +148,15 @@ def test_choices_round_trip_through_the_settings_file(tmp_path):
     save_choices(s, ServiceChoices(), "pw")
     assert "password" not in (tmp_path / "camapp.ini").read_text()
     assert load_choices(Settings(tmp_path / "camapp.ini"))[0] == ServiceChoices()
+
+
+def test_a_notification_url_is_a_secret_too_the_settings_file_is_the_owners_only(tmp_path):
+    """Apprise URLs carry tokens (tgram://BOT_TOKEN/CHAT, pover://USER@TOKEN): kept in the
+    settings file, which others on the machine must not read, "Remember" or not."""
+    path = tmp_path / "camapp.ini"
+    s = Settings(path)
+    save_choices(s, ServiceChoices(), None)
+    path.chmod(0o644)  # as a file made under the usual umask
+    save_choices(s, ServiceChoices(notify_on=True, notify_urls="tgram://123456789:AAbbCCdd/42"), None)
+    assert "AAbbCCdd" in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

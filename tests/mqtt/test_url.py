@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from camapp.errors import CamappError
-from camapp.mqtt.url import PASSWORD_ENV, parse_url
+from camapp.mqtt.url import PASSWORD_ENV, masked, parse_url
 
 
 def test_defaults_ports_user_and_ipv6():
@@ -37,6 +37,34 @@ def test_bad_urls_are_one_line(url, says):
         parse_url(url, environ={})
     assert "\n" not in str(err.value)
     assert "pw" not in str(err.value).replace("password", "")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mqtt://u:s3cret@host:99999",  # refused for its port before its password
+        "mqtt://u:s3cret@host:x",
+        "http://u:s3cret@host",
+        "mqtt://u:s3cret@",
+        "mqtt://u:s3cret@host:0",
+        "mqtt://u:s3cret@host/topic",
+        "mqtt://u:s3/cret@host",  # a '/' in the password ends the host part early
+        "mqtt://u:s3cret@[::1",
+    ],
+)
+def test_a_password_in_a_bad_url_is_never_echoed(url):
+    with pytest.raises(CamappError) as err:
+        parse_url(url, environ={})
+    text = str(err.value)
+    assert "s3cret" not in text and "cret" not in text, text
+    assert "\n" not in text
+
+
+def test_the_masked_url_keeps_what_helps():
+    with pytest.raises(CamappError, match=r"'mqtt://u:\*\*\*@host:99999': (?i:port)"):
+        parse_url("mqtt://u:s3cret@host:99999", environ={})
+    assert masked("mqtt://cam@host:1883") == "mqtt://cam@host:1883"
+    assert masked("mqtt://host:1883") == "mqtt://host:1883"
 
 
 def test_password_from_env_or_file_never_in_repr(tmp_path: Path):

@@ -3,8 +3,10 @@ local JSON webhook receiver; the settings' checks at their boundaries."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
-from notify.receivers import closed_port
+from notify.receivers import Hanging, closed_port
 
 from camapp.errors import CamappError, FieldError
 from camapp.notify.control import NotifyControl, NotifySettings, describe, words
@@ -73,3 +75,25 @@ def test_apply_test_change_and_stop_live_with_secrets_redacted(control, receiver
     assert SECRET not in repr(st) + repr(control.options())
     final = control.close(1.0)
     assert final is not None and final["channels"][0]["url"].startswith("json://camapp:****@")
+
+
+def test_close_during_a_test_to_hanging_services_waits_for_one_at_most():
+    """"Send test" to services that hang, then the app closes: the URLs not yet tried are skipped
+    (each would hold the exit for Apprise's socket timeouts), the one being tried finishes."""
+    hanging = Hanging()
+    s = Session()
+    c = NotifyControl(s)
+    try:
+        urls = [f"json://127.0.0.1:{hanging.port}/hook{i}" for i in range(3)]
+        test = c.test(NotifySettings.make(False, urls))
+        deadline = time.monotonic() + 10
+        while not hanging.conns and time.monotonic() < deadline:  # the first URL is being tried
+            time.sleep(0.02)
+        c.close(1.0)
+        assert len(hanging.conns) == 1  # the other two were never contacted
+        line = test.result(0)
+        assert line.startswith("test: sent to 0 of 3;") and line.count("not sent: closing") == 2, line
+    finally:
+        c.close(1.0)
+        s.close()
+        hanging.close()

@@ -192,3 +192,25 @@ def test_a_zone_clip_runs_while_an_object_is_in_the_zone(tmp_path, person_run):
     assert clip.classes == ("zone:desk",) and clip.seen == {"zone:desk"}
     assert (clip.trigger_t, clip.last_seen_t, clip.end_t) == pytest.approx((1.2, 2.0, 3.0))
     assert clip.path.name.endswith("_zone-desk.mp4")
+
+
+def test_a_finished_clip_stays_held_until_the_finalizer_holds_it(tmp_path, person_run):
+    """Between a clip's close (its write lock released) and its hand-over to the finalizer, a disk
+    cap on another thread must still see it as held, or it may delete it before it is finalized."""
+    from camapp.outputs import locked
+
+    rec = EventRecorder(tmp_path, ["person"], pre_roll=PRE, post_roll=POST, queue_size=1000)
+    handed = rec._finalizer.submit
+    unprotected = []
+
+    def submit(path, *args, **kwargs):  # what a cap pass would see at this moment
+        if not any(p == path for p in rec.held()) and not locked(path):
+            unprotected.append(path.name)
+        return handed(path, *args, **kwargs)
+
+    rec._finalizer.submit = submit
+    for r in person_run:
+        rec.submit(r)
+    rec.close()
+    assert rec.error is None and len(rec.events) >= 2
+    assert unprotected == []

@@ -29,12 +29,14 @@ def malformed(web: Web) -> list[tuple[str, str, bytes | None, dict[str, str]]]:
     """(method, path, body, headers) of requests that must each be refused."""
     good = {"Content-Type": "application/json", "X-Camapp-Key": PASSWORD}
     reqs: list[tuple[str, str, bytes | None, dict[str, str]]] = []
-    reads = ["/api/status", "/video.mjpg", "/api/figures", "/api/files", "/files/clip.mp4"]
+    reads = ["/api/status", "/video.mjpg", "/api/figures", "/api/files", "/files/clip.mp4", "/api/events"]
+    reads += ["/api/events/1/recording", "/api/events/1/clip", "/api/events/1/snapshot"]
     for path in reads:  # wrong or missing secret on every read
         for key in ("", "?key=", "?key=wrong", "?key=" + PASSWORD[:-1], "?key=%C3%A9%00"):
             reqs.append(("GET", path + key, None, {}))
         reqs.append(("GET", path, None, {"X-Camapp-Key": "nope"}))
-    for command in ("pause", "record", "snapshot", "threshold"):  # wrong secret or cross-origin control
+    # wrong secret or cross-origin control; the Settings panel's and the Motion box's too
+    for command in ("pause", "record", "snapshot", "threshold", "notify", "notify-test", "mqtt", "motion"):
         body = json.dumps({"on": False, "value": 0.5}).encode()
         reqs += [
             ("POST", f"/api/{command}", body, {"Content-Type": "application/json"}),
@@ -72,6 +74,16 @@ def malformed(web: Web) -> list[tuple[str, str, bytes | None, dict[str, str]]]:
             {"zone": [[0, 0], [1, 1], [1, 0], [0, 1]]},
             {"zone": [[0, 0]] * 99},
         ],
+        "notify": [{"on": True, "urls": ["nope://x"]}, {"on": True, "cooldown": -1}, {"on": "yes"}, {"token": 1}],
+        "notify-test": [{"urls": "json://x"}, {"urls": [7]}, {"on": True}],
+        "mqtt": [
+            {"on": True, "url": "mqtt://u:pw@h:99999"},
+            {"on": True, "url": "http://h"},
+            {"on": True},
+            {"on": True, "url": "mqtt://h", "password": 5},
+            {"on": True, "url": "mqtt://h", "prefix": "a/#"},
+        ],
+        "motion": [{"masks": [[[0, 0], [1, 1]]]}, {"masks": [[[0, 0], [1, 1], [2, 0.5]]]}, {"masks": "x"}],
     }
     for command, bodies in bad_values.items():
         for body in bodies:

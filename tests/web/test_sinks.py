@@ -9,7 +9,7 @@ import json
 
 import pytest
 from mqtt.optional import broker_fixture  # noqa: F401  (the `broker` fixture)
-from notify.receivers import Receiver, receiver_fixture  # noqa: F401  (the `receiver` fixture)
+from notify.receivers import Hanging, Receiver, receiver_fixture  # noqa: F401  (the `receiver` fixture)
 from web.conftest import running
 
 from camapp.mqtt.control import MqttSettings
@@ -121,6 +121,28 @@ def test_mqtt_of_the_command_line_shown_changed_and_stopped_from_the_page_never_
             assert s["mqtt"]["state"] == "off" and s["command"] == ""
     finally:
         sub.close()
+
+
+def test_a_test_message_longer_than_the_wait_is_one_line_and_its_result_follows(model_store, tmp_path):
+    """Nine services that hang take Apprise's socket timeouts each, past the 30 s a command may
+    take: the page gets one line (no 500, no traceback in the log), and the result in the status."""
+    hanging = Hanging()
+    urls = [f"json://127.0.0.1:{hanging.port}/hook{i}" for i in range(9)]
+    try:
+        with running(model_store, tmp_path) as web:
+            c = web.conn(timeout=90)
+            try:
+                body = json.dumps({"urls": urls}).encode()
+                c.request("POST", "/api/notify-test", body, web.sent({"Content-Type": "application/json", "X-Camapp-Key": ""}))
+                r = c.getresponse()
+                code, text = r.status, r.read().decode()
+            finally:
+                c.close()
+            assert code == 504 and text.count("\n") == 1 and "still under way" in text, (code, text)
+            st = web.wait_status(lambda st: st["notify"]["test"].startswith("test: sent to 0 of 9"), timeout=60)
+            assert "json://127.0.0.1:" in st["notify"]["test"]
+    finally:
+        hanging.close()
 
 
 def test_bodies_are_read_into_the_command_lines_settings():
