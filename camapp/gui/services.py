@@ -35,7 +35,7 @@ from PyQt6.QtWidgets import (
 )
 
 from camapp.errors import CamappError
-from camapp.mqtt.control import PREFIX, MqttControl, MqttSettings
+from camapp.mqtt.control import PASSWORD_ENV, PREFIX, MqttControl, MqttSettings
 from camapp.notify.control import NotifyControl, NotifySettings
 from camapp.notify.rules import COOLDOWN, MAX_COOLDOWN
 
@@ -55,6 +55,7 @@ class ServiceChoices:
     mqtt_url: str = ""
     mqtt_user: str = ""
     mqtt_remember: bool = False  # the password is stored only then
+    mqtt_authenticated: bool = False  # the broker was given a password (kept only with remember)
     mqtt_name: str = ""
     mqtt_prefix: str = PREFIX
     mqtt_discovery: bool = True
@@ -279,6 +280,7 @@ class ServicesControls:
         self.choices, self._password = load_choices(window.settings)
         self._applied = self.choices  # what the controls run (or were asked to) now
         self._busy: dict[str, str] = {}  # what -> the text shown until its future is done
+        self._errors: dict[str, str] = {}  # what -> the last refusal, for a dialog opened later
         self._pending_notify: ServiceChoices | None = None
         self._pending_mqtt: tuple[ServiceChoices, str | None] | None = None
         self._done = _Done()
@@ -305,7 +307,10 @@ class ServicesControls:
                 self._watch("notify", self.notify.apply(notify_settings(c)))
         except CamappError as exc:  # a settings file edited by hand
             self._refused("notify", str(exc))
-        if c.mqtt_on:
+        if c.mqtt_on and c.mqtt_authenticated and self._password is None and not os.environ.get(PASSWORD_ENV):
+            # connecting without it would only be refused: say what is missing instead
+            self._refused("mqtt", "the broker's password was not remembered: type it in Notifications and MQTT (Ctrl+,)")
+        elif c.mqtt_on:
             self._watch("mqtt", self.mqtt.apply(self._mqtt_settings(c, self._password)))
 
     def _mqtt_settings(self, c: ServiceChoices, password: str | None) -> MqttSettings:
@@ -371,6 +376,7 @@ class ServicesControls:
         if error:
             self._refused(what, error)
             return
+        self._errors.pop(what, None)
         if what == "notify":
             pending = self._pending_notify
             if pending is not None:
@@ -382,7 +388,8 @@ class ServicesControls:
         else:
             if self._pending_mqtt is not None:
                 c, self._password = self._pending_mqtt
-                self._applied = replace(self._applied, **{k: v for k, v in vars(c).items() if k.startswith("mqtt_")})
+                mqtt = {k: v for k, v in vars(c).items() if k.startswith("mqtt_")}
+                self._applied = replace(self._applied, **{**mqtt, "mqtt_authenticated": bool(self._password)})
                 self._pending_mqtt = None
                 say("MQTT " + ("on" if c.mqtt_on else "off"))
                 if self.dialog is not None:
@@ -393,6 +400,7 @@ class ServicesControls:
     def _refused(self, what: str, error: str) -> None:
         name = "Notifications" if what == "notify" else "MQTT"
         self.window.state_label.setText(f"{name} not changed: {error}")
+        self._errors[what] = error  # the dialog shows it when it opens, if it is not open yet
         if self.dialog is not None:
             (self.dialog.notify_error if what == "notify" else self.dialog.mqtt_error).setText(error)
         self.refresh()
@@ -404,6 +412,8 @@ class ServicesControls:
             d.notify_apply.clicked.connect(self.apply_notify)
             d.notify_test.clicked.connect(self.test_notify)
             d.mqtt_apply.clicked.connect(self.apply_mqtt)
+            d.notify_error.setText(self._errors.get("notify", ""))
+            d.mqtt_error.setText(self._errors.get("mqtt", ""))
             self.dialog = d
         return self.dialog
 

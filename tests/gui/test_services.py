@@ -133,8 +133,18 @@ def test_a_wrong_password_shows_refused_and_the_app_goes_on(qtbot, model_store, 
         qtbot.waitUntil(lambda: w.view.frames_shown > shown + 5, timeout=WAIT)  # the video goes on
     finally:
         w.close()
-    _, password = load_choices(Settings())
-    assert password is None  # "Remember" was not ticked
+    kept, password = load_choices(Settings())
+    assert password is None and kept.mqtt_authenticated  # "Remember" was not ticked
+
+    # the next start does not connect without it: it says what is missing
+    w = open_window(qtbot, None, tmp_path)
+    try:
+        assert w.services.mqtt.status()["state"] == "off"
+        w.services.open()
+        assert "password was not remembered" in w.services.dialog.mqtt_error.text()
+        assert w.services.dialog.mqtt_on.isChecked()  # one password away from connecting again
+    finally:
+        w.close()
 
 
 def test_choices_round_trip_through_the_settings_file(tmp_path):
