@@ -110,10 +110,11 @@ class ByteTrackTracker:
         names = self._names = detections.names
         boxes, scores, cids = detections.boxes, detections.scores, detections.class_ids
         high = scores >= np.float32(self.threshold)  # inclusive, as the detector's threshold
-        ids = np.full(len(scores), -1, np.int64)
-        if len(self._key) or high.any():
-            self._update(boxes, scores, cids, high, ids)
-        if high.all():  # (the arrays are the detections' own, frozen, or new)
+        hi = high.nonzero()[0]
+        ids = _unplaced(len(scores))
+        if len(self._key) or len(hi):
+            self._update(boxes, scores, cids, high, hi, ids)
+        if len(hi) == len(ids):  # all high: all shown (the arrays are the detections' own, or new)
             return Detections.of_arrays(boxes, scores, cids, names, ids, np.zeros(len(ids), bool))
         # a low box no followed object took is not shown (nor counted, logged or recorded)
         shown = (ids >= 0) | high
@@ -123,21 +124,26 @@ class ByteTrackTracker:
         )
 
     def _update(
-        self, boxes: np.ndarray, scores: np.ndarray, cids: np.ndarray, high: np.ndarray, ids: np.ndarray
+        self,
+        boxes: np.ndarray,
+        scores: np.ndarray,
+        cids: np.ndarray,
+        high: np.ndarray,
+        hi: np.ndarray,
+        ids: np.ndarray,
     ) -> None:
         self._frame += 1
         f = self._frame
         state = self._state
         n = len(state)
         pending, _, lost = np.bincount(state, minlength=3).tolist()
-        row = np.full(n, -1, np.int64)  # the detection each track took on this frame
+        row = _unplaced(n)  # the detection each track took on this frame
         placed = 0  # how many took one
         # where each track goes in the published list order: followed (0 still, 1 new, 2 found
         # again), then lost (3 still, 4 lost now); 5 is dropped. Unless one of those happens
         # (`moved`), the order stays
         group = np.where(state == LOST, 3, 0) if lost else np.zeros(n, np.int64)
         moved = lost_now = False
-        hi = high.nonzero()[0]
         # 1. high boxes to the confirmed and the lost tracks, moved one frame on
         pool = (state != PENDING).nonzero()[0] if pending else ALL
         if n > pending:
@@ -264,7 +270,7 @@ class ByteTrackTracker:
         sim *= cls[:, None] == cids
         if scores is not None:
             sim *= scores
-        return np.subtract(1.0, sim, out=sim)
+        return 1.0 - sim
 
     def _predict(self, rows: np.ndarray | slice, lost: bool) -> None:
         """The Kalman prediction, one frame on; a lost track's height stops changing."""
@@ -335,19 +341,20 @@ class ByteTrackTracker:
             setattr(self, name, getattr(self, name)[rows])
 
     def _drop_duplicates(self, row: np.ndarray) -> np.ndarray:
-        """Of a followed and a lost track on one spot, the one followed for fewer frames goes."""
-        lost = self._state == LOST
-        a, b = np.flatnonzero(~lost), np.flatnonzero(lost)
-        if not len(a) or not len(b):
+        """Of a followed and a lost track on one spot, the one followed for fewer frames goes.
+        The followed tracks come first in the list, then the lost ones."""
+        n = len(self._state)
+        k = n - np.count_nonzero(self._state == LOST)
+        if not 0 < k < n:
             return row
-        same = self._cost(a, _xyxy(self._kf[b, 0]), self._cls[b]) < DUPLICATE
+        same = self._cost(slice(0, k), _xyxy(self._kf[k:, 0]), self._cls[k:]) < DUPLICATE
         if not same.any():
             return row
         age = self._last - self._start
-        older = age[a, None] > age[None, b]
-        keep = np.ones(len(self._key), bool)
-        keep[b[(same & older).any(axis=0)]] = False
-        keep[a[(same & ~older).any(axis=1)]] = False
+        older = age[:k, None] > age[None, k:]
+        keep = np.ones(n, bool)
+        keep[k:][(same & older).any(axis=0)] = False
+        keep[:k][(same & ~older).any(axis=1)] = False
         self._take(np.flatnonzero(keep))
         return row[keep]
 
@@ -376,6 +383,13 @@ def _assign(cost: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
     r, c = linear_sum_assignment(cost)
     ok = cost[r, c] <= limit
     return r[ok], c[ok]
+
+
+def _unplaced(n: int) -> np.ndarray:
+    """n times -1 (np.full's work, without its overhead)."""
+    out = np.empty(n, np.int64)
+    out.fill(-1)
+    return out
 
 
 def _pick(rows: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -411,7 +425,7 @@ def _iou(xyah: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     half[:, 0] *= xyah[:, 3]  # (w/2, h/2)
     lt = np.maximum((xyah[:, :2] - half)[:, None], boxes[None, :, :2])
     rb = np.minimum((xyah[:, :2] + half)[:, None], boxes[None, :, 2:])
-    wh = np.maximum(rb - lt, 0.0, out=rb)
+    wh = np.maximum(rb - lt, 0.0)
     inter = wh[..., 0] * wh[..., 1]
     area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     union = (4 * half[:, 0] * half[:, 1])[:, None] + area - inter
