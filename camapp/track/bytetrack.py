@@ -234,7 +234,7 @@ class ByteTrackTracker:
         group = np.where(state == PENDING, 0, np.where(lost, 1, 2))
         group[(group == 1) & (f - self._last > self.buffer + 1)] = 3
         state[state == TRACKED] = LOST
-        if (group[1:] < group[:-1]).any() or group[-1] == 3:
+        if np.count_nonzero(group[1:] < group[:-1]) or group[-1] == 3:
             order = np.argsort(group, kind="stable")
             self._take(order[: len(order) - np.count_nonzero(group == 3)])
         # the tracks the last detection placed: older losses were not shown then either
@@ -270,7 +270,7 @@ class ByteTrackTracker:
         sim *= cls[:, None] == cids
         if scores is not None:
             sim *= scores
-        return 1.0 - sim
+        return _ONE - sim
 
     def _predict(self, rows: np.ndarray | slice, lost: bool) -> None:
         """The Kalman prediction, one frame on; a lost track's height stops changing."""
@@ -348,7 +348,7 @@ class ByteTrackTracker:
         if not 0 < k < n:
             return row
         same = self._cost(slice(0, k), _xyxy(self._kf[k:, 0]), self._cls[k:]) < DUPLICATE
-        if not same.any():
+        if not np.count_nonzero(same):
             return row
         age = self._last - self._start
         older = age[:k, None] > age[None, k:]
@@ -359,6 +359,8 @@ class ByteTrackTracker:
         return row[keep]
 
 
+# numbers as 0-d arrays: a Python number in an array operation costs a conversion each time
+_ZERO, _HALF, _ONE, _FOUR, _TINY = map(np.array, (0.0, 0.5, 1.0, 4.0, 1e-9))
 _ARRAYS = ("_kf", "_key", "_cls", "_score", "_state", "_last", "_start", "_box", "_box_xyah")
 _NONE = np.zeros(0, np.int64)  # no rows (shared: never written)
 _FIRST = np.zeros(1, np.int64)  # row 0
@@ -375,7 +377,7 @@ def _assign(cost: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
         return _NONE, _NONE
     if rows == 1:
         c = int(cost[0].argmin()) if cols > 1 else 0
-        return (_FIRST, np.array([c])) if cost[0, c] <= limit else (_NONE, _NONE)
+        return (_FIRST, np.array([c]) if c else _FIRST) if cost[0, c] <= limit else (_NONE, _NONE)
     if cols == 1:
         r = int(cost[:, 0].argmin())
         return (np.array([r]), _FIRST) if cost[r, 0] <= limit else (_NONE, _NONE)
@@ -421,15 +423,15 @@ def _box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 
 def _iou(xyah: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """IoU of every track (its Kalman state: cx, cy, aspect, height) with every xyxy box."""
-    half = xyah[:, 2:4] * 0.5
+    half = xyah[:, 2:4] * _HALF
     half[:, 0] *= xyah[:, 3]  # (w/2, h/2)
-    lt = np.maximum((xyah[:, :2] - half)[:, None], boxes[None, :, :2])
-    rb = np.minimum((xyah[:, :2] + half)[:, None], boxes[None, :, 2:])
-    wh = np.maximum(rb - lt, 0.0)
+    lt = np.maximum((xyah[:, :2] - half)[:, None], boxes[:, :2])
+    rb = np.minimum((xyah[:, :2] + half)[:, None], boxes[:, 2:])
+    wh = np.maximum(rb - lt, _ZERO)
     inter = wh[..., 0] * wh[..., 1]
     area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    union = (4 * half[:, 0] * half[:, 1])[:, None] + area - inter
-    return inter / np.maximum(union, 1e-9)
+    union = (_FOUR * half[:, 0] * half[:, 1])[:, None] + area - inter
+    return inter / np.maximum(union, _TINY)
 
 
 def _xyah(boxes: np.ndarray) -> np.ndarray:

@@ -79,6 +79,9 @@ class TrackStage:
         self.forget_s = forget_s
         self.on_event = on_event
         self.counts: dict[str, Counter[str]] = {line.name: Counter() for line in self.lines}
+        self._counts_out: dict[str, dict[str, int]] | None = (
+            None  # what results carry; new when a count changes
+        )
         self.seen: dict[str, set[int]] = {}  # label -> distinct track ids
         self.dwells: dict[str, list[float]] = {zone.name: [] for zone in self.zones}  # finished visits
         self._tracks: dict[int, _Track] = {}  # the tracker's id -> the object
@@ -95,6 +98,7 @@ class TrackStage:
         with self._lock:
             self.lines, self.zones = tuple(lines), tuple(zones)
             self.counts = {x.name: self.counts.get(x.name, Counter()) for x in self.lines}
+            self._counts_out = None
             self.dwells = {z.name: self.dwells.get(z.name, []) for z in self.zones}
             names = {z.name for z in self.zones}
             for track in self._tracks.values():
@@ -147,7 +151,7 @@ class TrackStage:
     ) -> tuple[Detections, TrackInfo, list[dict[str, Any]]]:
         t = self.frame_time(frame)
         dets = self.tracker.predict() if fresh is None else self.tracker.update(fresh)
-        h, w = frame.height, frame.width
+        h, w = frame.image.shape[:2]
         events: list[dict[str, Any]] = []
         present: list[_Track] = []
         here = set()
@@ -210,13 +214,20 @@ class TrackStage:
                 z.name: tuple(sorted(tr.id for tr in objects if z.name in tr.entered))
                 for z in zones
             },
-            counts={name: dict(c) for name, c in self.counts.items()},
+            counts=self._counts(),
             trails={tr.id: tuple(tr.trail) for tr in objects} if self.trail else {},
             lines=lines,
             zones=zones,
             predicted=fresh is None,
         )
         return dets, info, events
+
+    def _counts(self) -> dict[str, dict[str, int]]:
+        """The counts so far as plain dicts, shared by results until a count changes (they are
+        only read)."""
+        if self._counts_out is None:
+            self._counts_out = {name: dict(c) for name, c in self.counts.items()}
+        return self._counts_out
 
     def _came_from(self, track: _Track, w: int, h: int) -> None:
         """A new object's side of each line before its first detection at the threshold, from
@@ -263,6 +274,7 @@ class TrackStage:
                 direction = line.crossing(before[0], before[1], p)
                 if direction is not None:
                     self.counts[line.name][f"{direction} {track.label}"] += 1
+                    self._counts_out = None
                     events.append(
                         {
                             "event": "cross",
