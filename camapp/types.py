@@ -88,14 +88,14 @@ class Detections:
         boxes: np.ndarray,
         scores: np.ndarray,
         class_ids: np.ndarray,
-        names: tuple[str, ...],
+        names: Sequence[str],
         track_ids: np.ndarray | None = None,
         predicted: np.ndarray | None = None,
     ) -> Detections:
         """Without the constructor's copies and checks, which cost more than a tracker's whole
         step on a few boxes: for arrays that already are what it makes (float32 (N, 4) xyxy
         boxes, float32 scores, int32 class ids, int64 track ids, bool predicted, N each, e.g.
-        taken from another `Detections`) and a tuple of names. They are made read-only here."""
+        taken from another `Detections`). They are made read-only here."""
         out = object.__new__(cls)
         for name, value in (
             ("boxes", boxes),
@@ -107,7 +107,7 @@ class Detections:
             if value is not None and value.flags.writeable:
                 value.flags.writeable = False
             object.__setattr__(out, name, value)
-        object.__setattr__(out, "names", names)
+        object.__setattr__(out, "names", tuple(names))
         return out
 
     @classmethod
