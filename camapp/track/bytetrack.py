@@ -238,13 +238,14 @@ class ByteTrackTracker:
             order = np.argsort(group, kind="stable")
             self._take(order[: len(order) - np.count_nonzero(group == 3)])
         # the tracks the last detection placed: older losses were not shown then either
-        shown = np.flatnonzero(self._last == self._last_fresh)
+        shown = (self._last == self._last_fresh).nonzero()[0]
         lost = self._state[shown] == LOST
         shown = np.concatenate([shown[lost], shown[~lost]])
         if not len(shown):
             return _none(self._names)
         xyxy = _moved(self._box[shown], self._box_xyah[shown], self._kf[shown, 0])
-        return Detections(
+        made = Detections.of_arrays if np.isfinite(xyxy).all() else Detections  # (which says what is wrong)
+        return made(
             xyxy,
             self._score[shown],
             self._cls[shown],
