@@ -136,7 +136,7 @@ class ByteTrackTracker:
         f = self._frame
         state = self._state
         n = len(state)
-        pending, _, lost = np.bincount(state, minlength=3).tolist()
+        pending, tracked, lost = np.bincount(state, minlength=3).tolist()
         row = _unplaced(n)  # the detection each track took on this frame
         placed = 0  # how many took one
         # where each track goes in the published list order: followed (0 still, 1 new, 2 found
@@ -148,7 +148,7 @@ class ByteTrackTracker:
         pool = (state != PENDING).nonzero()[0] if pending else ALL
         if n > pending:
             self._predict(pool, lost > 0)
-            t = _NONE
+            t, back = _NONE, _NONE
             if len(hi):
                 t, d = _assign(self._cost(pool, *_pick(hi, boxes, cids, scores)), self.match)
                 found = t if pool is ALL else pool[t]
@@ -162,7 +162,7 @@ class ByteTrackTracker:
                 hi = _without(hi, d)
             # 2. low boxes to the followed tracks left over (not to lost ones: a low box alone
             # is too weak to bring an object back); those still left over are lost
-            if len(t) < n - pending:
+            if len(t) - len(back) < tracked:  # a followed track took no box
                 rest = ((state == TRACKED) & (row < 0)).nonzero()[0]
                 if len(rest):
                     lo = (~high & (scores >= np.float32(self.low))).nonzero()[0]
