@@ -83,6 +83,34 @@ class Detections:
         object.__setattr__(self, "names", tuple(self.names))
 
     @classmethod
+    def of_arrays(
+        cls,
+        boxes: np.ndarray,
+        scores: np.ndarray,
+        class_ids: np.ndarray,
+        names: Sequence[str],
+        track_ids: np.ndarray | None = None,
+        predicted: np.ndarray | None = None,
+    ) -> Detections:
+        """Without the constructor's copies and checks, which cost more than a tracker's whole
+        step on a few boxes: for arrays that already are what it makes (float32 (N, 4) xyxy
+        boxes, float32 scores, int32 class ids, int64 track ids, bool predicted, N each, e.g.
+        taken from another `Detections`). They are made read-only here."""
+        out = object.__new__(cls)
+        for name, value in (
+            ("boxes", boxes),
+            ("scores", scores),
+            ("class_ids", class_ids),
+            ("track_ids", track_ids),
+            ("predicted", predicted),
+        ):
+            if value is not None and value.flags.writeable:
+                value.flags.writeable = False
+            object.__setattr__(out, name, value)
+        object.__setattr__(out, "names", tuple(names))
+        return out
+
+    @classmethod
     def empty(cls, names: Sequence[str] = ()) -> Detections:
         return cls(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int32), names)
 

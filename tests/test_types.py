@@ -73,3 +73,17 @@ def test_track_ids_follow_masks_and_reach_the_log_shape():
 def test_track_fields_are_validated(tracks, predicted):
     with pytest.raises(ValueError):
         Detections(make().boxes, make().scores, make().class_ids, (), tracks, predicted)
+
+
+def test_of_arrays_is_the_constructor_without_its_copies():
+    """What a tracker builds from a frame's own arrays: the same detections, frozen too."""
+    d = make()
+    ids = np.array([3, -1, 4], np.int64)
+    fast = Detections.of_arrays(d.boxes, d.scores, d.class_ids, d.names, ids, np.zeros(3, bool))
+    slow = Detections(d.boxes, d.scores, d.class_ids, d.names, ids, np.zeros(3, bool))
+    assert fast.to_list() == slow.to_list() and fast.labels == slow.labels
+    assert fast.boxes is d.boxes and fast[fast.track_ids > 0].track_ids.tolist() == [3, 4]
+    with pytest.raises(ValueError):
+        fast.track_ids[0] = 1
+    with pytest.raises(AttributeError):
+        fast.scores = np.zeros(3)  # type: ignore[misc]

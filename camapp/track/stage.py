@@ -30,6 +30,7 @@ FAINT_IOU = 0.5  # a faint box this close to the next one found was the same obj
 FAINT_S = 3.0  # back at most this long
 FAINT_GAP = 2  # frames in a row without such a box before the way is lost
 FAINT_FRAMES = 300  # fresh frames remembered (3 s at 100 fps)
+_NO_BOX = (np.zeros(0, np.int32), np.zeros((0, 4), np.float32))  # a fresh frame without faint boxes
 
 
 def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
@@ -38,6 +39,10 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     inter = wh[:, 0] * wh[:, 1]
     union = np.prod(box[2:] - box[:2]) + np.prod(boxes[:, 2:] - boxes[:, :2], axis=1) - inter
     return inter / np.maximum(union, 1e-9)
+
+
+def _label(names: Sequence[str], cid: int) -> str:
+    return names[cid] if 0 <= cid < len(names) else str(cid)  # as `Detections.label`
 
 
 @dataclass
@@ -74,6 +79,9 @@ class TrackStage:
         self.forget_s = forget_s
         self.on_event = on_event
         self.counts: dict[str, Counter[str]] = {line.name: Counter() for line in self.lines}
+        self._counts_out: dict[str, dict[str, int]] | None = (
+            None  # what results carry; new when a count changes
+        )
         self.seen: dict[str, set[int]] = {}  # label -> distinct track ids
         self.dwells: dict[str, list[float]] = {zone.name: [] for zone in self.zones}  # finished visits
         self._tracks: dict[int, _Track] = {}  # the tracker's id -> the object
@@ -90,6 +98,7 @@ class TrackStage:
         with self._lock:
             self.lines, self.zones = tuple(lines), tuple(zones)
             self.counts = {x.name: self.counts.get(x.name, Counter()) for x in self.lines}
+            self._counts_out = None
             self.dwells = {z.name: self.dwells.get(z.name, []) for z in self.zones}
             names = {z.name for z in self.zones}
             for track in self._tracks.values():
@@ -142,66 +151,83 @@ class TrackStage:
     ) -> tuple[Detections, TrackInfo, list[dict[str, Any]]]:
         t = self.frame_time(frame)
         dets = self.tracker.predict() if fresh is None else self.tracker.update(fresh)
-        h, w = frame.height, frame.width
+        h, w = frame.image.shape[:2]
         events: list[dict[str, Any]] = []
         present: list[_Track] = []
         here = set()
         # plain Python values once per frame: per-element numpy access costs more than the work
         keys = dets.track_ids.tolist() if dets.track_ids is not None else [None] * len(dets)
         ids = [-1] * len(keys)
-        labels = dets.labels
+        names = dets.names
+        cids = dets.class_ids.tolist()
         firm = (dets.scores >= np.float32(self.tracker.threshold)).tolist()
+        lines, zones = self.lines, self.zones
         for i, (key, (x0, y0, x1, y1)) in enumerate(zip(keys, dets.boxes.tolist())):
             if key is None or key < 0:
                 continue
             p = ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h)
-            label = labels[i]
             track = self._tracks.get(key)
             if track is None:
-                track = self._tracks[key] = _Track(label, t, trail=deque(maxlen=max(1, self.trail)))
+                track = self._tracks[key] = _Track(
+                    _label(names, cids[i]), t, trail=deque(maxlen=max(1, self.trail))
+                )
                 if fresh is not None:
-                    track.born = (t, int(dets.class_ids[i]), dets.boxes[i])
+                    track.born = (t, cids[i], dets.boxes[i])
             present.append(track)
             here.add(key)
             if fresh is not None:
                 track.hits += 1
                 if track.hits == 2:
                     track.id, self._next_id = self._next_id, self._next_id + 1
-                    self.seen.setdefault(label, set()).add(track.id)
+                    self.seen.setdefault(_label(names, cids[i]), set()).add(track.id)
                     events += [self._enter(zone, track, since) for zone, since in track.entered.items()]
-                    if self.lines and track.born is not None:
+                    if lines and track.born is not None:
                         self._came_from(track, w, h)
             ids[i] = track.id
             track.last_t = t
-            track.trail.append((p[0] * w, p[1] * h))
-            if firm[i]:
-                events += self._lines(track, p, t)
-            events += self._zones(track, p, t)
-        for key, track in list(self._tracks.items()):
-            if key not in here and t - track.last_t >= self.forget_s:
-                for zone in list(track.entered):
-                    events += self._exit(zone, track, track.last_t)
-                del self._tracks[key]
-        if fresh is not None and self.lines:
-            faint = fresh.scores < np.float32(self.tracker.threshold)
-            self._faint.append((t, fresh.class_ids[faint], fresh.boxes[faint]))
+            if self.trail:
+                track.trail.append((p[0] * w, p[1] * h))
+            if lines and firm[i]:
+                self._lines(track, p, t, events)
+            if zones:
+                self._zones(track, p, t, events)
+        if len(self._tracks) > len(here):
+            for key, track in list(self._tracks.items()):
+                if key not in here and t - track.last_t >= self.forget_s:
+                    for zone in list(track.entered):
+                        events += self._exit(zone, track, track.last_t)
+                    del self._tracks[key]
+        if fresh is not None and lines:
+            faint = (fresh.scores < np.float32(self.tracker.threshold)).nonzero()[0]
+            self._faint.append(
+                (t, fresh.class_ids[faint], fresh.boxes[faint]) if len(faint) else (t, *_NO_BOX)
+            )
         if keys != ids:
-            dets = Detections(dets.boxes, dets.scores, dets.class_ids, dets.names, ids, dets.predicted)
+            dets = Detections.of_arrays(
+                dets.boxes, dets.scores, dets.class_ids, names, np.array(ids, np.int64), dets.predicted
+            )
         objects = [track for track in present if track.id > 0]
         info = TrackInfo(
             events=tuple(events),
             inside={
                 # objects in this frame only: one not seen for a moment is not shown as inside
                 z.name: tuple(sorted(tr.id for tr in objects if z.name in tr.entered))
-                for z in self.zones
+                for z in zones
             },
-            counts={name: dict(c) for name, c in self.counts.items()},
+            counts=self._counts(),
             trails={tr.id: tuple(tr.trail) for tr in objects} if self.trail else {},
-            lines=self.lines,
-            zones=self.zones,
+            lines=lines,
+            zones=zones,
             predicted=fresh is None,
         )
         return dets, info, events
+
+    def _counts(self) -> dict[str, dict[str, int]]:
+        """The counts so far as plain dicts, shared by results until a count changes (they are
+        only read)."""
+        if self._counts_out is None:
+            self._counts_out = {name: dict(c) for name, c in self.counts.items()}
+        return self._counts_out
 
     def _came_from(self, track: _Track, w: int, h: int) -> None:
         """A new object's side of each line before its first detection at the threshold, from
@@ -234,19 +260,21 @@ class TrackStage:
                 if side != 0:
                     track.sides[line.name] = (side, oldest)
 
-    def _lines(self, track: _Track, p: Point, t: float) -> list[dict[str, Any]]:
+    def _lines(self, track: _Track, p: Point, t: float, events: list[dict[str, Any]]) -> None:
         """Crossings since the object's last firm side of each line, from boxes at the threshold
         (a box below it continues the object but says too little about where it is: a person
         leaving at the frame's edge is often only a faint box of legs); before the object's id
         (its first detection) only that side is noted."""
-        events = []
         for line in self.lines:
             side = line.side(p)
+            if side == 0:
+                continue  # only a firm side counts: jitter on the line is ignored
             before = track.sides.get(line.name)
-            if before is not None and track.id > 0:
+            if before is not None and before[0] != side and track.id > 0:
                 direction = line.crossing(before[0], before[1], p)
                 if direction is not None:
                     self.counts[line.name][f"{direction} {track.label}"] += 1
+                    self._counts_out = None
                     events.append(
                         {
                             "event": "cross",
@@ -257,14 +285,11 @@ class TrackStage:
                             "t": round(t, 3),
                         }
                     )
-            if side != 0:
-                track.sides[line.name] = (side, p)  # only a firm side: jitter on the line is ignored
-        return events
+            track.sides[line.name] = (side, p)
 
-    def _zones(self, track: _Track, p: Point, t: float) -> list[dict[str, Any]]:
+    def _zones(self, track: _Track, p: Point, t: float, events: list[dict[str, Any]]) -> None:
         """Entries and exits; before the object's id, an entry is only noted, and told with its
         own time once the object is confirmed."""
-        events = []
         for zone in self.zones:
             inside = zone.contains(p)
             if inside and zone.name not in track.entered:
@@ -273,7 +298,6 @@ class TrackStage:
                     events.append(self._enter(zone.name, track, t))
             elif not inside and zone.name in track.entered:
                 events += self._exit(zone.name, track, t)
-        return events
 
     def _enter(self, zone: str, track: _Track, t: float) -> dict[str, Any]:
         return {"event": "enter", "zone": zone, "track_id": track.id, "label": track.label, "t": round(t, 3)}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from camapp.track import open_tracker
-from camapp.track.bytetrack import kalman_correct, kalman_predict, kalman_start
+from camapp.track.bytetrack import kalman_correct, kalman_matrices, kalman_predict, kalman_start
 from camapp.types import Detections
 
 NAMES = ("person", "bicycle", "car")
@@ -22,17 +22,63 @@ def test_the_kalman_filter_equals_the_published_one_on_many_tracks_at_once():
     rng = np.random.default_rng(3)
     lib = KalmanFilter()
     z0 = rng.uniform([0, 0, 0.2, 20], [1000, 700, 2, 400], (50, 4))
-    mean, cov = kalman_start(z0)
+    kf = kalman_start(z0)
     ref = [lib.initiate(z) for z in z0]
     for step in range(6):
-        mean, cov = kalman_predict(mean, cov)
+        kalman_predict(kf)
         ref = [lib.predict(m, c) for m, c in ref]
-        z = mean[:, :4] + rng.normal(0, [5, 5, 0.05, 5], (50, 4))
+        z = kf[:, 0] + rng.normal(0, [5, 5, 0.05, 5], (50, 4))
         if step % 2:  # a measurement every other frame: predictions pile up between
-            mean, cov = kalman_correct(mean, cov, z)
+            kalman_correct(kf, z)
             ref = [lib.update(m, c, zi) for (m, c), zi in zip(ref, z)]
+        mean, cov = kalman_matrices(kf)
         np.testing.assert_allclose(mean, [m for m, _ in ref], rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(cov, [c for _, c in ref], rtol=1e-9, atol=1e-9)
+
+
+def test_the_kalman_filter_equals_the_matrix_formulas_track_by_track():
+    """The elementwise filter against the textbook matrix formulas, one track at a time with a
+    full 8x8 covariance, on random tracks and random sequences of predictions and corrections."""
+    std_pos, std_vel = 1 / 20, 1 / 160
+    f = np.eye(8)
+    f[:4, 4:] = np.eye(4)
+    h = np.eye(4, 8)
+
+    def q(m):
+        return np.diag(
+            np.square(
+                [std_pos * m[3], std_pos * m[3], 1e-2, std_pos * m[3]]
+                + [std_vel * m[3], std_vel * m[3], 1e-5, std_vel * m[3]]
+            )
+        )
+
+    def r(m):
+        return np.diag(np.square([std_pos * m[3], std_pos * m[3], 1e-1, std_pos * m[3]]))
+
+    rng = np.random.default_rng(7)
+    z0 = rng.uniform([0, 0, 0.1, 5], [2000, 1000, 3, 900], (40, 4))
+    kf = kalman_start(z0)
+    ref = list(zip(*kalman_matrices(kf)))
+    for _ in range(30):
+        step = rng.random(len(kf)) < 0.5  # some tracks are corrected, the others only predicted
+        kalman_predict(kf)
+        ref = [(f @ m, f @ c @ f.T + q(m)) for m, c in ref]
+        z = kf[:, 0] + rng.normal(0, [8, 8, 0.1, 8], (len(kf), 4))
+        part = kf[step]
+        kalman_correct(part, z[step])
+        kf[step] = part
+        for i in np.flatnonzero(step):
+            m, c = ref[i]
+            s = h @ c @ h.T + r(m)
+            gain = c @ h.T @ np.linalg.inv(s)
+            ref[i] = (m + gain @ (z[i] - h @ m), c - gain @ s @ gain.T)
+        mean, cov = kalman_matrices(kf)
+        np.testing.assert_allclose(mean, [m for m, _ in ref], rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(cov, [c for _, c in ref], rtol=1e-9, atol=1e-9)
+    # the covariance keeps the shape the elementwise form relies on: nothing but the
+    # position, velocity and cross terms of each coordinate
+    shape = np.eye(8, dtype=bool) | np.eye(8, k=4, dtype=bool) | np.eye(8, k=-4, dtype=bool)
+    assert all((c[~shape] == 0).all() for _, c in ref)
 
 
 def box(i: int) -> list[float]:
@@ -186,3 +232,30 @@ def test_a_second_box_on_a_placed_object_starts_nothing(bottom, tracks):
     # the same against a followed object's box
     out = tracker.update(Detections(boxes[:2], [0.9, 0.95], [0, 0], NAMES))
     assert (out.track_ids > 0).sum() == tracks
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 5), (5, 1)])
+def test_one_track_or_one_box_is_assigned_without_the_solver_at_the_limit_too(shape):
+    """A cost exactly at the limit is a match and the next float above it is not, as the
+    solver's path decides; on random costs the shortcut picks what the solver picks."""
+    from scipy.optimize import linear_sum_assignment
+
+    from camapp.track.bytetrack import _assign
+
+    limit = 0.5  # 1 - IoU for the second association: IoU exactly 0.5 matches
+    above = np.nextafter(limit, 1.0)
+    for at, want in ((limit, 1), (above, 0)):
+        cost = np.full(shape, 0.9)
+        cost.flat[len(cost.flat) // 2] = at
+        r, c = _assign(cost, limit)
+        assert len(r) == len(c) == want
+        if want:
+            assert cost[r[0], c[0]] == limit
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        cost = rng.choice([0.2, 0.5, 0.7, 0.95], shape) + rng.choice([0, 1e-9], shape)
+        r, c = _assign(cost, limit)
+        clipped = np.where(cost > limit, limit + 1e-4, cost)
+        rr, cc = linear_sum_assignment(clipped)
+        ok = clipped[rr, cc] <= limit
+        assert (r.tolist(), c.tolist()) == (rr[ok].tolist(), cc[ok].tolist())
