@@ -44,6 +44,7 @@ NEW_MATCH = 0.7  # a new track's second detection (1 - IoU x score)
 DUPLICATE = 0.15  # a lost track this close (1 - IoU) to a followed one is the same object
 # the Kalman filter's noise, relative to the box height (the published values)
 STD_POS, STD_VEL = 1.0 / 20, 1.0 / 160
+MIN_HEIGHT = 1e-2  # px: the least height a box is followed at (see `_xyah`)
 # a track's state: detected once (confirmed by a second detection), followed, or lost
 PENDING, TRACKED, LOST = 0, 1, 2
 
@@ -436,10 +437,12 @@ def _iou(xyah: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 
 
 def _xyah(boxes: np.ndarray) -> np.ndarray:
-    """xyxy -> (cx, cy, aspect w/h, height)."""
+    """xyxy -> (cx, cy, aspect w/h, height). A box with no height (clipped flat at the frame's
+    edge) counts as `MIN_HEIGHT` tall: its aspect and its filter's noise stay finite."""
     out = np.empty((len(boxes), 4))
     out[:, 2:] = boxes[:, 2:] - boxes[:, :2]  # w, h
     out[:, :2] = boxes[:, :2] + out[:, 2:] / 2
+    np.maximum(out[:, 3], MIN_HEIGHT, out=out[:, 3])
     out[:, 2] /= out[:, 3]
     return out
 

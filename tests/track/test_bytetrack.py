@@ -259,3 +259,17 @@ def test_one_track_or_one_box_is_assigned_without_the_solver_at_the_limit_too(sh
         rr, cc = linear_sum_assignment(clipped)
         ok = clipped[rr, cc] <= limit
         assert (r.tolist(), c.tolist()) == (rr[ok].tolist(), cc[ok].tolist())
+
+
+@pytest.mark.parametrize("flat", [[500, 719.5, 560, 719.5], [640, 300, 640, 380], [700, 700, 700, 700]])
+def test_a_box_with_no_height_or_width_neither_breaks_the_tracker_nor_steals_an_id(flat):
+    """A box clipped flat at the frame's edge (no height), or one with no width or no area, once
+    made the Kalman state NaN and the assignment raise from the next frame on, with two tracks."""
+    tracker = open_tracker(fps=10, threshold=0.5)
+    for i in range(6):
+        people = [box(i), [300 + 4 * i, 200, 340 + 4 * i, 300]]
+        out = tracker.update(Detections([*people, flat], [0.8, 0.8, 0.8], [0, 0, 0], NAMES))
+        assert np.isfinite(out.boxes).all()
+    assert out.track_ids[:2].tolist() == [1, 2]  # the people keep theirs
+    out = tracker.predict()
+    assert np.isfinite(out.boxes).all() and {1, 2} <= set(out.track_ids.tolist())
