@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from camapp.types import Detections, Frame
 
 __all__ = ["CamappError", "Detections", "Frame", "__version__"]
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 
 def __getattr__(name: str) -> object:
