@@ -42,11 +42,13 @@ def test_only_the_recent_frames_are_kept():
     assert link.metadata_for(images[-1]) is None and link.camera is None
 
 
-def test_attach_shows_the_upload_bar_and_the_rate_comes_from_the_network():
+def test_attach_leaves_picamera2s_terminal_bar_alone_and_the_rate_comes_from_the_network():
+    """camapp follows the upload itself (as progress events: tests/detect/test_imx500.py), so
+    Picamera2's own bar, drawn on the terminal, stays off."""
     imx = fake_imx500(rate=15.0)
     link = hw.SensorLink(imx)
     link.attach("camera")
-    assert link.camera == "camera" and imx.calls == ["bar"] and link.inference_rate == 15.0
+    assert link.camera == "camera" and imx.calls == [] and link.inference_rate == 15.0
     assert hw.SensorLink(fake_imx500(rate=None)).inference_rate is None
 
 
