@@ -163,6 +163,9 @@ class EventHistory(Worker):
         store = self.store
         assert store is not None
         if isinstance(result, _Gone):
+            # links not yet stored first: an object's start may have been handled before its link
+            # came, and a link stored after this mark would point at a deleted file, unmarked
+            self._store_links()
             for path in result.paths:
                 store.mark_gone(path, DISK_CAP)
             return
@@ -227,6 +230,7 @@ class EventHistory(Worker):
         if self.keep_mb is None or self.store is None:
             return
         self._capped_at = time.monotonic()
+        self._store_links()  # the cap marks the events of what it deletes: their links first
         done = enforce_cap(self.store, self.keep_mb, self._held())
         self.capped_clips += len(done.clips)
         self.pruned += len(done.events)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import sqlite3
+import time
 
 import cv2
 import pytest
@@ -229,3 +230,34 @@ def test_pages_go_by_id_newest_first_and_facets_list_labels_and_zones(tmp_path):
     assert [x.id for x in store.page(zone="door", since=T0 + 10, until=T0 + 20)] == [2]  # until excludes
     assert store.facets() == (["dog", "person"], ["door"])
     store.close()
+
+
+def test_a_recording_linked_after_its_start_was_stored_and_then_capped_is_marked(tmp_path, clip_results):
+    """The session links an object to the continuous recording's file after the history stored the
+    object's start; the cap deletes that file before the object ends. The link is stored before
+    the mark, so the event says its recording is gone instead of pointing at a missing file."""
+    from camapp.record.retention import DISK_CAP
+
+    results = list(clip_results(need(PERSON_CLIP), 3, start=100))
+    box = (300.0, 80.0, 420.0, 400.0)
+
+    def fed(r, events):
+        return dataclasses.replace(r, detections=Detections.empty(), objects=ObjectInfo(events, 5.0))
+
+    history = EventHistory(tmp_path, "door-cam")
+    history.submit(fed(results[0], (event(START, 1, 0, 0, 0.6, box),)))
+    reader = EventStore(tmp_path / DB_NAME, readonly=True)
+    for _ in range(500):  # the start is stored (the worker committed it) before the link comes
+        if reader.count() == 1:
+            break
+        time.sleep(0.01)
+    assert reader.count() == 1
+    seg = tmp_path / "cam-20261207-140000_2.mp4"
+    history.link_recording(1, seg, 0.3)
+    history.forget([seg])
+    history.submit(fed(results[2], (event(END, 1, 2, 0, 0.6, box),)))
+    history.close()
+    assert history.error is None and history.saved == 1
+    e = reader.get(1)
+    assert (e.recording, e.recording_offset, e.recording_gone) == (seg.name, 0.3, DISK_CAP)
+    assert reader.integrity() == "ok"
