@@ -153,7 +153,8 @@ def test_unit_runs_the_wrapper_with_a_clean_stop():
 def test_real_camapp_run_in_segments(tmp_path, model_store):
     """The real `camapp run --headless` on the shared bottle clip (standing in for the Pi camera),
     started by the wrapper with 1 s segments and stopped by SIGTERM: every segment is a complete
-    recording starting on a keyframe, and together they hold every frame camapp processed."""
+    recording starting on a keyframe, and together they hold every frame camapp processed (or, on a
+    machine too busy to encode them all, every frame the recorder kept: the run then exits 1)."""
     import av
     from conftest import BOTTLE_CLIP, need
 
@@ -167,12 +168,22 @@ def test_real_camapp_run_in_segments(tmp_path, model_store):
         CAMAPP_SEGMENT_SECONDS="1",
         CAMAPP_MODEL_DIR=str(model_store),
     )
-    time.sleep(8)
+    # stop once four segments exist (three closed), however long a busy machine takes to get there
+    deadline = time.monotonic() + 90
+    while len(list((tmp_path / "rec").glob("camapp-*.mp4"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(0.5)
     rc, out = stop(proc)
-    assert rc == 0, out
-    assert f"recording {tmp_path / 'rec' / 'camapp-*.mp4'}: ok" in out, out
+    pattern = tmp_path / "rec" / "camapp-*.mp4"
     processed = int(re.search(r"summary: (\d+) frames", out).group(1))
-    dropped = re.search(r"camapp-\*\.mp4: ok \((\d+) results dropped\)", out)
+    slow = re.search(rf"recording {re.escape(str(pattern))}: kept (\d+) of (\d+) frames \(\d+%\), too slow", out)
+    if slow:  # a machine busy with other work: the 90% rule fails the run (tests/cli/test_run.py)
+        assert rc == 1 and int(slow.group(2)) == processed, out
+        expected = int(slow.group(1))
+    else:
+        assert rc == 0 and f"recording {pattern}: ok" in out, out
+        dropped = re.search(r"camapp-\*\.mp4: ok \((\d+) results dropped\)", out)
+        expected = processed - (int(dropped.group(1)) if dropped else 0)
     files = sorted((tmp_path / "rec").glob("camapp-*.mp4"), key=lambda p: p.stat().st_mtime_ns)
     assert len(files) >= 3, out
     frames = 0
@@ -183,4 +194,4 @@ def test_real_camapp_run_in_segments(tmp_path, model_store):
             times = [float(fr.pts * fr.time_base) for fr in container.decode(video=0)]
         assert times and times[0] == 0.0 and times[-1] < 1.0
         frames += len(times)
-    assert frames == processed - (int(dropped.group(1)) if dropped else 0)
+    assert frames == expected, out  # every frame the recorder kept, across the cuts
