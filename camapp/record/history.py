@@ -230,7 +230,6 @@ class EventHistory(Worker):
         if self.keep_mb is None or self.store is None:
             return
         self._capped_at = time.monotonic()
-        self._store_links()  # the cap marks the events of what it deletes: their links first
         done = enforce_cap(self.store, self.keep_mb, self._held())
         self.capped_clips += len(done.clips)
         self.pruned += len(done.events)

@@ -16,6 +16,7 @@ from camapp.pipeline.objects import END, START, UPDATE, ObjectEvent, ObjectInfo
 from camapp.record import eventstore
 from camapp.record.eventstore import DB_NAME, MIGRATIONS, EventStore
 from camapp.record.history import EventHistory
+from camapp.record.retention import DISK_CAP
 from camapp.types import Detections
 
 T0 = 1_796_600_000.0  # seconds since the epoch, a December 2026 evening
@@ -135,6 +136,11 @@ def event(kind, oid, i, start_i, score, box, wall0=T0, **kw):
     )
 
 
+def carrying(result, events):
+    """`result` with no boxes of its own, carrying these object events (as the objects stage adds them)."""
+    return dataclasses.replace(result, detections=Detections.empty(), objects=ObjectInfo(tuple(events), 5.0))
+
+
 def test_history_stores_each_object_with_its_best_frame_as_snapshots(tmp_path, clip_results):
     """Object events on real frames: the row follows start/update/end, the snapshot is the frame
     of the best score, the crop holds the box (with a margin), the clip link lands on its row."""
@@ -165,12 +171,7 @@ def test_history_stores_each_object_with_its_best_frame_as_snapshots(tmp_path, c
         ],
         31: [event(START, 2, 31, 31, 0.5, box_a)],  # still in view when the run ends
     }
-    fed = [
-        dataclasses.replace(
-            r, detections=Detections.empty(), objects=ObjectInfo(tuple(events_at.get(i, ())), 5.0)
-        )
-        for i, r in enumerate(results)
-    ]
+    fed = [carrying(r, events_at.get(i, ())) for i, r in enumerate(results)]
     history = EventHistory(tmp_path, "door-cam")
     history.link(1, tmp_path / "clip.mp4", 2.5)  # before its start is stored: kept until it is
     for r in fed:
@@ -236,16 +237,10 @@ def test_a_recording_linked_after_its_start_was_stored_and_then_capped_is_marked
     """The session links an object to the continuous recording's file after the history stored the
     object's start; the cap deletes that file before the object ends. The link is stored before
     the mark, so the event says its recording is gone instead of pointing at a missing file."""
-    from camapp.record.retention import DISK_CAP
-
     results = list(clip_results(need(PERSON_CLIP), 3, start=100))
     box = (300.0, 80.0, 420.0, 400.0)
-
-    def fed(r, events):
-        return dataclasses.replace(r, detections=Detections.empty(), objects=ObjectInfo(events, 5.0))
-
     history = EventHistory(tmp_path, "door-cam")
-    history.submit(fed(results[0], (event(START, 1, 0, 0, 0.6, box),)))
+    history.submit(carrying(results[0], [event(START, 1, 0, 0, 0.6, box)]))
     reader = EventStore(tmp_path / DB_NAME, readonly=True)
     for _ in range(500):  # the start is stored (the worker committed it) before the link comes
         if reader.count() == 1:
@@ -255,7 +250,7 @@ def test_a_recording_linked_after_its_start_was_stored_and_then_capped_is_marked
     seg = tmp_path / "cam-20261207-140000_2.mp4"
     history.link_recording(1, seg, 0.3)
     history.forget([seg])
-    history.submit(fed(results[2], (event(END, 1, 2, 0, 0.6, box),)))
+    history.submit(carrying(results[2], [event(END, 1, 2, 0, 0.6, box)]))
     history.close()
     assert history.error is None and history.saved == 1
     e = reader.get(1)
